@@ -1,0 +1,76 @@
+// Starts an attendee's server (server.ts in a step folder) as a real process through tsx, and turns
+// a crash into a message that names the file and line instead of a stack trace.
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { UserError } from './errors.ts';
+import { type ManagedProcess, ProcessCrashed, startProcess, waitForHttp } from './processes.ts';
+
+const TSX = import.meta.resolve('tsx');
+
+export interface AppOptions {
+  dir: string;
+  port: number;
+  instanceId: string;
+  redisUrl?: string;
+  heartbeatMs?: number;
+  echo?: boolean;
+}
+
+export function spawnApp(options: AppOptions): ManagedProcess {
+  const entry = join(options.dir, 'server.ts');
+  if (!existsSync(entry)) {
+    throw new UserError(`${relative(process.cwd(), entry)} does not exist.`, 'run `npm run reset N` to restore the step');
+  }
+  return startProcess({
+    name: options.instanceId,
+    command: process.execPath,
+    args: ['--import', TSX, entry],
+    cwd: options.dir,
+    env: {
+      PORT: String(options.port),
+      INSTANCE_ID: options.instanceId,
+      REDIS_URL: options.redisUrl,
+      HEARTBEAT_MS: options.heartbeatMs === undefined ? undefined : String(options.heartbeatMs),
+      NODE_ENV: 'development',
+    },
+    echo: options.echo,
+  });
+}
+
+/** Starts the app and waits for /healthz; a crash before that becomes a UserError naming file:line. */
+export async function startApp(options: AppOptions): Promise<ManagedProcess> {
+  const app = spawnApp(options);
+  try {
+    await waitForHttp(`http://127.0.0.1:${options.port}/healthz`, { process: app, timeoutMs: 15_000 });
+    return app;
+  } catch (err) {
+    await app.stop({ graceMs: 2_000 });
+    if (err instanceof ProcessCrashed) throw new UserError(explainCrash(app.output(), options.dir));
+    throw new UserError(
+      `${options.instanceId} did not answer GET /healthz on port ${options.port} within 15 s.`,
+      'the server must listen on process.env.PORT and answer 200 on /healthz',
+    );
+  }
+}
+
+/**
+ * The first useful line of a crash: esbuild's `file:line:col: ERROR: ...` for a syntax error,
+ * else the error message and the first stack frame inside the step's folder.
+ */
+export function explainCrash(output: string, dir: string): string {
+  const lines = output.split('\n');
+  const short = (path: string) => relative(process.cwd(), path.replace(/^file:\/\//, ''));
+  const syntax = lines.find((l) => /:\d+:\d+: ERROR: /.test(l));
+  if (syntax) {
+    const m = /^(?:.*?)(\/[^:]+):(\d+):(\d+): ERROR: (.*)$/.exec(syntax.trim());
+    if (m) return `Syntax error in ${short(m[1])}:${m[2]}:${m[3]}: ${m[4]}`;
+    return `Syntax error: ${syntax.trim()}`;
+  }
+  const error = lines.find((l) => /^\s*(\w*Error|Error)(\s\[\w+\])?:/.test(l));
+  const frame = lines.find((l) => l.includes(dir) && /:\d+:\d+\)?$/.test(l.trim()));
+  const where = frame ? /((?:file:\/\/)?\/[^\s()]+):(\d+):(\d+)/.exec(frame) : null;
+  const location = where ? ` at ${short(where[1])}:${where[2]}` : '';
+  if (error) return `The server crashed${location}: ${error.trim()}`;
+  const tail = lines.filter(Boolean).slice(-5).join('\n  ');
+  return `The server exited before it was ready${location}. Its last output:\n  ${tail || '(nothing)'}`;
+}

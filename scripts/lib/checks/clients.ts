@@ -1,0 +1,111 @@
+// Real socket.io clients for the checks, with every wait bounded and named.
+import { io, type Socket } from 'socket.io-client';
+import { CheckFailure } from './types.ts';
+
+export type Transport = 'polling' | 'websocket';
+
+export interface Welcome {
+  instance: string;
+  id: string;
+}
+
+export interface TestClient {
+  socket: Socket;
+  welcome: Welcome;
+  transport: Transport;
+  /** Every event received since connecting, in order. */
+  received: { event: string; data: unknown }[];
+  close(): void;
+}
+
+/** The transports option that makes a client stay on one transport for the whole check. */
+const transportsFor = (transport: Transport) => (transport === 'polling' ? ['polling'] : ['websocket']);
+
+export async function connectClient(
+  url: string,
+  { transport, path = '/socket.io/', timeoutMs = 3_000 }: { transport: Transport; path?: string; timeoutMs?: number },
+): Promise<TestClient> {
+  const socket = io(url, {
+    path,
+    transports: transportsFor(transport),
+    // Node clients keep cookies (the sticky one) only with withCredentials (socket.io-client 4.7+).
+    withCredentials: true,
+    reconnection: false,
+    timeout: timeoutMs,
+    forceNew: true,
+  });
+  const received: TestClient['received'] = [];
+  socket.onAny((event, data) => received.push({ event, data }));
+  try {
+    const welcome = await new Promise<Welcome>((resolve, reject) => {
+      let timer = setTimeout(
+        () => reject(new CheckFailure(`No 'welcome' event within ${timeoutMs} ms of connecting over ${transport}.`)),
+        timeoutMs,
+      );
+      // Once connected, a missing welcome is the server's doing: say so rather than blame the network.
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        timer = setTimeout(
+          () => reject(new CheckFailure(`Connected over ${transport}, but no 'welcome' event arrived within 1.5 s.`)),
+          1_500,
+        );
+      });
+      socket.once('welcome', (data: Welcome) => {
+        clearTimeout(timer);
+        resolve(data);
+      });
+      socket.once('connect_error', (err: Error & { context?: unknown; description?: unknown }) => {
+        clearTimeout(timer);
+        reject(new CheckFailure(`Could not connect over ${transport} to ${url}${path}: ${describeTransportError(err)}`));
+      });
+    });
+    return { socket, welcome, transport, received, close: () => socket.close() };
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+}
+
+/** socket.io-client hides HTTP details in `description`/`context`; surface the status and body. */
+export function describeTransportError(err: Error & { description?: unknown; context?: unknown }): string {
+  const context = err.context as { status?: number; responseText?: string; statusText?: string } | undefined;
+  const body = context?.responseText ? ` ${context.responseText}` : '';
+  const status = typeof err.description === 'number' ? err.description : context?.status;
+  return status ? `${err.message} (HTTP ${status}${body})` : err.message;
+}
+
+/** Resolves with the first `event` whose payload satisfies `accept`, or fails naming what was awaited. */
+export function nextEvent<T>(
+  client: TestClient,
+  event: string,
+  { accept = () => true, timeoutMs = 3_000, what }: { accept?: (data: T) => boolean; timeoutMs?: number; what: string },
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onEvent = (data: T) => {
+      if (!accept(data)) return;
+      clearTimeout(timer);
+      client.socket.off(event, onEvent);
+      resolve(data);
+    };
+    const timer = setTimeout(() => {
+      client.socket.off(event, onEvent);
+      reject(new CheckFailure(`${what}: no '${event}' event within ${timeoutMs} ms.`));
+    }, timeoutMs);
+    client.socket.on(event, onEvent);
+  });
+}
+
+export async function sendChat(client: TestClient, payload: unknown, timeoutMs = 3_000): Promise<unknown> {
+  try {
+    return await client.socket.timeout(timeoutMs).emitWithAck('chat', payload);
+  } catch {
+    throw new CheckFailure(
+      `The server did not acknowledge a 'chat' within ${timeoutMs} ms.`,
+      "call the ack callback, the handler's last argument: socket.on('chat', (payload, ack) => ack({ ok: true, instance }))",
+    );
+  }
+}
+
+export const closeAll = (clients: TestClient[]) => {
+  for (const c of clients) c.close();
+};

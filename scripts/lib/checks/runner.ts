@@ -1,0 +1,69 @@
+// Runs one step's expectations in order against a folder, stopping at the first failure (later
+// expectations build on earlier ones: a server that does not start has no broadcast to check).
+import type { Environment } from '../environments/types.ts';
+import { UserError } from '../errors.ts';
+import type { Step } from '../steps.ts';
+import { CheckFailure, type CheckContext, type ExpectationResult, type StepResult } from './types.ts';
+
+/** Heartbeats every 300 ms so the heartbeat check takes a fraction of a second, not five. */
+const CHECK_HEARTBEAT_MS = 300;
+
+export async function runStep(step: Step, dir: string): Promise<StepResult> {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const fixtures = new Map<string, Promise<unknown>>();
+  const ctx: CheckContext = {
+    step,
+    dir,
+    fixture<T>(key: string, build: () => Promise<T>): Promise<T> {
+      if (!fixtures.has(key)) fixtures.set(key, build());
+      return fixtures.get(key) as Promise<T>;
+    },
+    environment(): Promise<Environment> {
+      return ctx.fixture('environment', async () => {
+        const env = await step.start(dir, { port: 0, heartbeatMs: CHECK_HEARTBEAT_MS, local: true });
+        cleanups.push(() => env.stop());
+        return env;
+      });
+    },
+    defer: (cleanup) => cleanups.push(cleanup),
+  };
+
+  const started = Date.now();
+  const results: ExpectationResult[] = [];
+  let failed = false;
+  try {
+    for (const expectation of step.expectations) {
+      const { id, title } = expectation;
+      if (failed) {
+        results.push({ id, title, status: 'skip', ms: 0 });
+        continue;
+      }
+      const t0 = Date.now();
+      try {
+        await withTimeout(expectation.run(ctx), expectation.timeoutMs ?? 15_000, title);
+        results.push({ id, title, status: 'pass', ms: Date.now() - t0 });
+      } catch (err) {
+        failed = true;
+        results.push({ id, title, status: 'fail', ms: Date.now() - t0, ...explain(err, expectation.hint) });
+      }
+    }
+  } finally {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
+  }
+  const failure = results.find((r) => r.status === 'fail');
+  return { step: step.number, slug: step.slug, title: step.title, ok: !failure, ms: Date.now() - started, expectations: results, failure };
+}
+
+function explain(err: unknown, hint: string): { message: string; hint: string } {
+  if (err instanceof CheckFailure) return { message: err.message, hint: err.hint ?? hint };
+  if (err instanceof UserError) return { message: err.message, hint: err.fix ?? hint };
+  return { message: err instanceof Error ? err.message : String(err), hint };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, title: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CheckFailure(`Gave up after ${ms / 1000} s: ${title}.`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

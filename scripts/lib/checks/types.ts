@@ -1,0 +1,58 @@
+// What a check is: an ordered list of expectations, each a function that passes or throws a
+// CheckFailure with a message. Printing belongs to the UI; these types are what both the terminal
+// table and --json render.
+import type { Environment } from '../environments/types.ts';
+import type { Step } from '../steps.ts';
+
+export interface Expectation {
+  id: string;
+  title: string;
+  /** What to try when it fails; a CheckFailure may carry a more precise one. */
+  hint: string;
+  /** Upper bound for this expectation, so one stuck check never hangs the command. */
+  timeoutMs?: number;
+  run(ctx: CheckContext): Promise<void>;
+}
+
+export class CheckFailure extends Error {
+  readonly hint?: string;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'CheckFailure';
+    this.hint = hint;
+  }
+}
+
+export interface CheckContext {
+  step: Step;
+  /** The folder whose files are checked: the playground, or a starter/solution in the tests. */
+  dir: string;
+  /** The step's environment (started once, on first use, on free ports), shared by the expectations. */
+  environment(): Promise<Environment>;
+  /** A value built once per check run and shared by later expectations. */
+  fixture<T>(key: string, build: () => Promise<T>): Promise<T>;
+  /** Runs when the step's checks end, last registered first. */
+  defer(cleanup: () => Promise<void> | void): void;
+}
+
+export type Status = 'pass' | 'fail' | 'skip';
+
+export interface ExpectationResult {
+  id: string;
+  title: string;
+  status: Status;
+  ms: number;
+  message?: string;
+  hint?: string;
+}
+
+export interface StepResult {
+  step: number;
+  slug: string;
+  title: string;
+  ok: boolean;
+  ms: number;
+  expectations: ExpectationResult[];
+  /** The first failing expectation: what the table shows. */
+  failure?: ExpectationResult;
+}

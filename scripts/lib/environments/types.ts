@@ -1,0 +1,32 @@
+// A running step: what `--start` prints and what the behavioural checks connect to.
+import type { ManagedProcess } from '../processes.ts';
+import type { RedisHandle } from '../redis.ts';
+
+export interface Instance {
+  id: string;
+  url: string;
+  process: ManagedProcess;
+}
+
+export interface Environment {
+  /** Where clients connect: the one server (step 1), each instance (step 2), the router (steps 3–6). */
+  entries: string[];
+  /** The socket.io path clients must use through the entry (step 5 serves under /wsk). */
+  socketPath: string;
+  instances: Instance[];
+  redis?: RedisHandle;
+  /** Lines `--start` prints: label and URL. */
+  links: { label: string; url: string }[];
+  /** Plain statements printed with the links (e.g. that a router is a stand-in). */
+  notes: string[];
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Base port (PORT): a step's fixed layout for `--start`; 0 takes free ports (checks, tests). */
+  port: number;
+  echo?: boolean;
+  heartbeatMs?: number;
+  /** Force the local rehearsal even where Docker or kind exist. */
+  local?: boolean;
+}

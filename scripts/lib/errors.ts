@@ -1,0 +1,32 @@
+// Errors an attendee can act on. Entry points print them as one line plus the fix and exit non-zero;
+// anything else is a bug in the workshop and is reported as such (stack only with DEBUG=1).
+import { styleText } from 'node:util';
+
+export class UserError extends Error {
+  readonly fix?: string;
+  readonly exitCode: number;
+  constructor(message: string, fix?: string, exitCode = 1) {
+    super(message);
+    this.name = 'UserError';
+    this.fix = fix;
+    this.exitCode = exitCode;
+  }
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof UserError) return err.fix ? `${err.message}\n  fix: ${err.fix}` : err.message;
+  if (err instanceof Error) return process.env.DEBUG ? (err.stack ?? err.message) : err.message;
+  return String(err);
+}
+
+/** Runs an entry point: prints a UserError as one clear message, never a stack trace. */
+export async function main(run: () => Promise<number | undefined | void>): Promise<void> {
+  try {
+    const code = await run();
+    process.exitCode = typeof code === 'number' ? code : 0;
+  } catch (err) {
+    const prefix = err instanceof UserError ? '✖' : '✖ unexpected error (a workshop bug, please report it):';
+    process.stderr.write(`${styleText('red', prefix)} ${describeError(err)}\n`);
+    process.exitCode = err instanceof UserError ? err.exitCode : 1;
+  }
+}

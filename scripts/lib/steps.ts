@@ -1,0 +1,97 @@
+// The one list of steps. Every command, the docs build and the tests read it; a new step is one
+// folder in steps/ and solutions/ plus one entry here.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as protocol from './checks/protocol.ts';
+import type { Expectation } from './checks/types.ts';
+import { startInstances } from './environments/local.ts';
+import type { Environment, StartOptions } from './environments/types.ts';
+import { UserError } from './errors.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Step {
+  number: number;
+  slug: string;
+  title: string;
+  /** Rough time for a room, for the agenda. */
+  minutes: number;
+  /** One sentence for menus and the docs index. */
+  summary: string;
+  /** The files the attendee edits, relative to the step folder. */
+  files: string[];
+  /** Starts the step's environment: `--start` with the brief's ports, checks on free ports. */
+  start(dir: string, options: StartOptions): Promise<Environment>;
+  expectations: Expectation[];
+  /** The expectation the untouched starter must fail on (the tests hold every step to it). */
+  starterFailsAt: string;
+}
+
+const singleServerProtocol = [
+  protocol.starts,
+  protocol.welcome,
+  protocol.chatAck,
+  protocol.chatBroadcast,
+  protocol.chatValidation,
+  protocol.heartbeat,
+  protocol.readyz,
+];
+
+export const STEPS: Step[] = [
+  {
+    number: 1,
+    slug: 'single-server',
+    title: 'One socket.io server',
+    minutes: 30,
+    summary: 'Events, acknowledgements and broadcasts on one server, a CLI client and a browser page.',
+    files: ['server.ts'],
+    start: (dir, options) => startInstances(dir, { ...options, count: 1, redis: false }),
+    expectations: [...singleServerProtocol, protocol.sigterm],
+    starterFailsAt: 'welcome',
+  },
+  {
+    number: 2,
+    slug: 'redis-adapter',
+    title: 'Many instances and the Redis adapter',
+    minutes: 45,
+    summary: 'Three instances share broadcasts through Redis; why long-polling needs sticky sessions.',
+    files: ['server.ts'],
+    start: (dir, options) => startInstances(dir, { ...options, count: 3, redis: true }),
+    expectations: [...singleServerProtocol, protocol.crossInstance, protocol.redisOutage, protocol.sigterm],
+    starterFailsAt: 'cross-instance',
+  },
+];
+
+export const folderName = (step: Step) => `${String(step.number).padStart(2, '0')}-${step.slug}`;
+export const starterDir = (step: Step) => join(ROOT, 'steps', folderName(step));
+export const solutionDir = (step: Step) => join(ROOT, 'solutions', folderName(step));
+export const playgroundDir = (step: Step) => join(ROOT, 'playground', folderName(step));
+
+/** Resolves `3`, `03` or `03-compose-traefik` to a step, or says which steps exist. */
+export function findStep(arg: string | number | undefined): Step {
+  const text = String(arg ?? '').trim();
+  if (!text) throw new UserError('Which step? Give its number.', `e.g. npm run check 1 (steps: ${stepRange()})`);
+  const number = /^\d+/.test(text) ? Number.parseInt(text, 10) : Number.NaN;
+  const step = STEPS.find((s) => s.number === number || s.slug === text || folderName(s) === text);
+  if (!step) throw new UserError(`There is no step '${text}'.`, `steps are ${stepRange()}: ${STEPS.map((s) => `${s.number} ${s.slug}`).join(', ')}`);
+  return step;
+}
+
+const stepRange = () => `1–${STEPS.length}`;
+
+/** The registry and the folders must agree; called by the tests and by `doctor`. */
+export function registryProblems(): string[] {
+  const problems: string[] = [];
+  STEPS.forEach((step, i) => {
+    if (step.number !== i + 1) problems.push(`step ${step.slug} is numbered ${step.number}, expected ${i + 1}`);
+    for (const dir of [starterDir(step), solutionDir(step)]) {
+      if (!existsSync(join(dir, 'README.md')) && dir === starterDir(step)) problems.push(`${dir}/README.md is missing`);
+      for (const file of step.files) if (!existsSync(join(dir, file))) problems.push(`${dir}/${file} is missing`);
+    }
+    if (!step.expectations.some((e) => e.id === step.starterFailsAt)) {
+      problems.push(`step ${step.number}: starterFailsAt '${step.starterFailsAt}' is not one of its expectations`);
+    }
+  });
+  return problems;
+}

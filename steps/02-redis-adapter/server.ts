@@ -1,0 +1,77 @@
+// The chat server of the workshop, about to be scaled out to three instances sharing Redis.
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { hostname } from 'node:os';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { createClient } from 'redis';
+import { Server } from 'socket.io';
+
+const PORT = Number(process.env.PORT ?? 3000);
+const INSTANCE = process.env.INSTANCE_ID ?? hostname();
+const HEARTBEAT_MS = Number(process.env.HEARTBEAT_MS ?? 5000);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MAX_TEXT = 1000;
+
+// TODO 1: create a Redis client for publishing, createClient({ url: REDIS_URL }), and its duplicate() for
+//         subscribing (a subscribed connection can't publish). Give both an 'error' listener that logs:
+//         without one, losing Redis crashes the process instead of letting the client reconnect.
+// TODO 2: make redisReady() true only while both clients are ready (client.isReady).
+const redisReady = () => true;
+
+const page = await readFile(new URL('./public/index.html', import.meta.url));
+
+const http = createServer((req, res) => {
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/healthz') return reply(res, 200, 'ok');
+  if (path === '/readyz') return redisReady() ? reply(res, 200, 'ready') : reply(res, 503, 'redis not ready');
+  if (path === '/' || path === '/index.html') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    return res.end(page);
+  }
+  reply(res, 404, 'not found');
+});
+
+function reply(res: import('node:http').ServerResponse, status: number, body: string) {
+  res.writeHead(status, { 'content-type': 'text/plain' });
+  res.end(body);
+}
+
+// maxHttpBufferSize bounds what one message may weigh: a chat text is at most 1,000 characters.
+const io = new Server(http, { maxHttpBufferSize: 16 * 1024 });
+// TODO 3: plug the adapter in, io.adapter(createAdapter(pub, sub)), so that io.emit reaches the clients of
+//         every instance, and connect both clients (connect() returns a promise: don't block listen() on it).
+void createAdapter;
+void createClient;
+
+function invalid(payload: unknown): string | undefined {
+  if (typeof payload !== 'object' || payload === null) return 'payload must be an object { text }';
+  const { text } = payload as { text?: unknown };
+  if (typeof text !== 'string' || text.trim() === '') return 'text must be a non-empty string';
+  if (text.length > MAX_TEXT) return `text must be at most ${MAX_TEXT} characters`;
+  return undefined;
+}
+
+io.on('connection', (socket) => {
+  socket.emit('welcome', { instance: INSTANCE, id: socket.id });
+  socket.on('chat', (payload: unknown, ack?: unknown) => {
+    const answer = typeof ack === 'function' ? ack : () => {};
+    const error = invalid(payload);
+    if (error) return answer({ ok: false, error });
+    io.emit('chat', { from: socket.id, text: (payload as { text: string }).text, instance: INSTANCE });
+    answer({ ok: true, instance: INSTANCE });
+  });
+});
+
+const heartbeat = setInterval(() => io.emit('heartbeat', { instance: INSTANCE, at: Date.now() }), HEARTBEAT_MS);
+
+http.listen(PORT, () => console.log(`[${INSTANCE}] listening on http://localhost:${PORT}`));
+
+// On SIGTERM: stop taking connections, close every client's transport (so it reconnects elsewhere,
+// which a server-side disconnect() would prevent), and exit within 10 s.
+process.once('SIGTERM', () => {
+  console.log(`[${INSTANCE}] SIGTERM: draining`);
+  clearInterval(heartbeat);
+  setTimeout(() => process.exit(1), 9_000).unref();
+  // TODO 4: once io has closed, quit both Redis clients before exiting.
+  io.close(() => process.exit(0));
+});
