@@ -49,8 +49,9 @@ export function startProcess(options: StartOptions): ManagedProcess {
     const text = chunk.toString();
     output = (output + text).slice(-OUTPUT_LIMIT);
     if (options.echo) {
+      const prefix = `[${options.name}]`;
       for (const line of text.split('\n').filter(Boolean)) {
-        process.stdout.write(`${styleText('dim', `[${options.name}]`)} ${line}\n`);
+        process.stdout.write(line.startsWith(prefix) ? `${line}\n` : `${styleText('dim', prefix)} ${line}\n`);
       }
     }
   };

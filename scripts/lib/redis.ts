@@ -1,6 +1,7 @@
 // A Redis for the steps that need one: REDIS_URL when set, else a private redis-server on a free
 // port (persistence off), else a redis container where Docker exists, else one message with the fix.
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { $ } from 'zx';
 import { UserError } from './errors.ts';
 import { freePort } from './ports.ts';
@@ -23,26 +24,25 @@ export const REDIS_MISSING = new UserError(
   'install Redis (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis; Windows: use WSL2), or set REDIS_URL=redis://host:6379',
 );
 
-export async function startRedis(options: { echo?: boolean; preferServer?: boolean } = {}): Promise<RedisHandle> {
+export async function startRedis(): Promise<RedisHandle> {
   if (process.env.REDIS_URL) {
     const url = process.env.REDIS_URL;
     const reject = () => Promise.reject(new Error('an external Redis (REDIS_URL) is not restarted by the workshop'));
     return { url, kind: 'external', stop: async () => {}, restart: reject };
   }
-  if (findExecutable('redis-server')) return startRedisServer(await freePort(), options.echo);
+  if (findExecutable('redis-server')) return startRedisServer(await freePort());
   if (findExecutable('docker')) return startRedisContainer(await freePort());
   throw REDIS_MISSING;
 }
 
 /** A private redis-server that keeps nothing on disk. `stop` is SIGKILL: a drill wants a crash, not a save. */
-export async function startRedisServer(port: number, echo = false): Promise<RedisHandle> {
+export async function startRedisServer(port: number): Promise<RedisHandle> {
   let server: ManagedProcess;
   const start = async () => {
     server = startProcess({
       name: 'redis',
       command: 'redis-server',
-      args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp'],
-      echo,
+      args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()],
     });
     await waitFor(`redis-server on port ${port}`, () => ping(port), { process: server, timeoutMs: 10_000 });
   };

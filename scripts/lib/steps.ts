@@ -10,6 +10,8 @@ import type { Environment, StartOptions } from './environments/types.ts';
 import { UserError } from './errors.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Where playground/ and .workshop/ live: the repo, unless WORKSHOP_HOME points elsewhere (the tests do). */
+export const HOME = process.env.WORKSHOP_HOME ?? ROOT;
 
 export interface Step {
   number: number;
@@ -66,12 +68,12 @@ export const STEPS: Step[] = [
 export const folderName = (step: Step) => `${String(step.number).padStart(2, '0')}-${step.slug}`;
 export const starterDir = (step: Step) => join(ROOT, 'steps', folderName(step));
 export const solutionDir = (step: Step) => join(ROOT, 'solutions', folderName(step));
-export const playgroundDir = (step: Step) => join(ROOT, 'playground', folderName(step));
+export const playgroundDir = (step: Step) => join(HOME, 'playground', folderName(step));
 
 /** Resolves `3`, `03` or `03-compose-traefik` to a step, or says which steps exist. */
 export function findStep(arg: string | number | undefined): Step {
   const text = String(arg ?? '').trim();
-  if (!text) throw new UserError('Which step? Give its number.', `e.g. npm run check 1 (steps: ${stepRange()})`);
+  if (!text) throw new UserError('Which step? Give its number.', `steps are ${stepRange()}: ${STEPS.map((s) => `${s.number} ${s.slug}`).join(', ')}`);
   const number = /^\d+/.test(text) ? Number.parseInt(text, 10) : Number.NaN;
   const step = STEPS.find((s) => s.number === number || s.slug === text || folderName(s) === text);
   if (!step) throw new UserError(`There is no step '${text}'.`, `steps are ${stepRange()}: ${STEPS.map((s) => `${s.number} ${s.slug}`).join(', ')}`);

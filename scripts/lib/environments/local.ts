@@ -9,7 +9,7 @@ export async function startInstances(
   dir: string,
   options: StartOptions & { count: number; redis: boolean },
 ): Promise<Environment> {
-  const redis = options.redis ? await startRedis({ echo: options.echo }) : undefined;
+  const redis = options.redis ? await startRedis() : undefined;
   const instances: Instance[] = [];
   const stop = async () => {
     await Promise.all(instances.map((i) => i.process.stop()));

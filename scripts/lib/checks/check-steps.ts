@@ -1,0 +1,27 @@
+// What `npm run check` does, callable from the step menu, watch mode and the tests alike.
+import { existsSync } from 'node:fs';
+import { ensurePlayground } from '../playground.ts';
+import { recordResults } from '../progress.ts';
+import { playgroundDir, STEPS, type Step } from '../steps.ts';
+import { notStarted, type Row } from '../ui/results.ts';
+import { runStep } from './runner.ts';
+import type { StepResult } from './types.ts';
+
+/** Checks one step's playground (made from the starter on first use) or every started step. */
+export async function checkSteps(step: Step | undefined, options: { dir?: string } = {}): Promise<Row[]> {
+  const rows: Row[] = [];
+  const targets = step ? [step] : STEPS;
+  for (const s of targets) {
+    if (!step && !existsSync(playgroundDir(s))) {
+      rows.push(notStarted(s));
+      continue;
+    }
+    const dir = options.dir ?? ensurePlayground(s).dir;
+    rows.push(await runStep(s, dir));
+  }
+  const results = rows.filter((r): r is StepResult => !('notStarted' in r));
+  if (!options.dir) recordResults(results);
+  return rows;
+}
+
+export const checked = (rows: Row[]) => rows.filter((r): r is StepResult => !('notStarted' in r));

@@ -1,0 +1,37 @@
+// npm run step [N] [-- --start [--local] | --watch]
+// Without N: the steps and their status (a menu on a terminal). With N: the step's instructions,
+// then the actions (start, check, hint, watch, diff, solve, reset, next); never a prompt without a TTY.
+import { parseArgs } from 'node:util';
+import { main, UserError } from './lib/errors.ts';
+import { openStep, startInForeground, stepList, stepMenu, watchStep } from './lib/step-session.ts';
+import { findStep } from './lib/steps.ts';
+import { isInteractive } from './lib/ui/prompts.ts';
+
+await main(async () => {
+  const { values, positionals } = (() => {
+    try {
+      return parseArgs({
+        allowPositionals: true,
+        options: {
+          start: { type: 'boolean', default: false },
+          local: { type: 'boolean', default: false },
+          watch: { type: 'boolean', default: false },
+        },
+      });
+    } catch (err) {
+      throw new UserError((err as Error).message, 'usage: npm run step [N] [-- --start [--local] | --watch]');
+    }
+  })();
+  const interactive = isInteractive();
+  if (positionals[0] === undefined && !values.start && !values.watch) {
+    if (!interactive) {
+      console.log(`${stepList()}\n\nOpen one with: npm run step N`);
+      return;
+    }
+    return openStep(await stepMenu(), { interactive });
+  }
+  const step = findStep(positionals[0]);
+  if (values.start) return startInForeground(step, { local: values.local });
+  if (values.watch) return watchStep(step);
+  return openStep(step, { interactive });
+});
