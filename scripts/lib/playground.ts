@@ -57,11 +57,11 @@ export function listFiles(dir: string): string[] {
   return walk(dir).sort();
 }
 
-/** Unified diffs between the playground and the solution, the files the attendee edits first. */
+/** Unified diffs between the playground and the solution: the files the attendee edits first, then the rest of the solution. */
 export function diffWithSolution(step: Step): { file: string; patch: string }[] {
   const mine = playgroundDir(step);
   const theirs = solutionDir(step);
-  const files = [...new Set([...step.files, ...listFiles(mine), ...listFiles(theirs)])];
+  const files = [...new Set([...step.files, ...listFiles(theirs)])];
   const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
   return files.flatMap((file) => {
     const [a, b] = [read(join(mine, file)), read(join(theirs, file))];
