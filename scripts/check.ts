@@ -14,9 +14,11 @@ await main(async () => {
   const step = positionals[0] === undefined ? undefined : findStep(positionals[0]);
   const rows = await checkSteps(step, { dir: values.dir });
   const results = checked(rows);
-  if (!results.length) throw new UserError('No step started yet, so nothing to check.', 'start with `npm run step 1`');
+  if (!results.length)
+    throw new UserError('No step started yet, so nothing to check.', 'start with `npm run step 1`');
 
-  if (values.json) process.stdout.write(`${JSON.stringify({ ok: results.every((r) => r.ok), results }, null, 2)}\n`);
+  if (values.json)
+    process.stdout.write(`${JSON.stringify({ ok: results.every((r) => r.ok), results }, null, 2)}\n`);
   else process.stdout.write(renderResults(rows, { color: useColor() }));
 
   if (values.report) await report(values.report, values.name, results);
@@ -36,12 +38,16 @@ function parseCommandLine() {
       },
     });
   } catch (err) {
-    throw new UserError((err as Error).message, 'usage: npm run check [N] [-- --json] [-- --report URL --name NAME]');
+    throw new UserError(
+      (err as Error).message,
+      'usage: npm run check [N] [-- --json] [-- --report URL --name NAME]',
+    );
   }
 }
 
 async function report(url: string, name: string | undefined, results: unknown[]) {
-  if (!name) throw new UserError('--report needs --name.', 'npm run check -- --report URL --name "Your Name"');
+  if (!name)
+    throw new UserError('--report needs --name.', 'npm run check -- --report URL --name "Your Name"');
   const target = new URL('/api/report', url);
   const res = await fetch(target, {
     method: 'POST',
@@ -49,8 +55,12 @@ async function report(url: string, name: string | undefined, results: unknown[])
     body: JSON.stringify({ name, results }),
     signal: AbortSignal.timeout(5_000),
   }).catch((err: Error) => {
-    throw new UserError(`Could not reach the instructor's room at ${target}: ${err.message}`, 'check the URL your instructor gave');
+    throw new UserError(
+      `Could not reach the instructor's room at ${target}: ${err.message}`,
+      'check the URL your instructor gave',
+    );
   });
-  if (!res.ok) throw new UserError(`The instructor's room refused the report: HTTP ${res.status} ${await res.text()}`);
+  if (!res.ok)
+    throw new UserError(`The instructor's room refused the report: HTTP ${res.status} ${await res.text()}`);
   process.stderr.write(`Reported to ${target.origin} as ${name}.\n`);
 }

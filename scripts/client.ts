@@ -19,19 +19,30 @@ await main(async () => {
         },
       });
     } catch (err) {
-      throw new UserError((err as Error).message, 'usage: npm run client -- --url URL [--path /socket.io/] [--transport polling|websocket]');
+      throw new UserError(
+        (err as Error).message,
+        'usage: npm run client -- --url URL [--path /socket.io/] [--transport polling|websocket]',
+      );
     }
   })();
-  if (!/^https?:\/\//.test(values.url)) throw new UserError(`--url must be an http(s) URL, got '${values.url}'.`);
+  if (!/^https?:\/\//.test(values.url))
+    throw new UserError(`--url must be an http(s) URL, got '${values.url}'.`);
   const transports = values.transport ? [values.transport] : ['polling', 'websocket'];
   if (!transports.every((t) => t === 'polling' || t === 'websocket')) {
-    throw new UserError(`Unknown transport '${values.transport}'.`, 'use --transport polling or --transport websocket');
+    throw new UserError(
+      `Unknown transport '${values.transport}'.`,
+      'use --transport polling or --transport websocket',
+    );
   }
 
   const socket = io(values.url, { path: values.path, transports, withCredentials: true });
   const say = (text: string) => process.stdout.write(`${text}\n`);
-  socket.on('welcome', ({ instance, id }) => say(styleText('green', `connected to ${instance} as ${id} (${socket.io.engine.transport.name})`)));
-  socket.on('chat', ({ instance, text, from }) => say(`[${instance}] ${from === socket.id ? 'you' : from}: ${text}`));
+  socket.on('welcome', ({ instance, id }) =>
+    say(styleText('green', `connected to ${instance} as ${id} (${socket.io.engine.transport.name})`)),
+  );
+  socket.on('chat', ({ instance, text, from }) =>
+    say(`[${instance}] ${from === socket.id ? 'you' : from}: ${text}`),
+  );
   socket.on('heartbeat', ({ instance }) => values.quiet || say(styleText('dim', `♥ ${instance}`)));
   socket.on('disconnect', (reason) => say(styleText('yellow', `disconnected: ${reason}`)));
   socket.on('connect_error', (err) => say(styleText('red', `connect error: ${describeTransportError(err)}`)));
@@ -40,7 +51,10 @@ await main(async () => {
   const lines = createInterface({ input: process.stdin });
   lines.on('line', async (text) => {
     if (!text.trim()) return;
-    const answer = await socket.timeout(5_000).emitWithAck('chat', { text }).catch(() => ({ ok: false, error: 'no ack within 5 s' }));
+    const answer = await socket
+      .timeout(5_000)
+      .emitWithAck('chat', { text })
+      .catch(() => ({ ok: false, error: 'no ack within 5 s' }));
     if (!answer.ok) say(styleText('red', `rejected: ${answer.error}`));
   });
   await new Promise<void>((resolve) => {

@@ -7,7 +7,10 @@ import { findStep } from './lib/steps.ts';
 await main(async () => {
   const { values, positionals } = (() => {
     try {
-      return parseArgs({ allowPositionals: true, options: { yes: { type: 'boolean', short: 'y', default: false } } });
+      return parseArgs({
+        allowPositionals: true,
+        options: { yes: { type: 'boolean', short: 'y', default: false } },
+      });
     } catch (err) {
       throw new UserError((err as Error).message, 'usage: npm run solve N [-- --yes]');
     }

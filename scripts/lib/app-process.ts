@@ -19,7 +19,10 @@ export interface AppOptions {
 export function spawnApp(options: AppOptions): ManagedProcess {
   const entry = join(options.dir, 'server.ts');
   if (!existsSync(entry)) {
-    throw new UserError(`${relative(process.cwd(), entry)} does not exist.`, 'run `npm run reset N` to restore the step');
+    throw new UserError(
+      `${relative(process.cwd(), entry)} does not exist.`,
+      'run `npm run reset N` to restore the step',
+    );
   }
   return startProcess({
     name: options.instanceId,

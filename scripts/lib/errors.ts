@@ -20,7 +20,7 @@ export function describeError(err: unknown): string {
 }
 
 /** Runs an entry point: prints a UserError as one clear message, never a stack trace. */
-export async function main(run: () => Promise<number | undefined | void>): Promise<void> {
+export async function main(run: () => Promise<unknown>): Promise<void> {
   try {
     const code = await run();
     process.exitCode = typeof code === 'number' ? code : 0;

@@ -6,11 +6,18 @@ import { replacePlayground } from './playground.ts';
 import { HOME, type Step } from './steps.ts';
 import { confirm, isInteractive } from './ui/prompts.ts';
 
-export async function replaceWith(step: Step, source: 'starter' | 'solution', { yes = false } = {}): Promise<string> {
+export async function replaceWith(
+  step: Step,
+  source: 'starter' | 'solution',
+  { yes = false } = {},
+): Promise<string> {
   const verb = source === 'starter' ? 'Reset' : 'Solve';
   if (!yes) {
     if (!isInteractive()) {
-      throw new UserError(`${verb} replaces playground/ files and needs a confirmation.`, `add --yes: npm run ${verb.toLowerCase()} ${step.number} -- --yes`);
+      throw new UserError(
+        `${verb} replaces playground/ files and needs a confirmation.`,
+        `add --yes: npm run ${verb.toLowerCase()} ${step.number} -- --yes`,
+      );
     }
     const question = `${verb} step ${step.number}: replace your playground with the ${source}? (your files are backed up first)`;
     if (!(await confirm(question))) return 'Nothing changed.';

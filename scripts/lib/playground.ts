@@ -1,6 +1,16 @@
 // The attendee's copy of a step: playground/NN-slug, made from the starter on first use. Reset and
 // solve replace it, and always back up what they replace first: nothing an attendee wrote is lost.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { folderName, HOME, playgroundDir, type Step, solutionDir, starterDir } from './steps.ts';
@@ -20,7 +30,10 @@ export function ensurePlayground(step: Step): { dir: string; created: boolean } 
  * Replaces the playground with the starter (reset) or the solution (solve). The current playground
  * is moved into a timestamped backup first; the backup path is returned for the message.
  */
-export function replacePlayground(step: Step, source: 'starter' | 'solution'): { dir: string; backup?: string } {
+export function replacePlayground(
+  step: Step,
+  source: 'starter' | 'solution',
+): { dir: string; backup?: string } {
   const dir = playgroundDir(step);
   const backup = existsSync(dir) ? backupPlayground(step) : undefined;
   copyFolder(source === 'starter' ? starterDir(step) : solutionDir(step), dir);
@@ -66,7 +79,12 @@ export function diffWithSolution(step: Step): { file: string; patch: string }[] 
   return files.flatMap((file) => {
     const [a, b] = [read(join(mine, file)), read(join(theirs, file))];
     if (a === b) return [];
-    return [{ file, patch: createTwoFilesPatch(`playground/${file}`, `solution/${file}`, a, b, '', '', { context: 3 }) }];
+    return [
+      {
+        file,
+        patch: createTwoFilesPatch(`playground/${file}`, `solution/${file}`, a, b, '', '', { context: 3 }),
+      },
+    ];
   });
 }
 

@@ -42,7 +42,8 @@ export function startProcess(options: StartOptions): ManagedProcess {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (child.pid === undefined) throw new UserError(`Could not start ${options.command}.`, 'Is it installed and on PATH?');
+  if (child.pid === undefined)
+    throw new UserError(`Could not start ${options.command}.`, 'Is it installed and on PATH?');
   let output = '';
   let exit: ProcessExit | undefined;
   const record = (chunk: Buffer) => {
@@ -135,7 +136,11 @@ export const liveProcesses = (): readonly ManagedProcess[] => [...live];
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  { timeoutMs = 10_000, intervalMs = 50, process: proc }: { timeoutMs?: number; intervalMs?: number; process?: ManagedProcess } = {},
+  {
+    timeoutMs = 10_000,
+    intervalMs = 50,
+    process: proc,
+  }: { timeoutMs?: number; intervalMs?: number; process?: ManagedProcess } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -159,7 +164,10 @@ export class ProcessCrashed extends Error {
 }
 
 /** Waits until `url` answers with `status` (200 by default). */
-export function waitForHttp(url: string, options: { status?: number; timeoutMs?: number; process?: ManagedProcess } = {}) {
+export function waitForHttp(
+  url: string,
+  options: { status?: number; timeoutMs?: number; process?: ManagedProcess } = {},
+) {
   const { status = 200, ...rest } = options;
   return waitFor(
     `${url} to answer ${status}`,

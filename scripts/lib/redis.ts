@@ -27,7 +27,8 @@ export const REDIS_MISSING = new UserError(
 export async function startRedis(): Promise<RedisHandle> {
   if (process.env.REDIS_URL) {
     const url = process.env.REDIS_URL;
-    const reject = () => Promise.reject(new Error('an external Redis (REDIS_URL) is not restarted by the workshop'));
+    const reject = () =>
+      Promise.reject(new Error('an external Redis (REDIS_URL) is not restarted by the workshop'));
     return { url, kind: 'external', stop: async () => {}, restart: reject };
   }
   if (findExecutable('redis-server')) return startRedisServer(await freePort());
@@ -42,7 +43,18 @@ export async function startRedisServer(port: number): Promise<RedisHandle> {
     server = startProcess({
       name: 'redis',
       command: 'redis-server',
-      args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()],
+      args: [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        tmpdir(),
+      ],
     });
     await waitFor(`redis-server on port ${port}`, () => ping(port), { process: server, timeoutMs: 10_000 });
   };

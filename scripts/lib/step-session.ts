@@ -5,7 +5,7 @@ import { styleText } from 'node:util';
 import { watch } from 'chokidar';
 import { checkSteps } from './checks/check-steps.ts';
 import type { StepResult } from './checks/types.ts';
-import { ensurePlayground, diffWithSolution } from './playground.ts';
+import { diffWithSolution, ensurePlayground } from './playground.ts';
 import { replaceWith } from './playground-commands.ts';
 import { stopAllOnExit } from './processes.ts';
 import { loadProgress, setCurrentStep } from './progress.ts';
@@ -27,7 +27,9 @@ export async function startInForeground(step: Step, { local = false } = {}): Pro
   const { dir } = ensurePlayground(step);
   const port = Number(process.env.PORT ?? 3000);
   stopAllOnExit();
-  print(styleText('bold', `Starting step ${step.number} (${step.title}) from playground/${folderName(step)}…`));
+  print(
+    styleText('bold', `Starting step ${step.number} (${step.title}) from playground/${folderName(step)}…`),
+  );
   const env = await step.start(dir, { port, echo: true, local });
   print('');
   for (const { label, url } of env.links) print(`  ${label.padEnd(22)} ${styleText('cyan', url)}`);
@@ -51,12 +53,22 @@ export async function watchStep(step: Step): Promise<never> {
     }
     running = true;
     if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-    print(styleText('dim', `Checking step ${step.number}… (watching playground/${folderName(step)}; Ctrl-C to stop)`));
+    print(
+      styleText(
+        'dim',
+        `Checking step ${step.number}… (watching playground/${folderName(step)}; Ctrl-C to stop)`,
+      ),
+    );
     const [result] = (await checkSteps(step)) as StepResult[];
     if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
     print(renderResults([result], { color: useColor() }));
     print(renderExpectations(result, { color: useColor() }));
-    print(styleText('dim', `Watching playground/${folderName(step)}: save a file to check again. Ctrl-C to stop.`));
+    print(
+      styleText(
+        'dim',
+        `Watching playground/${folderName(step)}: save a file to check again. Ctrl-C to stop.`,
+      ),
+    );
     running = false;
     if (again) {
       again = false;
@@ -86,24 +98,36 @@ export async function actionMenu(step: Step): Promise<void> {
       { name: 'diff', message: 'diff', hint: 'your files against the solution' },
       { name: 'solve', message: 'solve', hint: 'replace your files with the solution (backed up)' },
       { name: 'reset', message: 'reset', hint: 'back to the starter (backed up)' },
-      ...(step.number < STEPS.length ? [{ name: 'next' as const, message: 'next', hint: `step ${step.number + 1}` }] : []),
+      ...(step.number < STEPS.length
+        ? [{ name: 'next' as const, message: 'next', hint: `step ${step.number + 1}` }]
+        : []),
       { name: 'quit', message: 'quit' },
     ]);
     if (action === 'quit') return;
     if (action === 'start') await startInForeground(step);
     if (action === 'watch') await watchStep(step);
     if (action === 'next') return openStep(STEPS[step.number], { interactive: true });
-    if (action === 'solve' || action === 'reset') print(await replaceWith(step, action === 'solve' ? 'solution' : 'starter'));
+    if (action === 'solve' || action === 'reset')
+      print(await replaceWith(step, action === 'solve' ? 'solution' : 'starter'));
     if (action === 'diff') {
       const diffs = diffWithSolution(step);
-      print(diffs.length ? diffs.map((d) => colorPatch(d.patch, useColor())).join('\n') : 'Your files match the solution.');
+      print(
+        diffs.length
+          ? diffs.map((d) => colorPatch(d.patch, useColor())).join('\n')
+          : 'Your files match the solution.',
+      );
     }
     if (action === 'check' || (action === 'hint' && !last)) {
       [last] = (await checkSteps(step)) as StepResult[];
-      if (action === 'check') print(renderResults([last], { color: useColor() }) + renderExpectations(last, { color: useColor() }));
+      if (action === 'check')
+        print(renderResults([last], { color: useColor() }) + renderExpectations(last, { color: useColor() }));
     }
     if (action === 'hint' && last) {
-      print(last.failure ? `${last.failure.title}\n  ${styleText('yellow', `hint: ${last.failure.hint}`)}` : 'All checks pass: no hint needed.');
+      print(
+        last.failure
+          ? `${last.failure.title}\n  ${styleText('yellow', `hint: ${last.failure.hint}`)}`
+          : 'All checks pass: no hint needed.',
+      );
     }
   }
 }

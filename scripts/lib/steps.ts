@@ -73,10 +73,18 @@ export const playgroundDir = (step: Step) => join(HOME, 'playground', folderName
 /** Resolves `3`, `03` or `03-compose-traefik` to a step, or says which steps exist. */
 export function findStep(arg: string | number | undefined): Step {
   const text = String(arg ?? '').trim();
-  if (!text) throw new UserError('Which step? Give its number.', `steps are ${stepRange()}: ${STEPS.map((s) => `${s.number} ${s.slug}`).join(', ')}`);
+  if (!text)
+    throw new UserError(
+      'Which step? Give its number.',
+      `steps are ${stepRange()}: ${STEPS.map((s) => `${s.number} ${s.slug}`).join(', ')}`,
+    );
   const number = /^\d+/.test(text) ? Number.parseInt(text, 10) : Number.NaN;
   const step = STEPS.find((s) => s.number === number || s.slug === text || folderName(s) === text);
-  if (!step) throw new UserError(`There is no step '${text}'.`, `steps are ${stepRange()}: ${STEPS.map((s) => `${s.number} ${s.slug}`).join(', ')}`);
+  if (!step)
+    throw new UserError(
+      `There is no step '${text}'.`,
+      `steps are ${stepRange()}: ${STEPS.map((s) => `${s.number} ${s.slug}`).join(', ')}`,
+    );
   return step;
 }
 
@@ -86,13 +94,18 @@ const stepRange = () => `1–${STEPS.length}`;
 export function registryProblems(): string[] {
   const problems: string[] = [];
   STEPS.forEach((step, i) => {
-    if (step.number !== i + 1) problems.push(`step ${step.slug} is numbered ${step.number}, expected ${i + 1}`);
+    if (step.number !== i + 1)
+      problems.push(`step ${step.slug} is numbered ${step.number}, expected ${i + 1}`);
     for (const dir of [starterDir(step), solutionDir(step)]) {
-      if (!existsSync(join(dir, 'README.md')) && dir === starterDir(step)) problems.push(`${dir}/README.md is missing`);
-      for (const file of step.files) if (!existsSync(join(dir, file))) problems.push(`${dir}/${file} is missing`);
+      if (!existsSync(join(dir, 'README.md')) && dir === starterDir(step))
+        problems.push(`${dir}/README.md is missing`);
+      for (const file of step.files)
+        if (!existsSync(join(dir, file))) problems.push(`${dir}/${file} is missing`);
     }
     if (!step.expectations.some((e) => e.id === step.starterFailsAt)) {
-      problems.push(`step ${step.number}: starterFailsAt '${step.starterFailsAt}' is not one of its expectations`);
+      problems.push(
+        `step ${step.number}: starterFailsAt '${step.starterFailsAt}' is not one of its expectations`,
+      );
     }
   });
   return problems;

@@ -49,7 +49,10 @@ io.on('connection', (socket) => {
   });
 });
 
-const heartbeat = setInterval(() => io.emit('heartbeat', { instance: INSTANCE, at: Date.now() }), HEARTBEAT_MS);
+const heartbeat = setInterval(
+  () => io.emit('heartbeat', { instance: INSTANCE, at: Date.now() }),
+  HEARTBEAT_MS,
+);
 
 http.listen(PORT, () => console.log(`[${INSTANCE}] listening on http://localhost:${PORT}`));
 

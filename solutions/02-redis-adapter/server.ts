@@ -16,7 +16,10 @@ const MAX_TEXT = 1000;
 // One client publishes, its duplicate subscribes: a subscribed Redis connection can't publish.
 const pub = createClient({ url: REDIS_URL });
 const sub = pub.duplicate();
-for (const [name, client] of [['pub', pub], ['sub', sub]] as const) {
+for (const [name, client] of [
+  ['pub', pub],
+  ['sub', sub],
+] as const) {
   // Without an 'error' listener a lost Redis connection would crash the process; the client reconnects.
   client.on('error', (err: Error) => console.error(`[${INSTANCE}] redis ${name}: ${err.message}`));
 }
@@ -63,7 +66,10 @@ io.on('connection', (socket) => {
   });
 });
 
-const heartbeat = setInterval(() => io.emit('heartbeat', { instance: INSTANCE, at: Date.now() }), HEARTBEAT_MS);
+const heartbeat = setInterval(
+  () => io.emit('heartbeat', { instance: INSTANCE, at: Date.now() }),
+  HEARTBEAT_MS,
+);
 
 // Connect in the background: the process answers /healthz at once and /readyz once Redis is there.
 Promise.all([pub.connect(), sub.connect()]).catch((err: Error) =>

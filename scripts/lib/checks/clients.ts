@@ -23,7 +23,11 @@ const transportsFor = (transport: Transport) => (transport === 'polling' ? ['pol
 
 export async function connectClient(
   url: string,
-  { transport, path = '/socket.io/', timeoutMs = 3_000 }: { transport: Transport; path?: string; timeoutMs?: number },
+  {
+    transport,
+    path = '/socket.io/',
+    timeoutMs = 3_000,
+  }: { transport: Transport; path?: string; timeoutMs?: number },
 ): Promise<TestClient> {
   const socket = io(url, {
     path,
@@ -39,14 +43,20 @@ export async function connectClient(
   try {
     const welcome = await new Promise<Welcome>((resolve, reject) => {
       let timer = setTimeout(
-        () => reject(new CheckFailure(`No 'welcome' event within ${timeoutMs} ms of connecting over ${transport}.`)),
+        () =>
+          reject(
+            new CheckFailure(`No 'welcome' event within ${timeoutMs} ms of connecting over ${transport}.`),
+          ),
         timeoutMs,
       );
       // Once connected, a missing welcome is the server's doing: say so rather than blame the network.
       socket.once('connect', () => {
         clearTimeout(timer);
         timer = setTimeout(
-          () => reject(new CheckFailure(`Connected over ${transport}, but no 'welcome' event arrived within 1.5 s.`)),
+          () =>
+            reject(
+              new CheckFailure(`Connected over ${transport}, but no 'welcome' event arrived within 1.5 s.`),
+            ),
           1_500,
         );
       });
@@ -56,7 +66,11 @@ export async function connectClient(
       });
       socket.once('connect_error', (err: Error & { context?: unknown; description?: unknown }) => {
         clearTimeout(timer);
-        reject(new CheckFailure(`Could not connect over ${transport} to ${url}${path}: ${describeTransportError(err)}`));
+        reject(
+          new CheckFailure(
+            `Could not connect over ${transport} to ${url}${path}: ${describeTransportError(err)}`,
+          ),
+        );
       });
     });
     return { socket, welcome, transport, received, close: () => socket.close() };
@@ -78,7 +92,11 @@ export function describeTransportError(err: Error & { description?: unknown; con
 export function nextEvent<T>(
   client: TestClient,
   event: string,
-  { accept = () => true, timeoutMs = 3_000, what }: { accept?: (data: T) => boolean; timeoutMs?: number; what: string },
+  {
+    accept = () => true,
+    timeoutMs = 3_000,
+    what,
+  }: { accept?: (data: T) => boolean; timeoutMs?: number; what: string },
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const onEvent = (data: T) => {

@@ -2,7 +2,7 @@
 // (one server, three instances, a router in front), the same things must arrive.
 import type { Environment } from '../environments/types.ts';
 import { connectClient, nextEvent, sendChat, type TestClient, type Transport } from './clients.ts';
-import { CheckFailure, type CheckContext, type Expectation } from './types.ts';
+import { type CheckContext, CheckFailure, type Expectation } from './types.ts';
 
 const TRANSPORTS: Transport[] = ['polling', 'websocket'];
 
@@ -42,10 +42,14 @@ export const welcome: Expectation = {
       const c = await client(ctx, env, transport);
       const { instance, id } = c.welcome ?? {};
       if (typeof instance !== 'string' || !instance) {
-        throw new CheckFailure(`'welcome' over ${transport} has no instance name: got ${JSON.stringify(c.welcome)}.`);
+        throw new CheckFailure(
+          `'welcome' over ${transport} has no instance name: got ${JSON.stringify(c.welcome)}.`,
+        );
       }
       if (id !== c.socket.id) {
-        throw new CheckFailure(`'welcome'.id over ${transport} is ${JSON.stringify(id)}, not the socket id ${c.socket.id}.`);
+        throw new CheckFailure(
+          `'welcome'.id over ${transport} is ${JSON.stringify(id)}, not the socket id ${c.socket.id}.`,
+        );
       }
     }
   },
@@ -111,16 +115,26 @@ export const chatValidation: Expectation = {
     for (const [label, payload] of BAD_PAYLOADS) {
       const answer = (await sendChat(sender, payload)) as { ok?: unknown; error?: unknown };
       if (answer?.ok !== false || typeof answer.error !== 'string') {
-        throw new CheckFailure(`A chat with ${label} was acked ${JSON.stringify(answer)}, expected { ok: false, error: '…' }.`);
+        throw new CheckFailure(
+          `A chat with ${label} was acked ${JSON.stringify(answer)}, expected { ok: false, error: '…' }.`,
+        );
       }
     }
     // Events on one connection arrive in order: once the marker arrives, any bad broadcast would have too.
     const marker = `marker-${Date.now()}`;
-    const arrived = nextEvent(watcher, 'chat', { accept: (m: { text?: string }) => m?.text === marker, what: 'the marker chat' });
+    const arrived = nextEvent(watcher, 'chat', {
+      accept: (m: { text?: string }) => m?.text === marker,
+      what: 'the marker chat',
+    });
     await sendChat(sender, { text: marker });
     await arrived;
-    const leaked = watcher.received.filter((r) => r.event === 'chat' && (r.data as { text?: unknown })?.text !== marker);
-    if (leaked.length) throw new CheckFailure(`An invalid chat was broadcast anyway: ${JSON.stringify(leaked[0].data).slice(0, 120)}.`);
+    const leaked = watcher.received.filter(
+      (r) => r.event === 'chat' && (r.data as { text?: unknown })?.text !== marker,
+    );
+    if (leaked.length)
+      throw new CheckFailure(
+        `An invalid chat was broadcast anyway: ${JSON.stringify(leaked[0].data).slice(0, 120)}.`,
+      );
   },
 };
 
@@ -136,7 +150,9 @@ export const heartbeat: Expectation = {
       what: 'with HEARTBEAT_MS=300',
     });
     if (typeof beat?.instance !== 'string' || typeof beat.at !== 'number') {
-      throw new CheckFailure(`A heartbeat was ${JSON.stringify(beat)}, expected { instance: string, at: number }.`);
+      throw new CheckFailure(
+        `A heartbeat was ${JSON.stringify(beat)}, expected { instance: string, at: number }.`,
+      );
     }
   },
 };
@@ -144,12 +160,13 @@ export const heartbeat: Expectation = {
 export const readyz: Expectation = {
   id: 'readyz',
   title: 'GET /readyz answers 200 when the server can serve',
-  hint: "answer 200 on /readyz when ready (from step 2: only while Redis is connected), else 503",
+  hint: 'answer 200 on /readyz when ready (from step 2: only while Redis is connected), else 503',
   async run(ctx) {
     const env = await ctx.environment();
     for (const instance of env.instances) {
       const code = await status(`${instance.url}/readyz`);
-      if (code !== 200) throw new CheckFailure(`GET ${instance.url}/readyz answered ${code} while everything is up.`);
+      if (code !== 200)
+        throw new CheckFailure(`GET ${instance.url}/readyz answered ${code} while everything is up.`);
     }
   },
 };
@@ -167,9 +184,16 @@ export const sigterm: Expectation = {
     const started = Date.now();
     const exit = await instance.process.stop({ graceMs: 10_000 });
     const ms = Date.now() - started;
-    if (exit.signal === 'SIGKILL' || ms >= 10_000) throw new CheckFailure('The server was still running 10 s after SIGTERM.');
-    if (exit.code !== 0) throw new CheckFailure(`After SIGTERM the server exited with ${exit.signal ?? `code ${exit.code}`}, not 0.`);
-    const reason = await Promise.race([disconnected, new Promise<string>((r) => setTimeout(() => r('none'), 1_000))]);
+    if (exit.signal === 'SIGKILL' || ms >= 10_000)
+      throw new CheckFailure('The server was still running 10 s after SIGTERM.');
+    if (exit.code !== 0)
+      throw new CheckFailure(
+        `After SIGTERM the server exited with ${exit.signal ?? `code ${exit.code}`}, not 0.`,
+      );
+    const reason = await Promise.race([
+      disconnected,
+      new Promise<string>((r) => setTimeout(() => r('none'), 1_000)),
+    ]);
     if (reason === 'io server disconnect') {
       throw new CheckFailure(
         "Clients were disconnected with socket.disconnect(): their reason is 'io server disconnect', so they do not reconnect.",
@@ -198,7 +222,11 @@ export const crossInstance: Expectation = {
 export async function expectFanOut(clients: TestClient[], label: string, timeoutMs = 3_000): Promise<void> {
   const text = `${label}-${Date.now()}`;
   const arrivals = clients.map((c) =>
-    nextEvent(c, 'chat', { accept: (m: { text?: string }) => m?.text === text, timeoutMs, what: c.welcome.instance }).then(
+    nextEvent(c, 'chat', {
+      accept: (m: { text?: string }) => m?.text === text,
+      timeoutMs,
+      what: c.welcome.instance,
+    }).then(
       () => undefined,
       () => c.welcome.instance,
     ),
@@ -234,7 +262,11 @@ export const redisOutage: Expectation = {
     const clients: TestClient[] = [];
     for (const instance of env.instances) clients.push(await client(ctx, env, 'websocket', instance.url));
     await waitUntil(
-      () => expectFanOut(clients, 'after-restart', 500).then(() => true, () => false),
+      () =>
+        expectFanOut(clients, 'after-restart', 500).then(
+          () => true,
+          () => false,
+        ),
       5_000,
       'Broadcasts across instances had not resumed 5 s after Redis came back: the subscriber did not reconnect.',
     );

@@ -3,7 +3,7 @@
 import type { Environment } from '../environments/types.ts';
 import { UserError } from '../errors.ts';
 import type { Step } from '../steps.ts';
-import { CheckFailure, type CheckContext, type ExpectationResult, type StepResult } from './types.ts';
+import { type CheckContext, CheckFailure, type ExpectationResult, type StepResult } from './types.ts';
 
 /** Heartbeats every 300 ms so the heartbeat check takes a fraction of a second, not five. */
 const CHECK_HEARTBEAT_MS = 300;
@@ -51,7 +51,15 @@ export async function runStep(step: Step, dir: string): Promise<StepResult> {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
   }
   const failure = results.find((r) => r.status === 'fail');
-  return { step: step.number, slug: step.slug, title: step.title, ok: !failure, ms: Date.now() - started, expectations: results, failure };
+  return {
+    step: step.number,
+    slug: step.slug,
+    title: step.title,
+    ok: !failure,
+    ms: Date.now() - started,
+    expectations: results,
+    failure,
+  };
 }
 
 function explain(err: unknown, hint: string): { message: string; hint: string } {

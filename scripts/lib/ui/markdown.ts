@@ -1,15 +1,16 @@
 // Step instructions rendered for the terminal from the same Markdown the docs site uses:
 // markdown-it parses, this walks its tokens and styles them (headings, lists, code, links, tables).
+
+import { stripVTControlCharacters } from 'node:util';
 import MarkdownIt from 'markdown-it';
 import type Token from 'markdown-it/lib/token.mjs';
-import { stripVTControlCharacters, styleText } from 'node:util';
+import { paint as paintIf, type Style } from './color.ts';
 
-const md = new MarkdownIt({ html: false, linkify: true });
-
-type Style = Parameters<typeof styleText>[0];
+// No linkify: it would turn every 'socket.io' into a link.
+const md = new MarkdownIt({ html: false });
 
 export function renderMarkdown(source: string, { color = true }: { color?: boolean } = {}): string {
-  const paint = (style: Style, text: string) => (color ? styleText(style, text) : text);
+  const paint = (style: Style, text: string) => paintIf(style, text, color);
   const tokens = md.parse(source, {});
   const out: string[] = [];
   const lists: { ordered: boolean; next: number }[] = [];
@@ -63,7 +64,11 @@ export function renderMarkdown(source: string, { color = true }: { color?: boole
         const text = inline(tokens[i + 1].children);
         const level = Number(t.tag.slice(1));
         out.push('');
-        out.push(level === 1 ? paint(['bold', 'underline'], text.toUpperCase()) : paint('bold', `${'#'.repeat(level)} ${text}`));
+        out.push(
+          level === 1
+            ? paint(['bold', 'underline'], text.toUpperCase())
+            : paint('bold', `${'#'.repeat(level)} ${text}`),
+        );
         i += 2;
         break;
       }
@@ -128,7 +133,13 @@ const visible = (s: string) => stripVTControlCharacters(s).length;
 
 function formatTable(rows: string[][], paint: (style: Style, text: string) => string): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => visible(r[c] ?? ''))));
-  const line = (r: string[]) => r.map((cell, c) => cell + ' '.repeat(widths[c] - visible(cell))).join('  ');
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => cell + ' '.repeat(widths[c] - visible(cell)))
+      .join('  ')
+      .trimEnd();
   const [head, ...body] = rows;
-  return [paint('bold', line(head)), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return [paint('bold', line(head)), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)].join(
+    '\n',
+  );
 }

@@ -6,12 +6,25 @@ import { UserError } from '../errors.ts';
 export const isInteractive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY && !process.env.CI);
 
 export async function confirm(message: string): Promise<boolean> {
-  const { answer } = await Enquirer.prompt<{ answer: boolean }>({ type: 'confirm', name: 'answer', message, initial: false }).catch(cancelled);
+  const { answer } = await Enquirer.prompt<{ answer: boolean }>({
+    type: 'confirm',
+    name: 'answer',
+    message,
+    initial: false,
+  }).catch(cancelled);
   return answer;
 }
 
-export async function choose<T extends string>(message: string, choices: { name: T; message: string; hint?: string }[]): Promise<T> {
-  const { answer } = await Enquirer.prompt<{ answer: T }>({ type: 'select', name: 'answer', message, choices }).catch(cancelled);
+export async function choose<T extends string>(
+  message: string,
+  choices: { name: T; message: string; hint?: string }[],
+): Promise<T> {
+  const { answer } = await Enquirer.prompt<{ answer: T }>({
+    type: 'select',
+    name: 'answer',
+    message,
+    choices,
+  }).catch(cancelled);
   return answer;
 }
 

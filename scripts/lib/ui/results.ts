@@ -1,15 +1,15 @@
 // Check results for people: a table of steps, then each failing step's first failing expectation
 // with its message and hint. `--json` prints the same results as data.
-import { styleText } from 'node:util';
 import type { StepResult } from '../checks/types.ts';
 import type { Step } from '../steps.ts';
+import { paint as paintIf, type Style } from './color.ts';
 
 export type Row = StepResult | { step: number; slug: string; title: string; notStarted: true };
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function renderResults(rows: Row[], { color = true } = {}): string {
-  const paint = (style: Parameters<typeof styleText>[0], text: string) => (color ? styleText(style, text) : text);
+  const paint = (style: Style, text: string) => paintIf(style, text, color);
   const lines: string[] = [];
   const titleWidth = Math.max(...rows.map((r) => r.title.length), 5);
   lines.push(paint('bold', `${'step'.padEnd(5)}${'title'.padEnd(titleWidth + 2)}${'result'.padEnd(14)}time`));
@@ -19,7 +19,12 @@ export function renderResults(rows: Row[], { color = true } = {}): string {
         ? paint('dim', 'not started'.padEnd(14))
         : r.ok
           ? paint('green', `✔ pass`.padEnd(14))
-          : paint('red', `✖ ${r.expectations.filter((e) => e.status === 'pass').length}/${r.expectations.length}`.padEnd(14));
+          : paint(
+              'red',
+              `✖ ${r.expectations.filter((e) => e.status === 'pass').length}/${r.expectations.length}`.padEnd(
+                14,
+              ),
+            );
     const time = 'notStarted' in r ? '' : seconds(r.ms);
     lines.push(`${String(r.step).padEnd(5)}${r.title.padEnd(titleWidth + 2)}${result}${time}`);
   }
@@ -34,9 +39,14 @@ export function renderResults(rows: Row[], { color = true } = {}): string {
 
 /** The expectations of one step, each with its mark: what `step N` shows after a check. */
 export function renderExpectations(result: StepResult, { color = true } = {}): string {
-  const paint = (style: Parameters<typeof styleText>[0], text: string) => (color ? styleText(style, text) : text);
+  const paint = (style: Style, text: string) => paintIf(style, text, color);
   const mark = { pass: paint('green', '✔'), fail: paint('red', '✖'), skip: paint('dim', '·') };
   return `${result.expectations.map((e) => `  ${mark[e.status]} ${e.title}`).join('\n')}\n`;
 }
 
-export const notStarted = (step: Step): Row => ({ step: step.number, slug: step.slug, title: step.title, notStarted: true });
+export const notStarted = (step: Step): Row => ({
+  step: step.number,
+  slug: step.slug,
+  title: step.title,
+  notStarted: true,
+});

@@ -1,0 +1,109 @@
+// Runs a workshop command as a real process, the way an attendee would, in a private WORKSHOP_HOME.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+const TSX = import.meta.resolve('tsx');
+
+/** A private WORKSHOP_HOME inside the repo, so a playground there still resolves the repo's node_modules. */
+const homes: string[] = [];
+export const tempHome = () => {
+  mkdirSync(join(ROOT, '.test-homes'), { recursive: true });
+  const home = mkdtempSync(join(ROOT, '.test-homes', 'home-'));
+  homes.push(home);
+  return home;
+};
+export const removeTempHomes = () => {
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+};
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', TSX, join(ROOT, 'scripts', script), ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1', ...env },
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+      },
+      (err, stdout, stderr) => {
+        const code =
+          err && typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : err
+              ? null
+              : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Starts a long-running command; `waitForOutput` resolves when a line shows up (bounded). */
+export function startCli(script: string, args: string[], env: Record<string, string> = {}) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', TSX, join(ROOT, 'scripts', script), ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => output,
+    waitForOutput(text: string, timeoutMs = 30_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      return new Promise((resolve, reject) => {
+        const poll = setInterval(() => {
+          if (output.includes(text)) {
+            clearInterval(poll);
+            resolve();
+          } else if (Date.now() > deadline || child.exitCode !== null) {
+            clearInterval(poll);
+            reject(new Error(`'${text}' did not appear within ${timeoutMs} ms. Output:\n${output}`));
+          }
+        }, 50);
+      });
+    },
+  };
+}
+
+/** Processes whose command line mentions `needle` (our own test's unique temp folder). */
+export async function processesMentioning(needle: string): Promise<string[]> {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        return cmd.includes(needle) ? [`${pid} ${cmd}`] : [];
+      } catch {
+        return [];
+      }
+    });
+}
