@@ -12,7 +12,8 @@ await main(async () => {
   const { values, positionals } = parseCommandLine();
   stopAllOnExit();
   const step = positionals[0] === undefined ? undefined : findStep(positionals[0]);
-  const rows = await checkSteps(step, { dir: values.dir });
+  if ((values.docker || values.cluster) && !step) throw new UserError('--docker and --cluster check one step.', 'npm run check 3 -- --docker, npm run check 4 -- --cluster');
+  const rows = await checkSteps(step, { dir: values.dir, real: values.docker || values.cluster });
   const results = checked(rows);
   if (!results.length)
     throw new UserError('No step started yet, so nothing to check.', 'start with `npm run step 1`');
@@ -31,6 +32,9 @@ function parseCommandLine() {
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
+        // The real stack instead of the rehearsal: Docker Compose (step 3+) or the kind cluster (step 4+).
+        docker: { type: 'boolean', default: false },
+        cluster: { type: 'boolean', default: false },
         report: { type: 'string' },
         name: { type: 'string' },
         // Check another folder than the playground (instructors, the tests): results are not recorded.
@@ -40,7 +44,7 @@ function parseCommandLine() {
   } catch (err) {
     throw new UserError(
       (err as Error).message,
-      'usage: npm run check [N] [-- --json] [-- --report URL --name NAME]',
+      'usage: npm run check [N] [-- --json] [-- --docker | --cluster] [-- --report URL --name NAME]',
     );
   }
 }

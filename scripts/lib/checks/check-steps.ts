@@ -8,7 +8,7 @@ import { runStep } from './runner.ts';
 import type { StepResult } from './types.ts';
 
 /** Checks one step's playground (made from the starter on first use) or every started step. */
-export async function checkSteps(step: Step | undefined, options: { dir?: string } = {}): Promise<Row[]> {
+export async function checkSteps(step: Step | undefined, options: { dir?: string; real?: boolean } = {}): Promise<Row[]> {
   const rows: Row[] = [];
   const targets = step ? [step] : STEPS;
   for (const s of targets) {
@@ -17,7 +17,7 @@ export async function checkSteps(step: Step | undefined, options: { dir?: string
       continue;
     }
     const dir = options.dir ?? ensurePlayground(s).dir;
-    rows.push(await runStep(s, dir));
+    rows.push(await runStep(s, dir, { real: options.real }));
   }
   const results = rows.filter((r): r is StepResult => !('notStarted' in r));
   if (!options.dir) recordResults(results);

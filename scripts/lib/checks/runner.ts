@@ -8,7 +8,8 @@ import { type CheckContext, CheckFailure, type ExpectationResult, type StepResul
 /** Heartbeats every 300 ms so the heartbeat check takes a fraction of a second, not five. */
 const CHECK_HEARTBEAT_MS = 300;
 
-export async function runStep(step: Step, dir: string): Promise<StepResult> {
+/** `real`: run against Docker Compose or the kind cluster instead of the local rehearsal. */
+export async function runStep(step: Step, dir: string, { real = false }: { real?: boolean } = {}): Promise<StepResult> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const fixtures = new Map<string, Promise<unknown>>();
   const ctx: CheckContext = {
@@ -20,7 +21,7 @@ export async function runStep(step: Step, dir: string): Promise<StepResult> {
     },
     environment(): Promise<Environment> {
       return ctx.fixture('environment', async () => {
-        const env = await step.start(dir, { port: 0, heartbeatMs: CHECK_HEARTBEAT_MS, local: true });
+        const env = await step.start(dir, { port: 0, heartbeatMs: CHECK_HEARTBEAT_MS, local: !real, real });
         cleanups.push(() => env.stop());
         return env;
       });

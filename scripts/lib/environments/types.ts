@@ -27,6 +27,8 @@ export interface StartOptions {
   port: number;
   echo?: boolean;
   heartbeatMs?: number;
-  /** Force the local rehearsal even where Docker or kind exist. */
+  /** Force the local rehearsal even where Docker or kind exist (`--start --local`; checks by default). */
   local?: boolean;
+  /** Checks against the real thing: `check 3 -- --docker`, `check 4 -- --cluster`. */
+  real?: boolean;
 }
