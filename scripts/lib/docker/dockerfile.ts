@@ -1,0 +1,179 @@
+// The step-3 Dockerfile, read the way `docker build` would (dockerfile-ast parses it, dockerfile-utils
+// reports what the builder would reject), then held to the workshop's practices: multi-stage, a current
+// Node LTS base, production dependencies only, not root, a health check, exec-form CMD.
+import { existsSync, readFileSync } from 'node:fs';
+import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { validate } from 'dockerfile-utils';
+import type { Finding } from '../findings.ts';
+
+/** Node lines that are LTS in 2026. Odd majors and past LTS lines are refused. */
+export const NODE_LTS_MAJORS = [22, 24];
+
+export function checkDockerfile(
+  file: string,
+  text = existsSync(file) ? readFileSync(file, 'utf8') : undefined,
+): Finding[] {
+  if (text === undefined) {
+    return [
+      finding(
+        'dockerfile-missing',
+        file,
+        undefined,
+        'There is no Dockerfile.',
+        'create it: `npm run reset 3` restores the starter',
+      ),
+    ];
+  }
+  const findings: Finding[] = [];
+  // What the builder itself would reject (unknown instruction, bad flags, …), with its own words.
+  for (const d of validate(text)) {
+    if (d.severity === 1)
+      findings.push(
+        finding(
+          'dockerfile-syntax',
+          file,
+          d.range.start.line + 1,
+          d.message,
+          'fix this line as the message says',
+        ),
+      );
+  }
+  const dockerfile = DockerfileParser.parse(text);
+  const line = (i: Instruction | undefined) => (i ? i.getRange().start.line + 1 : undefined);
+  const froms = dockerfile.getFROMs();
+  if (!froms.length)
+    return [
+      ...findings,
+      finding(
+        'dockerfile-no-from',
+        file,
+        1,
+        'The Dockerfile has no FROM.',
+        'start with FROM node:24-alpine AS deps',
+      ),
+    ];
+
+  const final = froms[froms.length - 1];
+  for (const from of froms) {
+    const image = from.getImageName() ?? '';
+    const tag = from.getImageTag() ?? 'latest';
+    // A stage built FROM an earlier stage inherits its base; only registry images are judged.
+    if (froms.some((f) => f !== from && f.getBuildStage() === image)) continue;
+    if (image !== 'node' && !image.endsWith('/node')) continue;
+    const major = Number.parseInt(tag, 10);
+    if (!NODE_LTS_MAJORS.includes(major)) {
+      findings.push(
+        finding(
+          'dockerfile-node-version',
+          file,
+          line(from),
+          `FROM ${image}:${tag} is not a current Node LTS line (${NODE_LTS_MAJORS.join(' or ')}).`,
+          'use node:24-alpine (or node:22-alpine); `latest` and odd-numbered releases change under you',
+        ),
+      );
+    }
+  }
+  if (froms.length < 2) {
+    findings.push(
+      finding(
+        'dockerfile-single-stage',
+        file,
+        line(froms[0]),
+        'The Dockerfile has one stage: the image keeps everything the install needed.',
+        'install with `npm ci --omit=dev` in a first stage (FROM node:24-alpine AS deps) and COPY --from=deps /app/node_modules into the runtime stage',
+      ),
+    );
+  }
+
+  const runs = dockerfile.getInstructions().filter((i) => i.getKeyword() === 'RUN');
+  const installs = runs.filter((r) => /\bnpm\s+(ci|install|i)\b/.test(r.getArgumentsContent() ?? ''));
+  for (const install of installs) {
+    const args = install.getArgumentsContent() ?? '';
+    if (!/\bnpm\s+ci\b/.test(args) || !/--omit[= ]dev|--production|--only[= ]prod/.test(args)) {
+      findings.push(
+        finding(
+          'dockerfile-npm-install',
+          file,
+          line(install),
+          `RUN ${args.trim()} installs more than the lockfile's production dependencies.`,
+          'use RUN npm ci --omit=dev (after COPY package.json package-lock.json ./)',
+        ),
+      );
+    }
+  }
+
+  // Only the final stage runs: its USER and HEALTHCHECK are the ones that count.
+  const finalInstructions = dockerfile
+    .getInstructions()
+    .filter((i) => i.getRange().start.line >= final.getRange().start.line);
+  const users = finalInstructions.filter((i) => i.getKeyword() === 'USER');
+  const user = users[users.length - 1]?.getArgumentsContent()?.trim();
+  if (!user || user === 'root' || user === '0' || user.startsWith('0:')) {
+    findings.push(
+      finding(
+        'dockerfile-root',
+        file,
+        line(users[users.length - 1] ?? final),
+        'The container runs as root.',
+        'add `USER node` (the official image has that user) before CMD',
+      ),
+    );
+  }
+  const healthchecks = finalInstructions.filter((i) => i.getKeyword() === 'HEALTHCHECK');
+  const health = healthchecks[healthchecks.length - 1];
+  if (!health || /\bNONE\b/i.test(health.getArgumentsContent() ?? '')) {
+    findings.push(
+      finding(
+        'dockerfile-no-healthcheck',
+        file,
+        line(health ?? final),
+        'The image has no HEALTHCHECK.',
+        'HEALTHCHECK CMD ["node", "-e", "fetch(\'http://127.0.0.1:3000/healthz\').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]',
+      ),
+    );
+  } else if (!(health.getArgumentsContent() ?? '').includes('/healthz')) {
+    findings.push(
+      finding(
+        'dockerfile-healthcheck-path',
+        file,
+        line(health),
+        'The HEALTHCHECK does not ask /healthz.',
+        'point it at http://127.0.0.1:3000/healthz',
+      ),
+    );
+  }
+  const cmds = finalInstructions.filter((i) => i.getKeyword() === 'CMD' || i.getKeyword() === 'ENTRYPOINT');
+  const cmd = cmds[cmds.length - 1];
+  if (!cmd) {
+    findings.push(
+      finding(
+        'dockerfile-no-cmd',
+        file,
+        line(final),
+        'The runtime stage has no CMD.',
+        'CMD ["node", "server.ts"]',
+      ),
+    );
+  } else if (!(cmd.getArgumentsContent() ?? '').trim().startsWith('[')) {
+    findings.push(
+      finding(
+        'dockerfile-shell-cmd',
+        file,
+        line(cmd),
+        `${cmd.getKeyword()} is in shell form: sh becomes PID 1 and node never gets SIGTERM.`,
+        'use the exec form: CMD ["node", "server.ts"]',
+      ),
+    );
+  }
+  return findings;
+}
+
+function finding(
+  code: string,
+  file: string,
+  line: number | undefined,
+  message: string,
+  fix: string,
+): Finding {
+  return { code, severity: 'error', file, line, object: 'Dockerfile', message, fix };
+}
