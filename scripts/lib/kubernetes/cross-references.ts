@@ -1,0 +1,569 @@
+// The links between objects that no schema sees but that decide whether a request reaches a pod:
+// IngressRoute → Service (+ port) → pods (selector, targetPort), entry points and middlewares named
+// by IngressRoutes, Traefik's own Deployment, and the app's image, probes and stickiness.
+import { closest, distance } from 'fastest-levenshtein';
+import type { Finding } from '../findings.ts';
+import {
+  asArray,
+  asRecord,
+  asString,
+  isRecord,
+  type Json,
+  type ManifestObject,
+  type PathSegment,
+  reporter,
+} from './manifest.ts';
+import {
+  containerPorts,
+  parseImage,
+  resolveTargetPort,
+  selectedWorkloads,
+  servicesOf,
+  stringMap,
+  type TraefikInstall,
+  type Workload,
+  workloadsOf,
+} from './workloads.ts';
+
+/** Suggests the closest name only when it is plausibly a typo of it. */
+export function nearest(name: string, candidates: string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const guess = closest(name, candidates);
+  return distance(guess, name) <= Math.max(2, Math.floor(name.length / 3)) ? guess : undefined;
+}
+
+const STRATEGIES = ['wrr', 'p2c', 'hrw', 'leasttime', 'RoundRobin'];
+
+export const isIngressRoute = (o: ManifestObject) =>
+  o.apiVersion === 'traefik.io/v1alpha1' && o.kind === 'IngressRoute';
+export const isMiddleware = (o: ManifestObject) =>
+  o.apiVersion === 'traefik.io/v1alpha1' && o.kind === 'Middleware';
+
+/** One `services[]` item of one route, with where it is. */
+export interface RouteService {
+  route: ManifestObject;
+  routeIndex: number;
+  serviceIndex: number;
+  path: PathSegment[];
+  spec: Json;
+}
+
+export function routeServices(ir: ManifestObject): RouteService[] {
+  return asArray(asRecord(ir.data.spec).routes).flatMap((r, routeIndex) =>
+    asArray(asRecord(r).services)
+      .filter(isRecord)
+      .map((spec, serviceIndex) => ({
+        route: ir,
+        routeIndex,
+        serviceIndex,
+        path: ['spec', 'routes', routeIndex, 'services', serviceIndex],
+        spec,
+      })),
+  );
+}
+
+/** The Kubernetes Service an IngressRoute service item names (kind Service, the default). */
+export function findService(item: RouteService, services: ManifestObject[]): ManifestObject | undefined {
+  const namespace = asString(item.spec.namespace) ?? item.route.namespace;
+  return services.find((s) => s.name === item.spec.name && s.namespace === namespace);
+}
+
+/** The Service port an IngressRoute refers to: by number (the Service's `port`) or by name; the only one if omitted. */
+export function findServicePort(service: ManifestObject, port: unknown): Json | undefined {
+  const ports = asArray(asRecord(service.data.spec).ports).filter(isRecord);
+  if (port === undefined) return ports.length === 1 ? ports[0] : undefined;
+  return ports.find((p) =>
+    typeof port === 'number' ? p.port === port : p.name === port || String(p.port) === port,
+  );
+}
+
+/** Middleware reference → the Middleware object, following Traefik's naming rules. */
+export function findMiddleware(
+  ref: Json,
+  ir: ManifestObject,
+  middlewares: ManifestObject[],
+): { found?: ManifestObject; otherProvider?: boolean } {
+  const name = asString(ref.name) ?? '';
+  if (name.includes('@')) {
+    const [base, provider] = name.split('@');
+    // `<namespace>-<name>@kubernetescrd` is the cross-provider form; other providers are not in these files.
+    if (provider !== 'kubernetescrd') return { otherProvider: true };
+    return { found: middlewares.find((m) => `${m.namespace}-${m.name}` === base) };
+  }
+  const namespace = asString(ref.namespace) ?? ir.namespace;
+  return { found: middlewares.find((m) => m.name === name && m.namespace === namespace) };
+}
+
+export function checkCrossReferences(
+  objects: ManifestObject[],
+  traefik: TraefikInstall | undefined,
+): Finding[] {
+  const findings: Finding[] = [];
+  const workloads = workloadsOf(objects);
+  const services = servicesOf(objects);
+  const ingressRoutes = objects.filter(isIngressRoute);
+  const middlewares = objects.filter(isMiddleware);
+
+  for (const w of workloads) findings.push(...deploymentSelector(w));
+  for (const service of services) findings.push(...serviceToPods(service, workloads));
+
+  if (ingressRoutes.length > 0 && !traefik) {
+    findings.push(
+      reporter(ingressRoutes[0])(
+        'traefik-deployment-missing',
+        [],
+        'there is an IngressRoute but no Traefik Deployment to serve it',
+        'Add a Deployment running `traefik:v3.7` with `--providers.kubernetescrd` and a `--entryPoints.web.address=:8000` entry point.',
+      ),
+    );
+  }
+  if (traefik) findings.push(...traefikDeployment(traefik));
+
+  const appWorkloads = new Set<Workload>();
+  for (const ir of ingressRoutes) {
+    findings.push(...entryPoints(ir, traefik));
+    findings.push(...routeMiddlewares(ir, middlewares, traefik));
+    for (const item of routeServices(ir)) {
+      findings.push(...routeService(item, services, workloads, traefik, objects));
+      const service = findService(item, services);
+      if (service)
+        for (const w of selectedWorkloads(service, workloads))
+          if (w !== traefik?.workload) appWorkloads.add(w);
+    }
+  }
+  for (const w of appWorkloads) findings.push(...appContainers(w));
+  return findings;
+}
+
+function deploymentSelector(w: Workload): Finding[] {
+  if (w.object.kind === 'Pod' || w.object.kind === 'Job') return [];
+  const matchLabels = stringMap(asRecord(asRecord(w.object.data.spec).selector).matchLabels);
+  const mismatched = Object.entries(matchLabels).filter(([k, v]) => w.labels[k] !== v);
+  if (mismatched.length === 0) return [];
+  return [
+    reporter(w.object)(
+      'deployment-selector-mismatch',
+      ['spec', 'selector', 'matchLabels', mismatched[0][0]],
+      `spec.selector.matchLabels ${mismatched.map(([k, v]) => `${k}: ${v}`).join(', ')} is not on the pod template's labels; the API server rejects it ("selector does not match template labels")`,
+      `Make spec.template.metadata.labels include ${mismatched.map(([k, v]) => `\`${k}: ${v}\``).join(', ')}.`,
+    ),
+  ];
+}
+
+function serviceToPods(service: ManifestObject, workloads: Workload[]): Finding[] {
+  const spec = asRecord(service.data.spec);
+  const selector = stringMap(spec.selector);
+  if (Object.keys(selector).length === 0 || spec.type === 'ExternalName') return [];
+  const report = reporter(service);
+  const selected = selectedWorkloads(service, workloads);
+  if (selected.length === 0) {
+    const inNamespace = workloads.filter((w) => w.object.namespace === service.namespace);
+    // The workload sharing most labels with the selector is the one meant.
+    const score = (w: Workload) =>
+      Object.entries(selector).filter(([k, v]) => w.labels[k] === v || w.labels[k]).length;
+    const meant = [...inNamespace].sort((a, b) => score(b) - score(a))[0];
+    const labels = meant
+      ? Object.entries(meant.labels)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')
+      : '';
+    return [
+      report(
+        'service-selector-mismatch',
+        ['spec', 'selector'],
+        `the selector ${Object.entries(selector)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(
+            ', ',
+          )} matches no pods in namespace ${service.namespace}: the Service has no endpoints and Traefik answers 503/404`,
+        meant
+          ? `Use the labels of ${meant.object.kind}/${meant.object.name}'s pod template (${labels}) as the selector, or fix the template's labels.`
+          : `Add a Deployment in namespace ${service.namespace} whose pod template carries these labels.`,
+      ),
+    ];
+  }
+  const findings: Finding[] = [];
+  asArray(spec.ports).forEach((p, i) => {
+    const port = asRecord(p);
+    const target = port.targetPort ?? port.port;
+    const path: PathSegment[] = ['spec', 'ports', i, port.targetPort !== undefined ? 'targetPort' : 'port'];
+    for (const w of selected) {
+      const declared = containerPorts(w);
+      const resolved = resolveTargetPort(target, w);
+      const named = typeof target === 'string' && !/^\d+$/.test(target);
+      if (
+        named
+          ? resolved !== undefined
+          : declared.length === 0 || declared.some((d) => d.containerPort === resolved)
+      ) {
+        continue;
+      }
+      const list = declared
+        .map((d) => (d.name ? `${d.name} (${d.containerPort})` : String(d.containerPort)))
+        .join(', ');
+      const guess = named
+        ? nearest(
+            String(target),
+            declared.flatMap((d) => (d.name ? [d.name] : [])),
+          )
+        : undefined;
+      findings.push(
+        report(
+          'service-target-port',
+          path,
+          named
+            ? `targetPort "${target}" is not the name of a container port of ${w.object.kind}/${w.object.name} (${list || 'it names none'}): traffic has nowhere to go`
+            : `targetPort ${String(target)} is not a container port of ${w.object.kind}/${w.object.name} (${list})`,
+          guess
+            ? `Write \`targetPort: ${guess}\`.`
+            : declared.length > 0
+              ? `Use one of the container's ports: ${list} (a name or a number).`
+              : `Name the container port (ports: - name: http, containerPort: 3000) and use that name here.`,
+        ),
+      );
+    }
+  });
+  return findings;
+}
+
+function traefikDeployment(traefik: TraefikInstall): Finding[] {
+  const findings: Finding[] = [];
+  const report = reporter(traefik.workload.object);
+  const containerPath: PathSegment[] = [
+    ...traefik.workload.templatePath,
+    'spec',
+    'containers',
+    traefik.containerIndex,
+  ];
+  if (!traefik.crdProvider) {
+    findings.push(
+      report(
+        'traefik-provider-missing',
+        traefik.container.args ? [...containerPath, 'args'] : containerPath,
+        'Traefik is not started with the Kubernetes CRD provider, so it ignores every IngressRoute and Middleware',
+        'Add `- --providers.kubernetescrd` to the container args.',
+      ),
+    );
+  }
+  const image = asString(traefik.container.image) ?? '';
+  const { tag } = parseImage(image);
+  const version = /^v?(\d+)\.(\d+)(?:\.\d+)?$/.exec(tag ?? '');
+  const v3 = version?.[1] === '3';
+  if (!v3 || version?.[2] !== '7') {
+    findings.push(
+      report(
+        'traefik-image',
+        [...containerPath, 'image'],
+        !tag || tag === 'latest'
+          ? `image "${image}" floats to whatever Traefik is newest; this workshop is written and checked against v3.7`
+          : v3
+            ? `image "${image}" is Traefik ${tag}; this workshop is checked against v3.7`
+            : `image "${image}" is not Traefik v3: the traefik.io CRDs, v3 rule syntax and EndpointSlices need v3`,
+        'Use `image: traefik:v3.7`.',
+        v3 ? 'warning' : 'error',
+      ),
+    );
+  }
+  return findings;
+}
+
+function entryPoints(ir: ManifestObject, traefik: TraefikInstall | undefined): Finding[] {
+  if (!traefik?.entryPointsKnown) return [];
+  const report = reporter(ir);
+  const known = traefik.entryPoints.map((e) => e.name);
+  return asArray(asRecord(ir.data.spec).entryPoints).flatMap((name, j) => {
+    if (typeof name !== 'string' || known.includes(name)) return [];
+    const guess = nearest(name, known);
+    return [
+      report(
+        'ingressroute-unknown-entrypoint',
+        ['spec', 'entryPoints', j],
+        `entry point "${name}" is not defined by Traefik's Deployment (it defines ${known.join(', ')}): the route is never served`,
+        guess
+          ? `Write \`${guess}\` (entry point names are case-sensitive).`
+          : `Use one of ${known.join(', ')}, or add \`--entryPoints.${name}.address=:<port>\` to Traefik's args.`,
+      ),
+    ];
+  });
+}
+
+function routeMiddlewares(
+  ir: ManifestObject,
+  middlewares: ManifestObject[],
+  traefik: TraefikInstall | undefined,
+): Finding[] {
+  const report = reporter(ir);
+  const findings: Finding[] = [];
+  asArray(asRecord(ir.data.spec).routes).forEach((r, i) => {
+    asArray(asRecord(r).middlewares).forEach((m, k) => {
+      const ref = asRecord(m);
+      const name = asString(ref.name) ?? '';
+      const path: PathSegment[] = ['spec', 'routes', i, 'middlewares', k, 'name'];
+      const { found, otherProvider } = findMiddleware(ref, ir, middlewares);
+      if (otherProvider) return;
+      const namespace = asString(ref.namespace);
+      if (found) {
+        if (namespace && namespace !== ir.namespace && !traefik?.allowCrossNamespace) {
+          findings.push(
+            report(
+              'ingressroute-cross-namespace',
+              path,
+              `Middleware ${namespace}/${name} is in another namespace, which Traefik refuses unless allowCrossNamespace is on`,
+              `Move the Middleware to namespace ${ir.namespace}, or add \`--providers.kubernetescrd.allowCrossNamespace=true\` to Traefik's args.`,
+            ),
+          );
+        }
+        return;
+      }
+      const base = name.split('@')[0];
+      const sameName = middlewares.find((mw) => mw.name === base);
+      const byFullName = middlewares.find((mw) => `${mw.namespace}-${mw.name}` === base);
+      let fix: string;
+      if (name.includes('@') && sameName) {
+        fix = `With @kubernetescrd the name is \`<namespace>-<name>\`: write \`${sameName.namespace}-${sameName.name}@kubernetescrd\`, or just \`name: ${sameName.name}\` (same namespace).`;
+      } else if (byFullName) {
+        fix = `Write \`name: ${byFullName.name}\`${byFullName.namespace !== ir.namespace ? ` and \`namespace: ${byFullName.namespace}\`` : ''} (or \`${base}@kubernetescrd\`).`;
+      } else if (sameName) {
+        fix = `Middleware ${sameName.name} is in namespace ${sameName.namespace}: add \`namespace: ${sameName.namespace}\` (or move it to ${ir.namespace}).`;
+      } else {
+        const guess = nearest(
+          base,
+          middlewares.map((mw) => mw.name),
+        );
+        fix = guess
+          ? `Write \`name: ${guess}\`.`
+          : middlewares.length > 0
+            ? `Use one of the Middlewares defined: ${middlewares.map((mw) => mw.name).join(', ')}.`
+            : `Define a Middleware named ${base} (apiVersion: traefik.io/v1alpha1, kind: Middleware) in namespace ${namespace ?? ir.namespace}.`;
+      }
+      findings.push(
+        report(
+          'ingressroute-missing-middleware',
+          path,
+          `middleware "${name}" does not exist${name.includes('@') ? '' : ` in namespace ${namespace ?? ir.namespace}`}: Traefik drops the whole route ("middleware does not exist")`,
+          fix,
+        ),
+      );
+    });
+  });
+  return findings;
+}
+
+function routeService(
+  item: RouteService,
+  services: ManifestObject[],
+  workloads: Workload[],
+  traefik: TraefikInstall | undefined,
+  objects: ManifestObject[],
+): Finding[] {
+  const report = reporter(item.route);
+  const findings: Finding[] = [];
+  const ir = item.route;
+  const spec = item.spec;
+  const name = asString(spec.name) ?? '';
+  const namespace = asString(spec.namespace) ?? ir.namespace;
+
+  if (spec.kind === 'TraefikService') {
+    const exists = objects.some(
+      (o) => o.kind === 'TraefikService' && o.name === name && o.namespace === namespace,
+    );
+    if (!exists) {
+      findings.push(
+        report(
+          'ingressroute-missing-service',
+          [...item.path, 'name'],
+          `TraefikService ${namespace}/${name} is not defined in these manifests`,
+          'Define the TraefikService, or point at a Kubernetes Service (drop `kind: TraefikService`).',
+        ),
+      );
+    }
+    return findings;
+  }
+  if (namespace !== ir.namespace && !traefik?.allowCrossNamespace) {
+    findings.push(
+      report(
+        'ingressroute-cross-namespace',
+        [...item.path, 'namespace'],
+        `Service ${namespace}/${name} is in another namespace than the IngressRoute, which Traefik refuses unless allowCrossNamespace is on`,
+        `Put the IngressRoute in namespace ${namespace}, or add \`--providers.kubernetescrd.allowCrossNamespace=true\` to Traefik's args.`,
+      ),
+    );
+  }
+  const service = findService(item, services);
+  if (!service) {
+    const inNamespace = services.filter((s) => s.namespace === namespace).map((s) => s.name);
+    const guess = nearest(name, inNamespace);
+    const elsewhere = services.find((s) => s.name === name);
+    findings.push(
+      report(
+        'ingressroute-missing-service',
+        [...item.path, 'name'],
+        `Service "${name}" does not exist in namespace ${namespace}: Traefik logs "kubernetes service not found" and serves 404`,
+        guess
+          ? `Write \`name: ${guess}\`.`
+          : elsewhere
+            ? `Service ${name} is in namespace ${elsewhere.namespace}: put the IngressRoute there too.`
+            : `Define a Service named ${name} in namespace ${namespace}${inNamespace.length ? `, or use one of: ${inNamespace.join(', ')}` : ''}.`,
+      ),
+    );
+    return findings;
+  }
+
+  const servicePorts = asArray(asRecord(service.data.spec).ports).filter(isRecord);
+  const port = findServicePort(service, spec.port);
+  if (!port) {
+    const list = servicePorts
+      .map((p) => (p.name ? `${String(p.port)} (${String(p.name)})` : String(p.port)))
+      .join(', ');
+    const isTarget = servicePorts.find((p) => p.targetPort === spec.port);
+    findings.push(
+      report(
+        'ingressroute-service-port',
+        [...item.path, spec.port === undefined ? 'name' : 'port'],
+        spec.port === undefined
+          ? `Service ${name} has several ports (${list}); the IngressRoute must say which one`
+          : isTarget
+            ? `${String(spec.port)} is the targetPort (the pod's port) of Service ${name}; an IngressRoute names the Service's own port (${String(isTarget.port)})`
+            : `Service ${name} has no port ${JSON.stringify(spec.port)} (it has ${list || 'none'})`,
+        `Write \`port: ${String(isTarget?.port ?? servicePorts[0]?.port ?? 80)}\` (a port of Service ${name}, by number or name).`,
+      ),
+    );
+  }
+
+  const backends = selectedWorkloads(service, workloads);
+  const replicas = backends.reduce((n, w) => n + w.replicas, 0);
+  const cookie = asRecord(asRecord(spec.sticky).cookie);
+  const hasCookie = isRecord(asRecord(spec.sticky).cookie);
+  if (!hasCookie && replicas > 1) {
+    findings.push(
+      report(
+        'ingressroute-no-sticky',
+        item.path,
+        `Service ${name} has ${replicas} pods and no sticky cookie: socket.io's long-polling requests land on different pods and fail with HTTP 400 "Session ID unknown"`,
+        'Add under this service:\n  sticky:\n    cookie:\n      name: wsk_sticky\n      httpOnly: true',
+      ),
+    );
+  }
+  if (cookie.secure === true && servesPlainHttp(ir, traefik)) {
+    findings.push(
+      report(
+        'cookie-secure-on-http',
+        [...item.path, 'sticky', 'cookie', 'secure'],
+        'the sticky cookie is `secure` but this route is served over plain http (the `web` entry point, no TLS): browsers never send it back, so there is no stickiness ("Session ID unknown")',
+        'Set `secure: false` on http, or serve the route over TLS (a websecure entry point and `tls:`).',
+      ),
+    );
+  }
+  if (
+    typeof cookie.sameSite === 'string' &&
+    cookie.sameSite.toLowerCase() === 'none' &&
+    cookie.secure !== true
+  ) {
+    findings.push(
+      report(
+        'cookie-samesite-none-insecure',
+        [...item.path, 'sticky', 'cookie', 'sameSite'],
+        'browsers reject a cookie with SameSite=None that is not Secure, so the sticky cookie is never stored',
+        'Use `sameSite: lax` on plain http (or `secure: true` over https).',
+      ),
+    );
+  }
+  if (spec.strategy !== undefined && !STRATEGIES.includes(String(spec.strategy))) {
+    const guess = nearest(String(spec.strategy), STRATEGIES);
+    findings.push(
+      report(
+        'ingressroute-strategy',
+        [...item.path, 'strategy'],
+        `strategy "${String(spec.strategy)}" is not a Traefik v3.7 load-balancing strategy (${STRATEGIES.slice(0, 4).join(', ')})`,
+        guess ? `Write \`strategy: ${guess}\`.` : 'Use `strategy: wrr` (weighted round robin, the default).',
+      ),
+    );
+  }
+  const affinity = asRecord(service.data.spec).sessionAffinity;
+  if (affinity === 'ClientIP') {
+    findings.push(
+      reporter(service)(
+        'service-session-affinity',
+        ['spec', 'sessionAffinity'],
+        spec.nativeLB === true
+          ? "sessionAffinity: ClientIP behind Traefik with nativeLB pins every client to one pod: all requests come from Traefik's pod IP"
+          : "sessionAffinity: ClientIP does nothing behind Traefik: Traefik sends to the pods directly (EndpointSlices), not through the Service's virtual IP",
+        "Remove sessionAffinity and use the IngressRoute's sticky cookie for stickiness.",
+        'warning',
+      ),
+    );
+  }
+  return findings;
+}
+
+/** Whether a route can be reached over plain http, where a Secure cookie never comes back. */
+function servesPlainHttp(ir: ManifestObject, traefik: TraefikInstall | undefined): boolean {
+  const spec = asRecord(ir.data.spec);
+  if (spec.tls !== undefined) return false;
+  const names = asArray(spec.entryPoints).map(String);
+  if (!traefik?.entryPointsKnown) return names.length === 0 || names.some((n) => /^(web|http)$/i.test(n));
+  const eps = traefik.entryPoints.filter((e) => names.length === 0 || names.includes(e.name));
+  return eps.length === 0 ? names.some((n) => /^(web|http)$/i.test(n)) : eps.some((e) => !e.tls);
+}
+
+function appContainers(w: Workload): Finding[] {
+  const report = reporter(w.object);
+  const findings: Finding[] = [];
+  w.containers.forEach((c, i) => {
+    const path: PathSegment[] = [...w.templatePath, 'spec', 'containers', i];
+    const image = asString(c.image) ?? '';
+    const { tag, digest } = parseImage(image);
+    const policy = asString(c.imagePullPolicy);
+    const floating = !digest && (!tag || tag === 'latest');
+    if ((floating && policy !== 'IfNotPresent' && policy !== 'Never') || policy === 'Always') {
+      findings.push(
+        report(
+          'image-latest-pull',
+          policy === 'Always' ? [...path, 'imagePullPolicy'] : [...path, 'image'],
+          policy === 'Always'
+            ? `imagePullPolicy: Always makes the kubelet pull "${image}" from a registry, ignoring the copy \`kind load docker-image\` put on the node: ErrImagePull / ImagePullBackOff`
+            : `"${image}" ${tag ? 'is tagged :latest' : 'has no tag (so :latest)'} without imagePullPolicy, so the kubelet defaults to Always and pulls it from Docker Hub instead of using the image \`kind load docker-image\` put on the node: ErrImagePull / ImagePullBackOff (kind issue #328)`,
+          policy === 'Always'
+            ? 'Use `imagePullPolicy: IfNotPresent` for images you load with kind.'
+            : `Tag the image with a version (docker build -t ${parseImage(image).repository}:1.0.0 ., then kind load docker-image ${parseImage(image).repository}:1.0.0) and use that tag, or add \`imagePullPolicy: IfNotPresent\`.`,
+        ),
+      );
+    }
+    const ports = containerPorts(w).filter((p) => p.containerIndex === i);
+    for (const probe of ['readinessProbe', 'livenessProbe'] as const) {
+      if (!isRecord(c[probe])) {
+        findings.push(
+          report(
+            'probe-missing',
+            [...path, 'name'],
+            probe === 'readinessProbe'
+              ? `container ${String(c.name)} has no readinessProbe: pods get traffic before Redis is connected, and during shutdown`
+              : `container ${String(c.name)} has no livenessProbe: a hung server is never restarted`,
+            probe === 'readinessProbe'
+              ? 'Add:\n  readinessProbe:\n    httpGet: { path: /readyz, port: http }'
+              : 'Add:\n  livenessProbe:\n    httpGet: { path: /healthz, port: http }',
+          ),
+        );
+        continue;
+      }
+      const probePort = asRecord(asRecord(c[probe]).httpGet).port;
+      if (
+        typeof probePort === 'string' &&
+        !/^\d+$/.test(probePort) &&
+        !ports.some((p) => p.name === probePort)
+      ) {
+        findings.push(
+          report(
+            'probe-port',
+            [...path, probe, 'httpGet', 'port'],
+            `the ${probe} uses port "${probePort}", which is not a named port of container ${String(c.name)}: the probe always fails`,
+            ports.length > 0
+              ? `Use one of: ${ports.map((p) => p.name ?? String(p.containerPort)).join(', ')}.`
+              : 'Declare the port (ports: - name: http, containerPort: 3000) or use the number.',
+          ),
+        );
+      }
+    }
+  });
+  return findings;
+}

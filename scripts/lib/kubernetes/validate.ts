@@ -1,0 +1,56 @@
+// The whole check of a step's Kubernetes folder: each object against its schema, Traefik's RBAC,
+// the cross-references between objects, and kind-config.yaml against the Traefik it must reach.
+import { join } from 'node:path';
+import type { Finding } from '../findings.ts';
+import { checkCrossReferences } from './cross-references.ts';
+import { validateKindConfig, validateKindConfigObject } from './kind-config.ts';
+import { type LoadOptions, loadManifests } from './load.ts';
+import type { ManifestObject } from './manifest.ts';
+import { checkRbac } from './rbac.ts';
+import { validateObjectSchema } from './schema.ts';
+import { findTraefik } from './workloads.ts';
+
+export interface ValidateOptions extends LoadOptions {
+  /** kind-config.yaml to check too (a kind `Cluster` document inside the folder is checked anyway). */
+  kindConfig?: string;
+}
+
+/** Every finding for a folder of manifests, errors and warnings, sorted by file and line. */
+export function validateManifests(dir: string, options: ValidateOptions = {}): Finding[] {
+  const { objects, kindConfigs, findings } = loadManifests(dir, options);
+  // With a document unreadable, links to its objects would all look broken: fix the YAML first.
+  const complete = !findings.some((f) => f.code === 'yaml-syntax');
+  findings.push(...(complete ? validateObjects(objects) : objects.flatMap(validateObjectSchema)));
+  for (const config of kindConfigs) {
+    findings.push({
+      code: 'kind-config-in-manifests',
+      severity: 'error',
+      file: config.file,
+      line: config.line,
+      object: 'Cluster',
+      message: `kind's cluster config is in the manifests folder: \`kubectl apply -f ${dir}\` fails on it ("no matches for kind Cluster in version kind.x-k8s.io/v1alpha4")`,
+      fix: 'Move it out of the folder (kind-config.yaml next to it) and pass it to `kind create cluster --config`.',
+    });
+    findings.push(...validateKindConfigObject(config, objects));
+  }
+  if (options.kindConfig && !kindConfigs.some((c) => samePath(c.file, options.kindConfig as string, dir))) {
+    findings.push(...validateKindConfig(options.kindConfig, objects));
+  }
+  return sortFindings(findings);
+}
+
+/** The checks on objects already loaded (by loadManifests). */
+export function validateObjects(objects: ManifestObject[]): Finding[] {
+  const traefik = findTraefik(objects);
+  return sortFindings([
+    ...objects.flatMap(validateObjectSchema),
+    ...checkRbac(objects, traefik),
+    ...checkCrossReferences(objects, traefik),
+  ]);
+}
+
+const samePath = (a: string, b: string, dir: string) => a === b || a === join(dir, b);
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
+}

@@ -1,0 +1,252 @@
+// What the cross-reference checks and the translation need to know about pods: which objects run
+// them, their labels, containers and ports, how many replicas, and which one is Traefik (with the
+// entry points and providers its command line sets up).
+import {
+  asArray,
+  asRecord,
+  asString,
+  isClusterScoped,
+  isRecord,
+  type Json,
+  type ManifestObject,
+  type PathSegment,
+} from './manifest.ts';
+
+export interface Workload {
+  object: ManifestObject;
+  /** Path of the pod template in `object.data` (`[]` for a bare Pod). */
+  templatePath: PathSegment[];
+  labels: Record<string, string>;
+  podSpec: Json;
+  containers: Json[];
+  replicas: number;
+}
+
+const TEMPLATED = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
+
+export function workloadsOf(objects: ManifestObject[]): Workload[] {
+  const workloads: Workload[] = [];
+  for (const object of objects) {
+    const data = object.data;
+    if (object.kind === 'Pod') {
+      workloads.push(workload(object, [], data, 1));
+    } else if (TEMPLATED.has(object.kind)) {
+      const spec = asRecord(data.spec);
+      const replicas = object.kind === 'DaemonSet' || object.kind === 'Job' ? 1 : spec.replicas;
+      workloads.push(workload(object, ['spec', 'template'], asRecord(spec.template), replicas));
+    }
+  }
+  return workloads;
+}
+
+function workload(
+  object: ManifestObject,
+  templatePath: PathSegment[],
+  template: Json,
+  replicas: unknown,
+): Workload {
+  const labels = stringMap(asRecord(template.metadata).labels);
+  const podSpec = asRecord(template.spec);
+  return {
+    object,
+    templatePath,
+    labels,
+    podSpec,
+    containers: asArray(podSpec.containers).filter(isRecord),
+    // Kubernetes defaults spec.replicas to 1; a wrong type is reported by the schema check.
+    replicas: typeof replicas === 'number' ? replicas : 1,
+  };
+}
+
+export function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(asRecord(value))) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** A Service selector (equality-based) selects pods carrying all of its labels. */
+export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  const entries = Object.entries(selector);
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+export const sameNamespace = (a: ManifestObject, b: ManifestObject) =>
+  isClusterScoped(a.kind) || isClusterScoped(b.kind) || a.namespace === b.namespace;
+
+export function servicesOf(objects: ManifestObject[]): ManifestObject[] {
+  return objects.filter((o) => o.kind === 'Service' && o.apiVersion === 'v1');
+}
+
+/** The workloads a Service's selector picks, in its namespace. */
+export function selectedWorkloads(service: ManifestObject, workloads: Workload[]): Workload[] {
+  const selector = stringMap(asRecord(service.data.spec).selector);
+  return workloads.filter((w) => sameNamespace(w.object, service) && selects(selector, w.labels));
+}
+
+export interface ContainerPort {
+  containerIndex: number;
+  portIndex: number;
+  name?: string;
+  containerPort: number;
+  hostPort?: number;
+}
+
+export function containerPorts(w: Workload): ContainerPort[] {
+  return w.containers.flatMap((c, containerIndex) =>
+    asArray(c.ports)
+      .filter(isRecord)
+      .flatMap((p, portIndex) =>
+        typeof p.containerPort === 'number'
+          ? [
+              {
+                containerIndex,
+                portIndex,
+                name: asString(p.name),
+                containerPort: p.containerPort,
+                hostPort: typeof p.hostPort === 'number' ? p.hostPort : undefined,
+              },
+            ]
+          : [],
+      ),
+  );
+}
+
+/** Resolves a Service targetPort (number or port name) on a workload's containers. */
+export function resolveTargetPort(target: unknown, w: Workload): number | undefined {
+  if (typeof target === 'number') return target;
+  if (typeof target === 'string') {
+    if (/^\d+$/.test(target)) return Number(target);
+    return containerPorts(w).find((p) => p.name === target)?.containerPort;
+  }
+  return undefined;
+}
+
+export interface ImageRef {
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+/** `localhost:5000/wsk-app:1.0.0@sha256:…` → repository, tag, digest (a registry port is not a tag). */
+export function parseImage(image: string): ImageRef {
+  const [rest, digest] = image.split('@');
+  const slash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  if (colon > slash) return { repository: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
+  return { repository: rest, digest };
+}
+
+// --- Traefik -------------------------------------------------------------------------------------
+
+export interface TraefikFlag {
+  /** The flag as written, e.g. `--entryPoints.web.address=:8000`. */
+  raw: string;
+  /** Lowercased name without dashes, e.g. `entrypoints.web.address` (Traefik's flags are case-insensitive). */
+  key: string;
+  value?: string;
+  /** Path of the list item in the object, for the line. */
+  path: PathSegment[];
+}
+
+export interface EntryPoint {
+  name: string;
+  port?: number;
+  /** TLS configured on the entry point itself (`--entryPoints.X.http.tls`). */
+  tls: boolean;
+  path?: PathSegment[];
+}
+
+export interface TraefikInstall {
+  workload: Workload;
+  containerIndex: number;
+  container: Json;
+  flags: TraefikFlag[];
+  /** False when Traefik reads a config file: entry points are then not visible in the manifests. */
+  entryPointsKnown: boolean;
+  entryPoints: EntryPoint[];
+  crdProvider: boolean;
+  allowCrossNamespace: boolean;
+}
+
+const isTraefikImage = (image: string) => {
+  const repository = parseImage(image).repository;
+  return repository === 'traefik' || repository.endsWith('/traefik');
+};
+
+/** Finds the workload running Traefik: its image, or the flags only Traefik takes. */
+export function findTraefik(objects: ManifestObject[]): TraefikInstall | undefined {
+  const candidates: { workload: Workload; containerIndex: number; score: number }[] = [];
+  for (const w of workloadsOf(objects)) {
+    w.containers.forEach((c, containerIndex) => {
+      const image = asString(c.image) ?? '';
+      const argsText = [...asArray(c.command), ...asArray(c.args)].join(' ').toLowerCase();
+      const score = (isTraefikImage(image) ? 2 : 0) + (/--(providers|entrypoints)\./.test(argsText) ? 1 : 0);
+      if (score > 0) candidates.push({ workload: w, containerIndex, score });
+    });
+  }
+  const best = candidates.sort((a, b) => b.score - a.score)[0];
+  if (!best) return undefined;
+  const container = best.workload.containers[best.containerIndex];
+  const containerPath = [...best.workload.templatePath, 'spec', 'containers', best.containerIndex];
+  const flags = [
+    ...parseFlags(asArray(container.command), [...containerPath, 'command']),
+    ...parseFlags(asArray(container.args), [...containerPath, 'args']),
+  ];
+  const entryPoints = new Map<string, EntryPoint>();
+  for (const flag of flags) {
+    const m = /^entrypoints\.([^.]+)\.(.+)$/.exec(flag.key);
+    if (!m) continue;
+    // Names keep their spelling: IngressRoutes refer to them as written.
+    const name = flag.raw.replace(/^--?/, '').split('.')[1];
+    const ep = entryPoints.get(name) ?? { name, tls: false };
+    if (m[2] === 'address') {
+      ep.port = Number(/:(\d+)/.exec(flag.value ?? '')?.[1]) || undefined;
+      ep.path = flag.path;
+    }
+    if (m[2] === 'http.tls' ? flag.value !== 'false' : m[2].startsWith('http.tls.')) ep.tls = true;
+    entryPoints.set(name, ep);
+  }
+  const configFile = flags.some((f) => f.key === 'configfile');
+  const enabled = (key: string) =>
+    flags.some((f) => (f.key === key && f.value !== 'false') || f.key.startsWith(`${key}.`));
+  // Traefik adds `traefik` (:8080) for the API, dashboard and ping unless told otherwise, and
+  // `http` (:80) when no entry point is configured at all.
+  if (!entryPoints.has('traefik') && (enabled('api') || enabled('ping'))) {
+    entryPoints.set('traefik', { name: 'traefik', port: 8080, tls: false });
+  }
+  if (entryPoints.size === 0 && !configFile) entryPoints.set('http', { name: 'http', port: 80, tls: false });
+  return {
+    workload: best.workload,
+    containerIndex: best.containerIndex,
+    container,
+    flags,
+    entryPointsKnown: !configFile,
+    entryPoints: [...entryPoints.values()],
+    crdProvider: enabled('providers.kubernetescrd'),
+    allowCrossNamespace: flags.some(
+      (f) => f.key === 'providers.kubernetescrd.allowcrossnamespace' && f.value !== 'false',
+    ),
+  };
+}
+
+function parseFlags(list: unknown[], path: PathSegment[]): TraefikFlag[] {
+  const flags: TraefikFlag[] = [];
+  list.forEach((item, i) => {
+    if (typeof item !== 'string' || !item.startsWith('-')) return;
+    const [name, ...value] = item.replace(/^--?/, '').split('=');
+    const next = list[i + 1];
+    flags.push({
+      raw: item,
+      key: name.toLowerCase(),
+      // `--flag value` as two items is accepted too.
+      value:
+        value.length > 0
+          ? value.join('=')
+          : typeof next === 'string' && !next.startsWith('-')
+            ? next
+            : undefined,
+      path: [...path, i],
+    });
+  });
+  return flags;
+}

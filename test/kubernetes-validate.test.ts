@@ -1,0 +1,413 @@
+// The step 4 checks on manifests: the correct workshop fixture passes, and each typical mistake is
+// reported with its code, on the line where it is, with a fix that says what to write.
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Finding } from '../scripts/lib/findings.ts';
+import { errorsOf } from '../scripts/lib/findings.ts';
+import { validateManifests } from '../scripts/lib/kubernetes/index.ts';
+import { GOOD, type Variant, variant } from './fixtures/kubernetes/variant.ts';
+
+const made: Variant[] = [];
+afterAll(() => {
+  for (const v of made) rmSync(v.root, { recursive: true, force: true });
+});
+
+function check(edits: Record<string, [string, string][]>) {
+  const v = variant(edits);
+  made.push(v);
+  return { v, findings: validateManifests(v.manifests, { kindConfig: v.kindConfig }) };
+}
+
+function only(findings: Finding[], code: string): Finding {
+  const matching = findings.filter((f) => f.code === code);
+  expect(matching, `findings: ${JSON.stringify(findings, null, 1)}`).toHaveLength(1);
+  return matching[0];
+}
+
+describe('the correct workshop fixture', () => {
+  it('has no errors and no warnings', () => {
+    const findings = validateManifests(`${GOOD}k8s`, { kindConfig: `${GOOD}kind-config.yaml` });
+    expect(findings).toEqual([]);
+  });
+});
+
+describe('API versions', () => {
+  it('reports the traefik.containo.us group of Traefik v2', () => {
+    const { v, findings } = check({
+      'k8s/ingressroute.yaml': [
+        ['apiVersion: traefik.io/v1alpha1', 'apiVersion: traefik.containo.us/v1alpha1'],
+      ],
+    });
+    const f = only(findings, 'traefik-old-api-group');
+    expect(f).toMatchObject({
+      severity: 'error',
+      file: v.file('k8s/ingressroute.yaml'),
+      line: 1,
+      object: 'IngressRoute/app',
+    });
+    expect(f.fix).toContain('traefik.io/v1alpha1');
+  });
+
+  it('reports rbac.authorization.k8s.io/v1beta1', () => {
+    const { v, findings } = check({
+      'k8s/traefik-rbac.yaml': [
+        [
+          'kubernetes-crd-rbac.yml.\napiVersion: rbac.authorization.k8s.io/v1\n',
+          'kubernetes-crd-rbac.yml.\napiVersion: rbac.authorization.k8s.io/v1beta1\n',
+        ],
+      ],
+    });
+    const f = only(findings, 'rbac-v1beta1');
+    expect(f.object).toBe('ClusterRole/traefik');
+    expect(f.line).toBe(v.line('k8s/traefik-rbac.yaml', 'rbac.authorization.k8s.io/v1beta1'));
+    expect(f.fix).toContain('rbac.authorization.k8s.io/v1');
+  });
+
+  it('reports apps/v1beta1 and extensions/v1beta1 as removed', () => {
+    const { findings } = check({
+      'k8s/app.yaml': [['apiVersion: apps/v1', 'apiVersion: extensions/v1beta1']],
+      'k8s/redis.yaml': [['apiVersion: apps/v1', 'apiVersion: apps/v1beta2']],
+    });
+    const removed = findings.filter((f) => f.code === 'api-removed');
+    expect(removed.map((f) => f.object).sort()).toEqual(['Deployment/app', 'Deployment/redis']);
+    expect(removed.every((f) => f.line === 1 && f.fix.includes('apps/v1'))).toBe(true);
+  });
+
+  it('says where a kind lives when the apiVersion is wrong', () => {
+    const { findings } = check({ 'k8s/app.yaml': [['apiVersion: apps/v1', 'apiVersion: v1']] });
+    const f = only(findings, 'unknown-kind');
+    expect(f.message).toContain('apps/v1');
+    expect(f.fix).toBe('Write `apiVersion: apps/v1`.');
+  });
+});
+
+describe('schemas', () => {
+  it('reports `replicas: "3"` on its line', () => {
+    const { v, findings } = check({ 'k8s/app.yaml': [['replicas: 3', 'replicas: "3"']] });
+    const f = only(findings, 'schema-type');
+    expect(f).toMatchObject({ object: 'Deployment/app', line: v.line('k8s/app.yaml', 'replicas:') });
+    expect(f.message).toBe('spec.replicas must be an integer, not the string "3"');
+    expect(f.fix).toBe('Remove the quotes: `replicas: 3` (a number, not a string).');
+  });
+
+  it('reports a misspelt field once, with the right name', () => {
+    const { v, findings } = check({ 'k8s/app.yaml': [['      containers:', '      contianers:']] });
+    const f = only(findings, 'schema-unknown-field');
+    expect(f.line).toBe(v.line('k8s/app.yaml', 'contianers:'));
+    expect(f.message).toContain('spec.template.spec.contianers');
+    expect(f.fix).toBe('Rename `contianers` to `containers`.');
+    // The missing `containers` is the same mistake: not reported twice.
+    expect(findings.filter((x) => x.code === 'schema-required')).toEqual([]);
+  });
+
+  it('reports a number where a string is required (env values)', () => {
+    const { v, findings } = check({ 'k8s/app.yaml': [['value: "3000"', 'value: 3000']] });
+    const f = only(findings, 'schema-type');
+    expect(f.line).toBe(v.line('k8s/app.yaml', 'value: 3000'));
+    expect(f.fix).toContain('"3000"');
+  });
+
+  it('reports a bad quantity and a bad enum value', () => {
+    const { findings } = check({
+      'k8s/app.yaml': [
+        ['cpu: 100m', 'cpu: 100 millicores'],
+        ['imagePullPolicy: IfNotPresent', 'imagePullPolicy: ifnotpresent'],
+      ],
+    });
+    expect(findings.map((f) => f.code)).toContain('schema-type');
+    expect(findings.find((f) => f.code === 'schema-type')?.message).toContain('not a Kubernetes quantity');
+  });
+
+  it('accepts Traefik v3 fields the packaged (v2.10-era) CRD schema lacks, and route kind left out', () => {
+    const { findings } = check({
+      'k8s/ingressroute.yaml': [
+        ['      kind: Rule\n', ''],
+        ['sameSite: lax', 'sameSite: lax\n              path: /\n              maxAge: 3600'],
+      ],
+    });
+    expect(findings).toEqual([]);
+  });
+
+  it('reports a wrongly cased IngressRoute field as a typo', () => {
+    const { v, findings } = check({ 'k8s/ingressroute.yaml': [['  entryPoints:', '  entrypoints:']] });
+    const f = only(findings, 'schema-unknown-field');
+    expect(f).toMatchObject({ severity: 'error', line: v.line('k8s/ingressroute.yaml', 'entrypoints:') });
+    expect(f.fix).toBe('Rename `entrypoints` to `entryPoints`.');
+  });
+
+  it('reports a Service name that is not a DNS label', () => {
+    const { findings } = check({
+      'k8s/app.yaml': [
+        ['kind: Service\nmetadata:\n  name: app', 'kind: Service\nmetadata:\n  name: wsk_app'],
+      ],
+    });
+    expect(findings.map((f) => f.code)).toContain('metadata-name-invalid');
+  });
+});
+
+describe('YAML', () => {
+  it('reports a syntax error with its line instead of throwing', () => {
+    const { v, findings } = check({
+      'k8s/app.yaml': [['      port: 80\n      targetPort: http', '      port: 80\n     targetPort: http']],
+    });
+    const f = only(findings, 'yaml-syntax');
+    expect(f).toMatchObject({
+      file: v.file('k8s/app.yaml'),
+      line: v.line('k8s/app.yaml', '     targetPort: http'),
+    });
+    expect(f.message).toBe('YAML syntax error: Sequence item without - indicator');
+    // Not followed by "IngressRoute → missing Service app": links are checked once the YAML parses.
+    expect(findings.map((x) => x.code)).toEqual(['yaml-syntax']);
+  });
+});
+
+describe('RBAC for the CRD provider', () => {
+  it('reports a ClusterRole with endpoints (v2) instead of endpointslices', () => {
+    const { v, findings } = check({
+      'k8s/traefik-rbac.yaml': [
+        ['resources: [services, secrets', 'resources: [services, endpoints, secrets'],
+        [
+          '  - apiGroups: [discovery.k8s.io]\n    resources: [endpointslices]\n    verbs: [list, watch]\n',
+          '',
+        ],
+      ],
+    });
+    const f = only(findings, 'rbac-missing-endpointslices');
+    expect(f.object).toBe('ClusterRole/traefik');
+    expect(f.line).toBe(v.line('k8s/traefik-rbac.yaml', 'resources: [services, endpoints'));
+    expect(f.message).toContain('`endpoints`, which is what Traefik v2 used');
+    expect(f.fix).toContain('discovery.k8s.io');
+    expect(f.fix).toContain('endpointslices');
+  });
+
+  it('names the missing resource', () => {
+    const { findings } = check({
+      'k8s/traefik-rbac.yaml': [['services, secrets, nodes, configmaps', 'services, secrets, configmaps']],
+    });
+    const f = only(findings, 'rbac-missing-rule');
+    expect(f.message).toContain('core nodes');
+    expect(f.message).toContain('get, list, watch');
+  });
+
+  it('reports traefik.io resources granted under the old group', () => {
+    const { findings } = check({
+      'k8s/traefik-rbac.yaml': [['  - apiGroups: [traefik.io]', '  - apiGroups: [traefik.containo.us]']],
+    });
+    const f = only(findings, 'rbac-missing-rule');
+    expect(f.message).toContain('traefik.io middlewares');
+    expect(f.message).toContain('traefik.containo.us');
+  });
+
+  it('reports wildcards', () => {
+    const { v, findings } = check({
+      'k8s/traefik-rbac.yaml': [['verbs: [get, list, watch]', 'verbs: ["*"]']],
+    });
+    const f = only(findings, 'rbac-wildcard');
+    expect(f.line).toBe(v.line('k8s/traefik-rbac.yaml', '"*"'));
+  });
+
+  it("reports a binding whose subject is not Traefik's ServiceAccount", () => {
+    const { v, findings } = check({
+      'k8s/traefik-rbac.yaml': [
+        ['    name: traefik\n    namespace: wsk', '    name: traefik-ingress-controller\n    namespace: wsk'],
+      ],
+    });
+    const binding = findings.filter((f) => f.code === 'rbac-binding-mismatch');
+    expect(binding.map((f) => f.object).sort()).toEqual(['ClusterRoleBinding/traefik', 'Deployment/traefik']);
+    const onSubject = binding.find((f) => f.object === 'ClusterRoleBinding/traefik');
+    expect(onSubject?.line).toBe(v.line('k8s/traefik-rbac.yaml', '- kind: ServiceAccount'));
+    expect(onSubject?.fix).toContain('name: traefik');
+    const onDeployment = binding.find((f) => f.object === 'Deployment/traefik');
+    expect(onDeployment?.line).toBe(v.line('k8s/traefik.yaml', 'serviceAccountName'));
+  });
+
+  it('reports a roleRef to a ClusterRole that does not exist', () => {
+    const { findings } = check({
+      'k8s/traefik-rbac.yaml': [
+        ['  kind: ClusterRole\n  name: traefik', '  kind: ClusterRole\n  name: traefik-role'],
+      ],
+    });
+    const f = findings.find((x) => x.code === 'rbac-binding-mismatch');
+    expect(f?.fix).toBe("Set `roleRef.name: traefik` (the ClusterRole's metadata.name).");
+  });
+});
+
+describe('cross-references', () => {
+  it('reports a Service selector that matches no pods', () => {
+    const { v, findings } = check({
+      'k8s/app.yaml': [['  selector:\n    app: wsk-app\n  ports:', '  selector:\n    app: wsk\n  ports:']],
+    });
+    const f = only(findings, 'service-selector-mismatch');
+    expect(f).toMatchObject({
+      object: 'Service/app',
+      line: v.line('k8s/app.yaml', '  selector:', 'kind: Service'),
+    });
+    expect(f.fix).toContain('app: wsk-app');
+  });
+
+  it('reports a targetPort name that no container port has', () => {
+    const { v, findings } = check({ 'k8s/app.yaml': [['targetPort: http', 'targetPort: htpp']] });
+    const f = only(findings, 'service-target-port');
+    expect(f.line).toBe(v.line('k8s/app.yaml', 'targetPort: htpp'));
+    expect(f.fix).toBe('Write `targetPort: http`.');
+  });
+
+  it('reports a numeric targetPort the container does not declare', () => {
+    const { findings } = check({ 'k8s/app.yaml': [['targetPort: http', 'targetPort: 8080']] });
+    expect(only(findings, 'service-target-port').message).toContain('http (3000)');
+  });
+
+  it('reports a :latest image without a pull policy (kind load + ErrImagePull)', () => {
+    const { v, findings } = check({
+      'k8s/app.yaml': [
+        ['image: wsk-app:1.0.0\n          imagePullPolicy: IfNotPresent\n', 'image: wsk-app:latest\n'],
+      ],
+    });
+    const f = only(findings, 'image-latest-pull');
+    expect(f.line).toBe(v.line('k8s/app.yaml', 'image: wsk-app:latest'));
+    expect(f.message).toContain('kind load docker-image');
+    expect(f.message).toContain('ErrImagePull');
+    expect(f.message).toContain('#328');
+    expect(f.fix).toContain('imagePullPolicy: IfNotPresent');
+  });
+
+  it('accepts :latest with imagePullPolicy: IfNotPresent, and an untagged image is :latest', () => {
+    expect(check({ 'k8s/app.yaml': [['image: wsk-app:1.0.0', 'image: wsk-app:latest']] }).findings).toEqual(
+      [],
+    );
+    const untagged = check({
+      'k8s/app.yaml': [
+        ['image: wsk-app:1.0.0\n          imagePullPolicy: IfNotPresent\n', 'image: wsk-app\n'],
+      ],
+    });
+    expect(only(untagged.findings, 'image-latest-pull').message).toContain('has no tag');
+  });
+
+  it('reports an entry point typo with the closest name', () => {
+    const { v, findings } = check({ 'k8s/ingressroute.yaml': [['    - web\n', '    - wbe\n']] });
+    const f = only(findings, 'ingressroute-unknown-entrypoint');
+    expect(f.line).toBe(v.line('k8s/ingressroute.yaml', '- wbe'));
+    expect(f.fix).toBe('Write `web` (entry point names are case-sensitive).');
+  });
+
+  it('reports a missing middleware', () => {
+    const { v, findings } = check({
+      'k8s/ingressroute.yaml': [
+        ['      kind: Rule\n', '      kind: Rule\n      middlewares:\n        - name: strip-wsk\n'],
+      ],
+    });
+    const f = only(findings, 'ingressroute-missing-middleware');
+    expect(f.line).toBe(v.line('k8s/ingressroute.yaml', '- name: strip-wsk'));
+    expect(f.message).toContain('namespace wsk');
+  });
+
+  it('resolves <namespace>-<name>@kubernetescrd and explains the form when the namespace is left out', () => {
+    const middleware =
+      '---\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: strip\n  namespace: wsk\nspec:\n  stripPrefix:\n    prefixes: [/wsk]\n';
+    const ok = check({
+      'k8s/ingressroute.yaml': [
+        [
+          '      kind: Rule\n',
+          '      kind: Rule\n      middlewares:\n        - name: wsk-strip@kubernetescrd\n',
+        ],
+        ['sameSite: lax\n', `sameSite: lax\n${middleware}`],
+      ],
+    });
+    expect(ok.findings).toEqual([]);
+    const wrong = check({
+      'k8s/ingressroute.yaml': [
+        ['      kind: Rule\n', '      kind: Rule\n      middlewares:\n        - name: strip@kubernetescrd\n'],
+        ['sameSite: lax\n', `sameSite: lax\n${middleware}`],
+      ],
+    });
+    expect(only(wrong.findings, 'ingressroute-missing-middleware').fix).toContain('wsk-strip@kubernetescrd');
+  });
+
+  it('reports a secure sticky cookie on the plain-http web entry point', () => {
+    const { v, findings } = check({ 'k8s/ingressroute.yaml': [['secure: false', 'secure: true']] });
+    const f = only(findings, 'cookie-secure-on-http');
+    expect(f.line).toBe(v.line('k8s/ingressroute.yaml', 'secure: true'));
+    expect(f.message).toContain('never send it back');
+  });
+
+  it('reports SameSite=None without Secure', () => {
+    const { findings } = check({ 'k8s/ingressroute.yaml': [['sameSite: lax', 'sameSite: none']] });
+    expect(only(findings, 'cookie-samesite-none-insecure').fix).toContain('lax');
+  });
+
+  it('reports 3 replicas without a sticky cookie ("Session ID unknown")', () => {
+    const { findings } = check({
+      'k8s/ingressroute.yaml': [
+        [
+          '          sticky:\n            cookie:\n              name: wsk_sticky\n              httpOnly: true\n              secure: false\n              sameSite: lax\n',
+          '',
+        ],
+      ],
+    });
+    expect(only(findings, 'ingressroute-no-sticky').message).toContain('Session ID unknown');
+  });
+
+  it('reports an IngressRoute to a Service that does not exist, and to a port it does not have', () => {
+    const missing = check({ 'k8s/ingressroute.yaml': [['- name: app', '- name: ap']] });
+    expect(only(missing.findings, 'ingressroute-missing-service').fix).toBe('Write `name: app`.');
+    const port = check({ 'k8s/ingressroute.yaml': [['port: 80', 'port: 3000']] });
+    const f = only(port.findings, 'ingressroute-service-port');
+    expect(f.line).toBe(port.v.line('k8s/ingressroute.yaml', 'port: 3000'));
+    expect(f.fix).toContain('port: 80');
+  });
+
+  it('reports an unknown strategy', () => {
+    const { findings } = check({ 'k8s/ingressroute.yaml': [['strategy: wrr', 'strategy: roundrobin']] });
+    expect(only(findings, 'ingressroute-strategy').fix).toBe('Write `strategy: RoundRobin`.');
+  });
+
+  it('warns that sessionAffinity: ClientIP does nothing behind Traefik', () => {
+    const { findings } = check({
+      'k8s/app.yaml': [
+        [
+          '  selector:\n    app: wsk-app\n  ports:',
+          '  sessionAffinity: ClientIP\n  selector:\n    app: wsk-app\n  ports:',
+        ],
+      ],
+    });
+    const f = only(findings, 'service-session-affinity');
+    expect(f.severity).toBe('warning');
+    expect(f.message).toContain('EndpointSlices');
+    expect(errorsOf(findings)).toEqual([]);
+  });
+
+  it('reports Traefik without the CRD provider, and a Traefik image that is not v3.7', () => {
+    const { v, findings } = check({
+      'k8s/traefik.yaml': [
+        ['            - --providers.kubernetescrd\n', ''],
+        ['image: traefik:v3.7', 'image: traefik:v2.11'],
+      ],
+    });
+    expect(only(findings, 'traefik-provider-missing').line).toBe(v.line('k8s/traefik.yaml', 'args:'));
+    const image = only(findings, 'traefik-image');
+    expect(image).toMatchObject({ severity: 'error', fix: 'Use `image: traefik:v3.7`.' });
+    const older = check({ 'k8s/traefik.yaml': [['image: traefik:v3.7', 'image: traefik:v3.6.2']] });
+    expect(only(older.findings, 'traefik-image').severity).toBe('warning');
+  });
+
+  it('reports a missing readiness probe', () => {
+    const { v, findings } = check({
+      'k8s/app.yaml': [
+        [
+          '          readinessProbe:\n            httpGet:\n              path: /readyz\n              port: http\n            periodSeconds: 5\n',
+          '',
+        ],
+      ],
+    });
+    const f = only(findings, 'probe-missing');
+    expect(f.line).toBe(v.line('k8s/app.yaml', '- name: app'));
+    expect(f.fix).toContain('/readyz');
+  });
+
+  it('reports a Deployment selector that its template does not carry', () => {
+    const { findings } = check({
+      'k8s/app.yaml': [['    matchLabels:\n      app: wsk-app', '    matchLabels:\n      app: app']],
+    });
+    expect(findings.map((f) => f.code)).toContain('deployment-selector-mismatch');
+  });
+});
