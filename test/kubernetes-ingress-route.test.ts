@@ -14,7 +14,7 @@ afterAll(() => {
   for (const v of made) rmSync(v.root, { recursive: true, force: true });
 });
 
-function translate(edits: Record<string, [string, string][]>) {
+function translate(edits: Record<string, [string, string][] | null>) {
   const v = variant(edits);
   made.push(v);
   return { v, ...ingressRoutesToDynamicConfig(loadManifests(v.manifests).objects) };

@@ -9,7 +9,7 @@ afterAll(() => {
   for (const v of made) rmSync(v.root, { recursive: true, force: true });
 });
 
-function check(edits: Record<string, [string, string][]>) {
+function check(edits: Record<string, [string, string][] | null>) {
   const v = variant(edits);
   made.push(v);
   return { v, findings: validateKindConfig(v.kindConfig, loadManifests(v.manifests).objects) };
@@ -113,6 +113,30 @@ describe('kind-config.yaml', () => {
       ],
     });
     expect(findings.map((f) => [f.code, f.severity])).toEqual([['kind-node-image', 'warning']]);
+  });
+
+  it('reports a host port mapped twice', () => {
+    const { findings } = check({ 'kind-config.yaml': [['hostPort: 8080', 'hostPort: 80']] });
+    expect(findings.map((f) => f.code)).toEqual(['kind-port-duplicate']);
+  });
+
+  it('warns when Traefik is reached by hostPort on a multi-node cluster without a nodeSelector', () => {
+    const { findings } = check({
+      'kind-config.yaml': [
+        ['containerPort: 30080', 'containerPort: 80'],
+        [
+          '        protocol: TCP\n      - containerPort: 30808',
+          '        protocol: TCP\n  - role: worker\n  - role: worker\n    extraPortMappings:\n      - containerPort: 30808',
+        ],
+      ],
+      'k8s/traefik.yaml': [
+        [
+          '            - name: web\n              containerPort: 8000\n',
+          '            - name: web\n              containerPort: 8000\n              hostPort: 80\n',
+        ],
+      ],
+    });
+    expect(findings.map((f) => [f.code, f.severity])).toEqual([['kind-port-node', 'warning']]);
   });
 
   it('reports a missing file as a finding', () => {

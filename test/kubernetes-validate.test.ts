@@ -12,7 +12,7 @@ afterAll(() => {
   for (const v of made) rmSync(v.root, { recursive: true, force: true });
 });
 
-function check(edits: Record<string, [string, string][]>) {
+function check(edits: Record<string, [string, string][] | null>) {
   const v = variant(edits);
   made.push(v);
   return { v, findings: validateManifests(v.manifests, { kindConfig: v.kindConfig }) };
@@ -409,5 +409,96 @@ describe('cross-references', () => {
       'k8s/app.yaml': [['    matchLabels:\n      app: wsk-app', '    matchLabels:\n      app: app']],
     });
     expect(findings.map((f) => f.code)).toContain('deployment-selector-mismatch');
+  });
+});
+
+describe('the rest of the chain', () => {
+  it('reports objects in a namespace nobody creates, once', () => {
+    const { v, findings } = check({ 'k8s/00-namespace.yaml': null });
+    const f = only(findings, 'namespace-missing');
+    expect(f).toMatchObject({ file: v.file('k8s/app.yaml'), line: v.line('k8s/app.yaml', 'namespace: wsk') });
+    expect(f.fix).toContain('00-namespace.yaml');
+  });
+
+  it('reports IngressRoutes without a Traefik to serve them, and Traefik without RBAC', () => {
+    const noTraefik = check({ 'k8s/traefik.yaml': null });
+    expect(only(noTraefik.findings, 'traefik-deployment-missing').object).toBe('IngressRoute/app');
+    const noRbac = check({ 'k8s/traefik-rbac.yaml': null });
+    expect(noRbac.findings.map((f) => f.code).sort()).toEqual([
+      'rbac-binding-mismatch',
+      'rbac-clusterrole-missing',
+    ]);
+    expect(only(noRbac.findings, 'rbac-binding-mismatch').message).toContain('forbidden');
+  });
+
+  it('reports a Service in another namespace (Traefik needs allowCrossNamespace)', () => {
+    const { findings } = check({
+      'k8s/ingressroute.yaml': [
+        ['        - name: app\n', '        - name: app\n          namespace: default\n'],
+      ],
+    });
+    expect(findings.map((f) => f.code).sort()).toEqual([
+      'ingressroute-cross-namespace',
+      'ingressroute-missing-service',
+    ]);
+    expect(only(findings, 'ingressroute-missing-service').fix).toContain('namespace wsk');
+  });
+
+  it('reports a probe on a port name the container does not have', () => {
+    const { v, findings } = check({
+      'k8s/app.yaml': [
+        [
+          '              path: /healthz\n              port: http',
+          '              path: /healthz\n              port: htp',
+        ],
+      ],
+    });
+    const f = only(findings, 'probe-port');
+    expect(f.line).toBe(v.line('k8s/app.yaml', 'port: htp'));
+    expect(f.fix).toBe('Use one of: http.');
+  });
+
+  it('accepts v3.7 fields the packaged schema lacks; warns (not errs) on other unknown Traefik fields that are no typo', () => {
+    const known = check({
+      'k8s/ingressroute.yaml': [
+        [
+          '          strategy: wrr\n',
+          '          strategy: wrr\n          passiveHealthCheck:\n            failureWindow: 10s\n',
+        ],
+      ],
+    });
+    expect(known.findings).toEqual([]);
+    const { findings } = check({
+      'k8s/ingressroute.yaml': [
+        ['          strategy: wrr\n', '          strategy: wrr\n          retryBudget: 3\n'],
+      ],
+    });
+    expect(only(findings, 'schema-unknown-field').severity).toBe('warning');
+    expect(errorsOf(findings)).toEqual([]);
+  });
+
+  it('warns about fields Traefik v3 deprecated: ipWhiteList, stripPrefix.forceSlash', () => {
+    const middleware =
+      '---\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: lan\n  namespace: wsk\nspec:\n  ipWhiteList:\n    sourceRange: [127.0.0.1/32]\n' +
+      '---\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: strip\n  namespace: wsk\nspec:\n  stripPrefix:\n    prefixes: [/wsk]\n    forceSlash: false\n';
+    const { v, findings } = check({
+      'k8s/ingressroute.yaml': [['sameSite: lax\n', `sameSite: lax\n${middleware}`]],
+    });
+    const deprecated = findings.filter((f) => f.code === 'traefik-deprecated-field');
+    expect(deprecated.map((f) => [f.object, f.severity, f.line, f.fix])).toEqual([
+      [
+        'Middleware/lan',
+        'warning',
+        v.line('k8s/ingressroute.yaml', 'ipWhiteList:'),
+        'Use `ipAllowList` (same options).',
+      ],
+      ['Middleware/strip', 'warning', v.line('k8s/ingressroute.yaml', 'forceSlash:'), 'Remove `forceSlash`.'],
+    ]);
+    expect(errorsOf(findings)).toEqual([]);
+  });
+
+  it('reports a sameSite value the v3.7 CRD rejects', () => {
+    const { findings } = check({ 'k8s/ingressroute.yaml': [['sameSite: lax', 'sameSite: relaxed']] });
+    expect(only(findings, 'ingressroute-cookie-samesite').fix).toContain('sameSite: lax');
   });
 });

@@ -7,6 +7,7 @@ import {
   asArray,
   asRecord,
   asString,
+  isClusterScoped,
   isRecord,
   type Json,
   type ManifestObject,
@@ -32,7 +33,9 @@ export function nearest(name: string, candidates: string[]): string | undefined 
   return distance(guess, name) <= Math.max(2, Math.floor(name.length / 3)) ? guess : undefined;
 }
 
+// The enums of Traefik v3.7's IngressRoute CRD (the packaged v2.10 schema has plain strings).
 const STRATEGIES = ['wrr', 'p2c', 'hrw', 'leasttime', 'RoundRobin'];
+const SAME_SITE = ['none', 'lax', 'strict', 'None', 'Lax', 'Strict'];
 
 export const isIngressRoute = (o: ManifestObject) =>
   o.apiVersion === 'traefik.io/v1alpha1' && o.kind === 'IngressRoute';
@@ -104,6 +107,7 @@ export function checkCrossReferences(
   const ingressRoutes = objects.filter(isIngressRoute);
   const middlewares = objects.filter(isMiddleware);
 
+  findings.push(...namespaces(objects));
   for (const w of workloads) findings.push(...deploymentSelector(w));
   for (const service of services) findings.push(...serviceToPods(service, workloads));
 
@@ -133,6 +137,29 @@ export function checkCrossReferences(
   }
   for (const w of appWorkloads) findings.push(...appContainers(w));
   return findings;
+}
+
+/** Namespaces every cluster has; any other must be created by these manifests. */
+const BUILT_IN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+function namespaces(objects: ManifestObject[]): Finding[] {
+  const defined = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.name));
+  const reported = new Set<string>();
+  return objects.flatMap((o) => {
+    const namespace = asString(asRecord(o.data.metadata).namespace);
+    if (!namespace || isClusterScoped(o.kind) || BUILT_IN_NAMESPACES.has(namespace) || defined.has(namespace))
+      return [];
+    if (reported.has(namespace)) return [];
+    reported.add(namespace);
+    return [
+      reporter(o)(
+        'namespace-missing',
+        ['metadata', 'namespace'],
+        `namespace "${namespace}" is not created by these manifests: kubectl apply fails with "namespaces "${namespace}" not found"`,
+        `Add a Namespace (apiVersion: v1, kind: Namespace, metadata.name: ${namespace}) in a file that sorts first, e.g. 00-namespace.yaml${defined.size > 0 ? `, or use ${[...defined].join(', ')}` : ''}.`,
+      ),
+    ];
+  });
 }
 
 function deploymentSelector(w: Workload): Finding[] {
@@ -465,6 +492,16 @@ function routeService(
         [...item.path, 'sticky', 'cookie', 'sameSite'],
         'browsers reject a cookie with SameSite=None that is not Secure, so the sticky cookie is never stored',
         'Use `sameSite: lax` on plain http (or `secure: true` over https).',
+      ),
+    );
+  }
+  if (cookie.sameSite !== undefined && !SAME_SITE.includes(String(cookie.sameSite))) {
+    findings.push(
+      report(
+        'ingressroute-cookie-samesite',
+        [...item.path, 'sticky', 'cookie', 'sameSite'],
+        `sameSite "${String(cookie.sameSite)}" is not one Traefik v3.7's CRD accepts (none, lax, strict): kubectl apply rejects the IngressRoute`,
+        'Write `sameSite: lax` (or strict, or none with secure: true over https).',
       ),
     );
   }

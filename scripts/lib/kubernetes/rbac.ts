@@ -12,9 +12,10 @@ interface RequiredRule {
   verbs: string[];
 }
 
-// Traefik v3.7's kubernetes-crd-rbac.yml. It also lists the `extensions` group for ingresses
-// (served by no current cluster, so not required here), `pods` get (only for OpenTelemetry
-// attributes) and, in newer versions, `update` on the traefik.io */status subresources: all optional.
+// Traefik v3.7's kubernetes-crd-rbac.yml (checked against v3.7.9). It also lists the `extensions`
+// group for ingresses (which no current cluster serves, so not required here) and `pods` get (only for
+// OpenTelemetry resource attributes); Traefik's master branch (v3.8) adds `update` on the traefik.io
+// */status subresources. Those extra rules are accepted, not required.
 export const TRAEFIK_CRD_RBAC: RequiredRule[] = [
   { group: '', resources: ['services', 'secrets', 'nodes', 'configmaps'], verbs: ['get', 'list', 'watch'] },
   { group: 'discovery.k8s.io', resources: ['endpointslices'], verbs: ['list', 'watch'] },

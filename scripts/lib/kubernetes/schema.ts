@@ -20,7 +20,7 @@ import {
   reporter,
 } from './manifest.ts';
 import { findModel, HOME_OF_KIND } from './models.ts';
-import { traefikV3Fields, traefikV3Removed } from './traefik-v3-fields.ts';
+import { traefikV3Deprecation, traefikV3Fields } from './traefik-v3-fields.ts';
 
 /** An error as the generated (ajv) validators report it. */
 interface SchemaError {
@@ -115,6 +115,11 @@ export function validateObjectSchema(o: ManifestObject): Finding[] {
   return findings;
 }
 
+// The model generator strips every schema key named `description` or `x-kubernetes-*` (meant for
+// annotations), which also removes real fields of those names: PriorityClass.description, and the
+// description / x-kubernetes-* fields of a CRD's openAPIV3Schema. The validators never read them.
+const GENERATOR_DROPPED = (key: string) => key === 'description' || key.startsWith('x-kubernetes-');
+
 function unknownFields(o: ManifestObject, visits: Visit[], isTraefik: boolean) {
   const report = reporter(o);
   const findings: Finding[] = [];
@@ -125,18 +130,19 @@ function unknownFields(o: ManifestObject, visits: Visit[], isTraefik: boolean) {
     if (Array.isArray(visit.target) || visit.enumerated || visit.read.size === 0) continue;
     const known = [...visit.read].filter((k) => k !== 'length');
     for (const key of Object.keys(visit.target)) {
-      if (visit.read.has(key)) continue;
       const path = [...visit.path, key];
       const id = formatPath(path);
-      if (seen.has(id)) continue; // a YAML alias reaches the same object twice
-      seen.add(id);
-      const removed = isTraefik ? traefikV3Removed(o.kind, visit.path, key) : undefined;
-      if (removed) {
+      const deprecated = isTraefik ? traefikV3Deprecation(o.kind, visit.path, key) : undefined;
+      if (deprecated && !seen.has(id)) {
+        seen.add(id);
         findings.push(
-          report('schema-unknown-field', path, `unknown field \`${id}\`: ${removed}`, fixFor(removed)),
+          report('traefik-deprecated-field', path, `\`${id}\`: ${deprecated.why}`, deprecated.fix, 'warning'),
         );
         continue;
       }
+      if (visit.read.has(key) || GENERATOR_DROPPED(key)) continue;
+      if (seen.has(id)) continue; // a YAML alias reaches the same object twice
+      seen.add(id);
       if (isTraefik && traefikV3Fields(o.kind, visit.path).includes(key)) continue;
       const guess = known.length > 0 ? closest(key, known) : undefined;
       const typo =
@@ -170,11 +176,6 @@ function unknownFields(o: ManifestObject, visits: Visit[], isTraefik: boolean) {
   }
   return { findings, renamed };
 }
-
-const fixFor = (removed: string) => {
-  const renamedTo = /renamed (\w+)/.exec(removed)?.[1];
-  return renamedTo ? `Use \`${renamedTo}\` instead.` : 'Remove it.';
-};
 
 function parsePointer(pointer: string): PathSegment[] {
   if (!pointer) return [];
