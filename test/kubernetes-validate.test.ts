@@ -73,6 +73,17 @@ describe('API versions', () => {
     expect(removed.every((f) => f.line === 1 && f.fix.includes('apps/v1'))).toBe(true);
   });
 
+  it('warns about kinds no installed schema describes, and catches a misspelt group', () => {
+    const { findings } = check({ 'k8s/redis.yaml': [['apiVersion: apps/v1', 'apiVersion: app/v1']] });
+    expect(only(findings, 'unknown-kind').fix).toBe('Write `apiVersion: apps/v1`.');
+    const other = check({
+      'k8s/00-namespace.yaml': [
+        ['apiVersion: v1\nkind: Namespace', 'apiVersion: example.com/v1\nkind: Widget'],
+      ],
+    });
+    expect(other.findings.map((f) => [f.code, f.severity])).toContainEqual(['schema-unavailable', 'warning']);
+  });
+
   it('says where a kind lives when the apiVersion is wrong', () => {
     const { findings } = check({ 'k8s/app.yaml': [['apiVersion: apps/v1', 'apiVersion: v1']] });
     const f = only(findings, 'unknown-kind');

@@ -72,8 +72,8 @@ export function validateObjectSchema(o: ManifestObject): Finding[] {
   if (apiFinding) return [apiFinding];
   const report = reporter(o);
   const lookup = findModel(o.apiVersion, o.kind);
-  if (lookup.status === 'no-schema') return [];
-  if (lookup.status === 'unknown-kind') {
+  if (lookup.status !== 'found') {
+    // A known kind under a wrong apiVersion (`app/v1`, `v1` for a Deployment) is the usual typo.
     const home = HOME_OF_KIND[o.kind];
     if (home && home !== o.apiVersion) {
       return [
@@ -82,6 +82,18 @@ export function validateObjectSchema(o: ManifestObject): Finding[] {
           ['apiVersion'],
           `${o.kind} is not in ${o.apiVersion}; it is in ${home}`,
           `Write \`apiVersion: ${home}\`.`,
+        ),
+      ];
+    }
+    if (lookup.status === 'no-schema') {
+      if (o.kind === 'ServersTransportTCP') return [];
+      return [
+        report(
+          'schema-unavailable',
+          ['apiVersion'],
+          `no schema for ${o.apiVersion} ${o.kind} is installed, so it is not checked (is it a custom resource this workshop does not use?)`,
+          'Check the apiVersion and kind; the workshop uses Kubernetes built-in kinds and traefik.io/v1alpha1.',
+          'warning',
         ),
       ];
     }
@@ -104,7 +116,19 @@ export function validateObjectSchema(o: ManifestObject): Finding[] {
   try {
     lookup.model.prototype.validate.call(proxy);
   } catch (err) {
-    errors = ((err as { errors?: SchemaError[] }).errors ?? []).slice();
+    const reported = (err as { errors?: SchemaError[] }).errors;
+    if (!Array.isArray(reported)) {
+      return [
+        report(
+          'schema-unavailable',
+          [],
+          `the ${o.kind} schema could not be applied: ${(err as Error).message}`,
+          'This is a workshop bug: please report it with this file.',
+          'warning',
+        ),
+      ];
+    }
+    errors = reported.slice();
   }
   const isTraefik = o.apiVersion.startsWith('traefik.io/');
   const findings: Finding[] = [];
