@@ -17,6 +17,8 @@ export interface LoadClient {
   slot: number;
   /** Its first connection attempt has succeeded or failed (the ramp waits for all of them). */
   settled: boolean;
+  /** Deliveries since its last welcome: a plain counter is cheaper per receipt than a map by instance. */
+  delivered: number;
 }
 
 export const NO_WELCOME = '(no welcome)';
@@ -24,6 +26,7 @@ export const NO_WELCOME = '(no welcome)';
 export class ClientPool {
   readonly all: LoadClient[] = [];
   private readonly connected: LoadClient[] = [];
+  private readonly deliveredByInstance = new Map<string, number>();
   private readonly prefix: string;
   private closing = false;
   settledCount = 0;
@@ -58,7 +61,7 @@ export class ClientPool {
       reconnectionDelay: 500,
       reconnectionDelayMax: 5_000,
     });
-    const client: LoadClient = { index, url, socket, slot: -1, settled: false };
+    const client: LoadClient = { index, url, socket, slot: -1, settled: false, delivered: 0 };
     this.all.push(client);
     const { stats, prefix } = this;
 
@@ -76,11 +79,13 @@ export class ClientPool {
       this.lastConnectError = describeTransportError(err);
     });
     socket.on('welcome', (welcome: { instance?: unknown }) => {
+      // A new welcome (after a reconnect) may come from another instance: book what came before.
+      this.flushDeliveries(client);
       client.instance = typeof welcome?.instance === 'string' ? welcome.instance : NO_WELCOME;
     });
     socket.on('chat', (message: { text?: unknown } | null) => {
       const seq = sequenceOf(message?.text, prefix);
-      if (seq >= 0) stats.recordDelivery(seq, performance.now(), client.instance ?? NO_WELCOME);
+      if (seq >= 0 && stats.recordDelivery(seq, performance.now())) client.delivered++;
     });
     socket.io.on('reconnect', () => {
       stats.reconnects++;
@@ -102,6 +107,19 @@ export class ClientPool {
       counts.set(instance, (counts.get(instance) ?? 0) + 1);
     }
     return counts;
+  }
+
+  /** Deliveries per instance, counted where each client was (by its welcome) when it received them. */
+  deliveriesPerInstance(): Map<string, number> {
+    for (const c of this.all) this.flushDeliveries(c);
+    return this.deliveredByInstance;
+  }
+
+  private flushDeliveries(client: LoadClient) {
+    if (client.delivered === 0) return;
+    const instance = client.instance ?? NO_WELCOME;
+    this.deliveredByInstance.set(instance, (this.deliveredByInstance.get(instance) ?? 0) + client.delivered);
+    client.delivered = 0;
   }
 
   closeAll() {

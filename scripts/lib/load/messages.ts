@@ -11,9 +11,14 @@ export const chatPrefix = (runId: string) => `load ${runId} #`;
 /** The sequence number in a chat text of this run, or -1 when the text is not one of ours. */
 export function sequenceOf(text: unknown, prefix: string): number {
   if (typeof text !== 'string' || !text.startsWith(prefix)) return -1;
-  // parseInt stops at the space before '@'.
-  const seq = Number.parseInt(text.slice(prefix.length), 10);
-  return Number.isInteger(seq) && seq >= 0 ? seq : -1;
+  // Digits by hand: no substring, no parseInt, on the path every receipt takes.
+  let seq = -1;
+  for (let i = prefix.length; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) break;
+    seq = (seq < 0 ? 0 : seq * 10) + digit;
+  }
+  return seq;
 }
 
 /** The send time a chat text carries (for observers in another process); NaN when absent. */

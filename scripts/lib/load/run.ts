@@ -191,7 +191,7 @@ function startTicker(
     const seconds = (now - last.at) / 1000;
     const recentPerSec = seconds > 0 ? (stats.delivered - last.delivered) / seconds : 0;
     last = { at: now, delivered: stats.delivered };
-    const latency = stats.delivery.totalCount ? stats.delivery : undefined;
+    const latency = stats.delivery.count ? stats.delivery.histogram() : undefined;
     hooks.onProgress({
       phase: phase(),
       elapsedSec: (now - startedAt) / 1000,
@@ -223,12 +223,13 @@ function summarize(
   run: { elapsedSec: number; sendSeconds: number; interrupted: boolean },
 ): LoadSummary {
   const clientsByInstance = pool.clientsPerInstance();
-  const instances = [...new Set([...clientsByInstance.keys(), ...stats.deliveredByInstance.keys()])].sort();
+  const deliveredByInstance = pool.deliveriesPerInstance();
+  const instances = [...new Set([...clientsByInstance.keys(), ...deliveredByInstance.keys()])].sort();
   const perInstance: LoadSummary['perInstance'] = {};
   for (const instance of instances) {
     perInstance[instance] = {
       clients: clientsByInstance.get(instance) ?? 0,
-      delivered: stats.deliveredByInstance.get(instance) ?? 0,
+      delivered: deliveredByInstance.get(instance) ?? 0,
     };
   }
   const spanSec = stats.delivered > 0 ? (stats.lastDeliveryAt - stats.firstSendAt) / 1000 : 0;
@@ -263,6 +264,6 @@ function summarize(
     elapsedSec: round(run.elapsedSec, 2),
     interrupted: run.interrupted,
     rssPeakMB: round(stats.rssPeak / 1024 / 1024, 1),
-    latencyBins: latencyBins(stats.delivery),
+    latencyBins: latencyBins(stats.delivery.histogram()),
   };
 }
