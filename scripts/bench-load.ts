@@ -306,6 +306,9 @@ their medians; a gap counts as noise when it is smaller than either loop's own s
 Deliveries/s = deliveries / (first send → last receipt). "On schedule" asks for what the machine can
 deliver, so both should hit it exactly; "saturated" asks for far more, so deliveries/s is the ceiling of
 the whole machine, and the tool's extra bookkeeping per receipt would show there first.
+On this shared machine the saturated figures move by 10-20% between rounds, more than the tool's few
+percent of extra CPU per receipt, so from one run of this benchmark to the next the two medians land a
+few percent either side of each other; the CPU per delivery columns show the tool's real cost.
 
 ${r.comparisons.map(comparison).join('\n')}
 ## 2. Memory: ${fmt(MEMORY.clients)} WebSocket clients from one process
