@@ -6,15 +6,16 @@ export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
+/** Most telling first: a narrow terminal cuts the end of the line, not the deliveries. */
 export function progressLine(s: ProgressSnapshot): string {
-  const ratio = s.expected > 0 ? ` (${((s.delivered / s.expected) * 100).toFixed(1)}%)` : '';
+  const ratio = s.expected > 0 ? ` ${((s.delivered / s.expected) * 100).toFixed(1)}%` : '';
   return [
     `${s.elapsedSec.toFixed(1).padStart(5)}s ${s.phase.padEnd(10)}`,
     `clients ${fmt(s.connected)}/${fmt(s.clients)}`,
     `sent ${fmt(s.sent)}`,
     `delivered ${fmt(s.delivered)}/${fmt(s.expected)}${ratio}`,
     `${fmt(s.recentPerSec)}/s`,
-    `p50 ${fmtMs(s.p50Ms)} ms p99 ${fmtMs(s.p99Ms)} ms`,
+    `p50 ${fmtMs(s.p50Ms)} p99 ${fmtMs(s.p99Ms)} ms`,
     `reconnects ${fmt(s.reconnects)}`,
     `errors ${fmt(s.errors)}`,
   ].join('  ');
@@ -37,7 +38,8 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): P
     intervalMs: 250,
     update(s) {
       // Cut to the terminal width: a wrapped line can't be rewritten with \r.
-      const width = Math.max(20, (stream.columns ?? 120) - 1);
+      // Some pseudo-terminals report 0 columns: then assume a common width.
+      const width = Math.max(20, (stream.columns || 120) - 1);
       stream.write(`\r\x1b[2K${progressLine(s).slice(0, width)}`);
       drawn = true;
     },
