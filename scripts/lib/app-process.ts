@@ -2,6 +2,7 @@
 // a crash into a message that names the file and line instead of a stack trace.
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { Instance } from './environments/types.ts';
 import { UserError } from './errors.ts';
 import { type ManagedProcess, ProcessCrashed, startProcess, waitForHttp } from './processes.ts';
 
@@ -76,4 +77,18 @@ export function explainCrash(output: string, dir: string): string {
   if (error) return `The server crashed${location}: ${error.trim()}`;
   const tail = lines.filter(Boolean).slice(-5).join('\n  ');
   return `The server exited before it was ready${location}. Its last output:\n  ${tail || '(nothing)'}`;
+}
+
+/** An app instance that can be restarted on its port: what drills and rolling restarts need. */
+export async function startInstance(options: AppOptions): Promise<Instance> {
+  const instance: Instance = {
+    id: options.instanceId,
+    url: `http://127.0.0.1:${options.port}`,
+    process: await startApp(options),
+    async restart() {
+      await instance.process.stop();
+      instance.process = await startApp(options);
+    },
+  };
+  return instance;
 }

@@ -15,3 +15,15 @@ export function findExecutable(name: string): string | undefined {
   }
   return undefined;
 }
+
+/** True when `command args…` exits 0 within a few seconds (a docker client without an engine does not). */
+export async function answers(command: string, args: string[]): Promise<boolean> {
+  if (!findExecutable(command)) return false;
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: 10_000 }, (err) => resolve(!err));
+  });
+}
+
+export const dockerEngineAnswers = () => answers('docker', ['info', '--format', '{{.ServerVersion}}']);
+export const composeV2Answers = () => answers('docker', ['compose', 'version']);

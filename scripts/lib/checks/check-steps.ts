@@ -8,7 +8,10 @@ import { runStep } from './runner.ts';
 import type { StepResult } from './types.ts';
 
 /** Checks one step's playground (made from the starter on first use) or every started step. */
-export async function checkSteps(step: Step | undefined, options: { dir?: string; real?: boolean } = {}): Promise<Row[]> {
+export async function checkSteps(
+  step: Step | undefined,
+  options: { dir?: string; real?: boolean } = {},
+): Promise<Row[]> {
   const rows: Row[] = [];
   const targets = step ? [step] : STEPS;
   for (const s of targets) {

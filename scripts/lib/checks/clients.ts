@@ -27,14 +27,18 @@ export async function connectClient(
     transport,
     path = '/socket.io/',
     timeoutMs = 3_000,
-  }: { transport: Transport; path?: string; timeoutMs?: number },
+    reconnect = false,
+  }: { transport: Transport; path?: string; timeoutMs?: number; reconnect?: boolean },
 ): Promise<TestClient> {
   const socket = io(url, {
     path,
     transports: transportsFor(transport),
     // Node clients keep cookies (the sticky one) only with withCredentials (socket.io-client 4.7+).
     withCredentials: true,
-    reconnection: false,
+    // Checks want a failure to stay a failure; drills want clients that come back, quickly.
+    reconnection: reconnect,
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 1_000,
     timeout: timeoutMs,
     forceNew: true,
   });

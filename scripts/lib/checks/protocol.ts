@@ -1,5 +1,6 @@
 // The app protocol of the brief, as expectations shared by every step: whatever the topology
 // (one server, three instances, a router in front), the same things must arrive.
+import { explainCrash } from '../app-process.ts';
 import type { Environment } from '../environments/types.ts';
 import { connectClient, nextEvent, sendChat, type TestClient, type Transport } from './clients.ts';
 import { type CheckContext, CheckFailure, type Expectation } from './types.ts';
@@ -25,9 +26,13 @@ export const starts: Expectation = {
   timeoutMs: 60_000,
   async run(ctx) {
     const env = await ctx.environment();
-    for (const entry of env.instances.map((i) => i.url)) {
-      const code = await status(`${entry}/healthz`);
-      if (code !== 200) throw new CheckFailure(`GET ${entry}/healthz answered ${code}, not 200.`);
+    // Behind Docker or a cluster there are no local instances: ask through the entry instead.
+    const urls = env.instances.length
+      ? env.instances.map((i) => `${i.url}/healthz`)
+      : [new URL(env.socketPath.replace(/socket\.io\/$/, ''), env.entries[0]).href];
+    for (const url of urls) {
+      const code = await status(url);
+      if (code !== 200) throw new CheckFailure(`GET ${url} answered ${code}, not 200.`);
     }
   },
 };
@@ -253,7 +258,15 @@ export const redisOutage: Expectation = {
     await env.redis.stop();
     for (const instance of env.instances) {
       await waitUntil(
-        async () => (await status(`${instance.url}/readyz`)) === 503,
+        async () => {
+          if (!instance.process.running()) {
+            throw new CheckFailure(
+              `${instance.id} crashed when Redis went away: ${explainCrash(instance.process.output(), ctx.dir)}`,
+              "add an 'error' listener to both Redis clients: an EventEmitter without one throws, and the process dies",
+            );
+          }
+          return (await status(`${instance.url}/readyz`)) === 503;
+        },
         5_000,
         `GET ${instance.url}/readyz still answered 200 five seconds after Redis stopped.`,
       );
@@ -276,7 +289,12 @@ export const redisOutage: Expectation = {
 async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
+    const ok = await probe().catch((err) => {
+      // A CheckFailure from the probe is a verdict, not a passing fault.
+      if (err instanceof CheckFailure) throw err;
+      return false;
+    });
+    if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new CheckFailure(failure);

@@ -9,7 +9,11 @@ import { type CheckContext, CheckFailure, type ExpectationResult, type StepResul
 const CHECK_HEARTBEAT_MS = 300;
 
 /** `real`: run against Docker Compose or the kind cluster instead of the local rehearsal. */
-export async function runStep(step: Step, dir: string, { real = false }: { real?: boolean } = {}): Promise<StepResult> {
+export async function runStep(
+  step: Step,
+  dir: string,
+  { real = false }: { real?: boolean } = {},
+): Promise<StepResult> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const fixtures = new Map<string, Promise<unknown>>();
   const ctx: CheckContext = {

@@ -33,7 +33,7 @@ export function checkDockerfile(
           'dockerfile-syntax',
           file,
           d.range.start.line + 1,
-          d.message,
+          typeof d.message === 'string' ? d.message : d.message.value,
           'fix this line as the message says',
         ),
       );

@@ -1,6 +1,6 @@
 // Steps 1 and 2 on this machine: the attendee's server as one process, or three behind nothing
 // (each on its own port) sharing a Redis.
-import { startApp } from '../app-process.ts';
+import { startInstance } from '../app-process.ts';
 import { freePort } from '../ports.ts';
 import { startRedis } from '../redis.ts';
 import type { Environment, Instance, StartOptions } from './types.ts';
@@ -20,8 +20,7 @@ export async function startInstances(
     const started = await Promise.allSettled(
       ports.map(async (port, i) => {
         const id = options.count === 1 ? 'instance-1' : `instance-${i + 1}`;
-        const process = await startApp({ ...options, dir, port, instanceId: id, redisUrl: redis?.url });
-        instances.push({ id, url: `http://127.0.0.1:${port}`, process });
+        instances.push(await startInstance({ ...options, dir, port, instanceId: id, redisUrl: redis?.url }));
       }),
     );
     const failed = started.find((s) => s.status === 'rejected');

@@ -5,7 +5,10 @@ import type { RedisHandle } from '../redis.ts';
 export interface Instance {
   id: string;
   url: string;
+  /** The current process: replaced when the instance is restarted. */
   process: ManagedProcess;
+  /** Starts it again on the same port (after a drill stopped it, or as a rolling restart). */
+  restart(): Promise<void>;
 }
 
 export interface Environment {

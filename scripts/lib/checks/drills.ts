@@ -1,0 +1,45 @@
+// Step 6's checks: the failure drills themselves, on the rehearsal, with the brief's bounds.
+
+import { rehearsalTarget } from '../drill-targets.ts';
+import { type DrillName, runDrill } from '../drills.ts';
+import { CheckFailure, type Expectation } from './types.ts';
+
+export function drillExpectation(
+  drill: DrillName,
+  title: string,
+  hint: string,
+  boundMs = 3_000,
+): Expectation {
+  return {
+    id: `drill-${drill}`,
+    title,
+    hint,
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const env = await ctx.environment();
+      const running = env.instances.filter((i) => i.process.running());
+      const result = await runDrill(rehearsalTarget(env), drill, {
+        clients: 12,
+        rate: 20,
+        timeoutMs: boundMs + 2_000,
+      });
+      if (drill === 'sigterm-instance') {
+        const stopped = running.find((i) => !i.process.running());
+        const exit = stopped ? await stopped.process.exited : undefined;
+        if (exit && exit.code !== 0) {
+          throw new CheckFailure(
+            `After SIGTERM, ${stopped?.id} ended with ${exit.signal ?? `code ${exit.code}`}, not exit code 0: it did not drain.`,
+            hint,
+          );
+        }
+      }
+      if (!result.recovered || (result.recoveryMs ?? Infinity) > boundMs) {
+        const back = `${result.recoveryMs === undefined ? 'not all' : `all only after ${result.recoveryMs} ms`}`;
+        throw new CheckFailure(
+          `${result.action}. Of ${result.clients} clients, ${back} were connected again and reached by a broadcast (bound: ${boundMs} ms).`,
+          hint,
+        );
+      }
+    },
+  };
+}

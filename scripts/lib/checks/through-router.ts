@@ -1,0 +1,79 @@
+// Behavioural checks through a router (the stand-in in the rehearsal, Traefik for real): many clients,
+// both transports, sessions kept, load spread, chats fanned out to everyone.
+import { closeAll, connectClient, type TestClient, type Transport } from './clients.ts';
+import { expectFanOut } from './protocol.ts';
+import { CheckFailure, type Expectation } from './types.ts';
+
+const SESSION_UNKNOWN = /Session ID unknown|HTTP 400/;
+
+/** `stickyFix` says, in the step's own terms, what makes the router sticky (a label, an IngressRoute field). */
+export function stickyLongPolling(stickyFix: string): Expectation {
+  return {
+    id: 'sticky-long-polling',
+    title:
+      '12 long-polling clients through the router keep their sessions, reach ≥2 instances and get each other’s chats',
+    hint: stickyFix,
+    timeoutMs: 30_000,
+    async run(ctx) {
+      const env = await ctx.environment();
+      const clients: TestClient[] = [];
+      ctx.defer(() => closeAll(clients));
+      for (let i = 0; i < 12; i++) {
+        try {
+          clients.push(await connectClient(env.entries[0], { transport: 'polling', path: env.socketPath }));
+        } catch (err) {
+          const message = (err as Error).message;
+          if (SESSION_UNKNOWN.test(message)) {
+            throw new CheckFailure(
+              `Long-polling client ${i + 1} failed: ${message}. Its handshake landed on one instance and its next request on another, which doesn't know the session: the router is not sticky.`,
+              stickyFix,
+            );
+          }
+          throw err;
+        }
+      }
+      const spread = new Set(clients.map((c) => c.welcome.instance));
+      if (spread.size < 2) {
+        throw new CheckFailure(
+          `All 12 clients landed on ${[...spread][0]}: the router is not balancing over the replicas.`,
+          'run several replicas and let the router balance over all of them',
+        );
+      }
+      await expectFanOut(clients, 'polling-fan-out');
+    },
+  };
+}
+
+export const websocketThroughRouter: Expectation = {
+  id: 'websocket-through-router',
+  title: 'WebSocket clients through the router upgrade, connect and get each other’s chats',
+  hint: 'the router must forward the Upgrade and Connection headers and keep the socket.io path intact',
+  timeoutMs: 20_000,
+  async run(ctx) {
+    const env = await ctx.environment();
+    const clients: TestClient[] = [];
+    ctx.defer(() => closeAll(clients));
+    const transports: Transport[] = ['websocket', 'websocket', 'websocket', 'websocket'];
+    for (const transport of transports)
+      clients.push(await connectClient(env.entries[0], { transport, path: env.socketPath }));
+    await expectFanOut(clients, 'websocket-fan-out');
+  },
+};
+
+/** The page itself through the router: what a browser asks first. */
+export const pageThroughRouter: Expectation = {
+  id: 'page-through-router',
+  title: 'the chat page and the socket.io client script load through the router',
+  hint: 'the router rule must match / and the socket.io path',
+  async run(ctx) {
+    const env = await ctx.environment();
+    const base = env.entries[0];
+    const prefix = env.socketPath.replace(/socket\.io\/$/, '');
+    for (const path of [prefix, `${env.socketPath}socket.io.js`]) {
+      const res = await fetch(new URL(path, base), { signal: AbortSignal.timeout(3_000) });
+      await res.body?.cancel();
+      if (res.status !== 200)
+        throw new CheckFailure(`GET ${path} through the router answered ${res.status}, not 200.`);
+    }
+  },
+};

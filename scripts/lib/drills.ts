@@ -1,0 +1,136 @@
+// Failure drills: clients connected through the entry, chats numbered and sent at a steady rate, then one
+// failure (an instance stopped or killed, Redis restarted, a rolling restart). Reports how long until
+// every client is back and reached by a broadcast, and how many broadcasts were lost, by sequence number.
+import { closeAll, connectClient, type TestClient } from './checks/clients.ts';
+import { UserError } from './errors.ts';
+
+export interface DrillTarget {
+  url: string;
+  socketPath: string;
+  /** The failure itself; returns a sentence saying what was done. `instance` is the busiest one. */
+  act(drill: DrillName, instance: string): Promise<string>;
+}
+
+export const DRILLS = {
+  'sigterm-instance': 'stop one instance gracefully (SIGTERM): it drains, its clients reconnect elsewhere',
+  'sigkill-instance': 'kill one instance (SIGKILL): its clients notice on their next request or ping',
+  'restart-redis': 'restart Redis: broadcasts between instances stop, then resume by themselves',
+  'rolling-restart': 'restart every instance one by one (Kubernetes: kubectl rollout restart)',
+} as const;
+export type DrillName = keyof typeof DRILLS;
+
+export function drillName(name: string | undefined): DrillName {
+  if (name && name in DRILLS) return name as DrillName;
+  const list = Object.entries(DRILLS)
+    .map(([n, d]) => `${n} (${d})`)
+    .join('; ');
+  throw new UserError(name ? `There is no drill '${name}'.` : 'Which drill?', `drills: ${list}`);
+}
+
+export interface DrillResult {
+  drill: DrillName;
+  action: string;
+  clients: number;
+  /** ms from the failure until every client was connected and had received a broadcast sent after it. */
+  recoveryMs?: number;
+  recovered: boolean;
+  sent: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  instancesBefore: Record<string, number>;
+  instancesAfter: Record<string, number>;
+}
+
+export async function runDrill(
+  target: DrillTarget,
+  drill: DrillName,
+  {
+    clients: count = 12,
+    rate = 20,
+    timeoutMs = 15_000,
+  }: { clients?: number; rate?: number; timeoutMs?: number } = {},
+): Promise<DrillResult> {
+  const run = `drill-${Date.now().toString(36)}`;
+  const clients: TestClient[] = [];
+  const seen = new Map<TestClient, Set<number>>();
+  const instanceOf = new Map<TestClient, string>();
+  let sequence = 0;
+  let sender: NodeJS.Timeout | undefined;
+  try {
+    for (let i = 0; i < count; i++) {
+      const c = await connectClient(target.url, {
+        transport: i % 2 ? 'polling' : 'websocket',
+        path: target.socketPath,
+        reconnect: true,
+      });
+      clients.push(c);
+      seen.set(c, new Set());
+      instanceOf.set(c, c.welcome.instance);
+      c.socket.on('welcome', (w: { instance: string }) => instanceOf.set(c, w.instance));
+      c.socket.on('chat', (m: { text?: string }) => {
+        const match = m?.text?.startsWith(`${run}:`) ? Number(m.text.slice(run.length + 1)) : Number.NaN;
+        if (!Number.isNaN(match)) seen.get(c)?.add(match);
+      });
+    }
+    const spread = () => {
+      const counts: Record<string, number> = {};
+      for (const c of clients)
+        if (c.socket.connected)
+          counts[instanceOf.get(c) ?? '?'] = (counts[instanceOf.get(c) ?? '?'] ?? 0) + 1;
+      return counts;
+    };
+    const instancesBefore = spread();
+    const busiest = Object.entries(instancesBefore).sort((a, b) => b[1] - a[1])[0][0];
+
+    // Numbered chats at a steady rate from whichever client is connected: the loss count's ground truth.
+    const sentAt: number[] = [];
+    sender = setInterval(() => {
+      const from = clients.find((c) => c.socket.connected);
+      if (!from) return;
+      sentAt[sequence] = Date.now();
+      from.socket.emit('chat', { text: `${run}:${sequence++}` });
+    }, 1000 / rate);
+
+    const failedAt = Date.now();
+    const action = await target.act(drill, busiest);
+    let recoveryMs: number | undefined;
+    while (Date.now() - failedAt < timeoutMs) {
+      const firstAfter = sentAt.findIndex((t) => t !== undefined && t > failedAt);
+      const allBack =
+        firstAfter >= 0 &&
+        clients.every((c) => c.socket.connected && [...(seen.get(c) ?? [])].some((s) => s >= firstAfter));
+      if (allBack) {
+        recoveryMs = Date.now() - failedAt;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    clearInterval(sender);
+    sender = undefined;
+    // Let the last chats in flight arrive before counting (bounded: one second at most).
+    const last = sequence - 1;
+    const drainUntil = Date.now() + 1_000;
+    while (Date.now() < drainUntil && !clients.every((c) => !c.socket.connected || seen.get(c)?.has(last))) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const delivered = clients.reduce((n, c) => n + (seen.get(c)?.size ?? 0), 0);
+    const expected = sequence * clients.length;
+    return {
+      drill,
+      action,
+      clients: clients.length,
+      recoveryMs,
+      recovered: recoveryMs !== undefined,
+      sent: sequence,
+      expected,
+      delivered,
+      lost: expected - delivered,
+      instancesBefore,
+      instancesAfter: spread(),
+    };
+  } finally {
+    clearInterval(sender);
+    closeAll(clients);
+  }
+}

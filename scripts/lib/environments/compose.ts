@@ -1,0 +1,86 @@
+// Step 3 onwards, Compose flavour: `docker compose up` where Docker and Compose v2 exist, else (or with
+// --local) the rehearsal of the same compose.yaml: its replicas, its labels, its sticky cookie.
+import { join } from 'node:path';
+import { $ } from 'zx';
+import { analyzeCompose } from '../compose/index.ts';
+import { UserError } from '../errors.ts';
+import { formatFinding } from '../findings.ts';
+import { startProcess } from '../processes.ts';
+import { composeV2Answers, dockerEngineAnswers } from '../tools.ts';
+import { startRehearsal } from './rehearsal.ts';
+import type { Environment, StartOptions } from './types.ts';
+
+export const DOCKER_MISSING = new UserError(
+  'This needs a running Docker engine with Compose v2, and none answered.',
+  'start Docker (Docker Desktop, or `sudo systemctl start docker`), check with `docker compose version`, or use the rehearsal: drop --docker / add --local',
+);
+
+export async function startComposeStep(
+  dir: string,
+  options: StartOptions & { socketPath?: string },
+): Promise<Environment> {
+  const useDocker =
+    options.real || (!options.local && (await dockerEngineAnswers()) && (await composeV2Answers()));
+  if (useDocker) return startDockerCompose(dir, options);
+  const file = join(dir, 'compose.yaml');
+  const stack = analyzeCompose(file);
+  const error = stack.findings.find((f) => f.severity === 'error');
+  if (error) throw new UserError(`compose.yaml can't be rehearsed: ${formatFinding(error)}`, error.fix);
+  return startRehearsal(
+    {
+      dir,
+      config: stack.config,
+      replicas: stack.replicas,
+      socketPath: options.socketPath,
+      standsInFor: 'Docker Compose behind Traefik v3.7',
+    },
+    options,
+  );
+}
+
+/** The real stack: build, start, wait for health checks; `stop` takes it down again. */
+export async function startDockerCompose(
+  dir: string,
+  options: StartOptions & { socketPath?: string },
+): Promise<Environment> {
+  if (!((await dockerEngineAnswers()) && (await composeV2Answers()))) throw DOCKER_MISSING;
+  const compose = $({ cwd: dir, quiet: !options.echo });
+  const down = async () => {
+    await compose`docker compose down --remove-orphans`.nothrow();
+  };
+  try {
+    await compose`docker compose up --build --detach --wait`;
+  } catch (err) {
+    await down();
+    throw new UserError(
+      `docker compose up failed: ${(err as Error).message.split('\n')[0]}`,
+      'read the output above; `docker compose logs` shows each container',
+    );
+  }
+  const logs = options.echo
+    ? startProcess({
+        name: 'compose',
+        command: 'docker',
+        args: ['compose', 'logs', '--follow'],
+        cwd: dir,
+        echo: true,
+      })
+    : undefined;
+  return {
+    entries: ['http://localhost'],
+    socketPath: options.socketPath ?? '/socket.io/',
+    instances: [],
+    links: [
+      {
+        label: 'chat (Traefik)',
+        url: `http://localhost${(options.socketPath ?? '/socket.io/').replace(/socket\.io\/$/, '')}`,
+      },
+      { label: 'Traefik dashboard', url: 'http://127.0.0.1:8080/dashboard/' },
+    ],
+    notes: ['Docker Compose: `docker compose ps` and `docker compose logs app` show the replicas.'],
+    stop: async () => {
+      await logs?.stop();
+      await down();
+    },
+  };
+}
