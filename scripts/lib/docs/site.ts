@@ -1,0 +1,132 @@
+// The docs site: every step's README, the guides and the load figures, rendered with markdown-it into
+// static pages. The registry gives the curriculum; a broken relative link fails the build.
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import MarkdownIt from 'markdown-it';
+import { UserError } from '../errors.ts';
+import { folderName, ROOT, STEPS, type Step, starterDir } from '../steps.ts';
+import { highlight } from './highlight.ts';
+import { findBrokenLinks } from './links.ts';
+import { page } from './template.ts';
+
+const md: MarkdownIt = new MarkdownIt({
+  html: false,
+  highlight: (code, lang) =>
+    `<pre class="code"><code class="language-${lang || 'text'}">${highlight(code, lang)}</code></pre>`,
+});
+
+/** `> **Tip:** …` and `> **Warning:** …` blockquotes become callouts. */
+export function render(markdown: string): string {
+  return md
+    .render(markdown)
+    .replace(
+      /<blockquote>\s*<p><strong>(Tip|Note|Warning):<\/strong>/g,
+      (_, kind: string) => `<blockquote class="callout ${kind.toLowerCase()}"><p><strong>${kind}:</strong>`,
+    );
+}
+
+const GUIDES = [
+  { file: 'instructor-guide.md', title: 'Instructor guide' },
+  { file: 'troubleshooting.md', title: 'Troubleshooting' },
+  { file: 'load-figures.md', title: 'Load figures' },
+];
+
+export const stepPage = (step: Step) => `steps/${folderName(step)}.html`;
+
+export function buildSite({ out = join(ROOT, 'dist/docs'), docs = join(ROOT, 'docs'), steps = STEPS } = {}): {
+  out: string;
+  pages: string[];
+} {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, 'steps'), { recursive: true });
+  const pages: string[] = [];
+  const write = (path: string, html: string) => {
+    writeFileSync(join(out, path), html);
+    pages.push(path);
+  };
+  for (const folder of ['diagrams', 'screenshots']) {
+    if (!existsSync(join(docs, folder))) continue;
+    mkdirSync(join(out, folder), { recursive: true });
+    for (const name of readdirSync(join(docs, folder)))
+      copyFileSync(join(docs, folder, name), join(out, folder, name));
+  }
+  const guides = GUIDES.filter((g) => existsSync(join(docs, g.file)));
+
+  const rows = steps
+    .map(
+      (s) =>
+        `<tr><td>${s.number}</td><td><a href="${stepPage(s)}">${escape(s.title)}</a></td><td>${s.minutes} min</td><td>${escape(s.summary)}</td></tr>`,
+    )
+    .join('\n');
+  const total = steps.reduce((n, s) => n + s.minutes, 0);
+  const intro = existsSync(join(docs, 'index.md'))
+    ? render(readFileSync(join(docs, 'index.md'), 'utf8'))
+    : '<h1>Scaling WebSockets</h1>';
+  write(
+    'index.html',
+    page({
+      title: 'Scaling WebSockets: the workshop',
+      root: '',
+      body: `${intro}
+<h2>Curriculum</h2>
+<table><thead><tr><th>step</th><th>title</th><th>time</th><th>what you do</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+<p>About ${Math.round(total / 6) / 10} hours of hands-on work, breaks not included.</p>
+<h2>Guides</h2><ul>${guides.map((g) => `<li><a href="${g.file.replace(/\.md$/, '.html')}">${g.title}</a></li>`).join('')}</ul>`,
+    }),
+  );
+
+  for (const step of steps) {
+    const readme = readFileSync(join(starterDir(step), 'README.md'), 'utf8');
+    const diagram = `diagrams/step-${String(step.number).padStart(2, '0')}.svg`;
+    const screenshot = step.number === 1 && existsSync(join(docs, 'screenshots/chat.png'));
+    const checks = step.expectations
+      .map((e) => `<li>${escape(e.title)}<br><small>hint: ${escape(e.hint)}</small></li>`)
+      .join('\n');
+    write(
+      stepPage(step),
+      page({
+        title: `Step ${step.number}: ${step.title}`,
+        root: '../',
+        body: `${existsSync(join(docs, diagram)) ? `<figure><img src="../${diagram}" alt="Architecture of step ${step.number}"></figure>` : ''}
+${render(readme)}
+${screenshot ? '<figure><img src="../screenshots/chat.png" alt="The chat page in a browser"><figcaption>The chat page, connected to an instance.</figcaption></figure>' : ''}
+<h2>What <code>npm run check ${step.number}</code> checks</h2>
+<ol>${checks}</ol>
+<nav class="pager">${step.number > 1 ? `<a href="${stepPage(steps[step.number - 2]).replace('steps/', '')}">← step ${step.number - 1}</a>` : ''} ${
+          step.number < steps.length
+            ? `<a href="${stepPage(steps[step.number]).replace('steps/', '')}">step ${step.number + 1} →</a>`
+            : ''
+        }</nav>`,
+      }),
+    );
+  }
+
+  for (const guide of guides) {
+    write(
+      guide.file.replace(/\.md$/, '.html'),
+      page({ title: guide.title, root: '', body: render(readFileSync(join(docs, guide.file), 'utf8')) }),
+    );
+  }
+
+  const broken = findBrokenLinks(out);
+  if (broken.length) {
+    throw new UserError(
+      `${broken.length} broken link(s) in the docs:\n${broken.map((b) => `  ${b.page}: ${b.target}`).join('\n')}`,
+      'fix the link in the Markdown source, or add the missing file',
+    );
+  }
+  return { out, pages };
+}
+
+const escape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

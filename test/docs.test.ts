@@ -1,0 +1,74 @@
+// The docs site builds from the registry and the READMEs, with every relative link resolving; a
+// broken link fails the build, naming the page and the target.
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { findBrokenLinks } from '../scripts/lib/docs/links.ts';
+import { buildSite, render, stepPage } from '../scripts/lib/docs/site.ts';
+import { UserError } from '../scripts/lib/errors.ts';
+import { ROOT, STEPS } from '../scripts/lib/steps.ts';
+
+const temp = () => mkdtempSync(join(tmpdir(), 'wsk-docs-'));
+
+it('builds an index, a page per step, the guides, with highlighted code and callouts', () => {
+  const { out } = buildSite({ out: join(temp(), 'site') });
+  const index = readFileSync(join(out, 'index.html'), 'utf8');
+  for (const step of STEPS) {
+    expect(index).toContain(`href="${stepPage(step)}"`);
+    const html = readFileSync(join(out, stepPage(step)), 'utf8');
+    expect(html).toContain(`npm run check ${step.number}`);
+    for (const e of step.expectations)
+      expect(html).toContain(
+        e.title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'),
+      );
+  }
+  for (const guide of ['instructor-guide.html', 'troubleshooting.html', 'load-figures.html'])
+    expect(existsSync(join(out, guide))).toBe(true);
+  const highlighted = readdirSync(join(out, 'steps')).map((f) => readFileSync(join(out, 'steps', f), 'utf8'));
+  expect(highlighted.some((html) => /<span class="hl-(keyword|string|comment)">/.test(html))).toBe(true);
+  // Independent of the build's own check: every relative href/src exists.
+  expect(findBrokenLinks(out)).toEqual([]);
+});
+
+it('fails on a broken relative link, naming the page and the target', () => {
+  const docs = join(temp(), 'docs');
+  cpSync(join(ROOT, 'docs'), docs, { recursive: true });
+  writeFileSync(
+    join(docs, 'troubleshooting.md'),
+    `${readFileSync(join(docs, 'troubleshooting.md'), 'utf8')}\n[gone](missing-page.html)\n`,
+  );
+  let error: unknown;
+  try {
+    buildSite({ out: join(temp(), 'site'), docs });
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toBeInstanceOf(UserError);
+  expect((error as Error).message).toContain('troubleshooting.html: missing-page.html');
+});
+
+it('the diagrams are well-formed SVG, one per step', () => {
+  for (const step of STEPS) {
+    const svg = readFileSync(
+      join(ROOT, `docs/diagrams/step-${String(step.number).padStart(2, '0')}.svg`),
+      'utf8',
+    );
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    // Balanced elements: every opening tag that isn't self-closed has its closing tag.
+    const stack: string[] = [];
+    for (const [, close, name, selfClosed] of svg.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
+      if (close) expect(stack.pop()).toBe(name);
+      else if (!selfClosed) stack.push(name);
+    }
+    expect(stack).toEqual([]);
+  }
+});
+
+it('renders Tip and Warning blockquotes as callouts', () => {
+  expect(render('> **Warning:** never on http')).toContain(
+    '<blockquote class="callout warning"><p><strong>Warning:</strong>',
+  );
+  expect(render('> **Tip:** try it')).toContain('class="callout tip"');
+  expect(render('> a plain quote')).toContain('<blockquote>');
+});
