@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as protocol from './checks/protocol.ts';
+import { stickySessionsShown } from './checks/sticky-demo.ts';
 import type { Expectation } from './checks/types.ts';
+import { withDemoBalancers } from './environments/demo-balancers.ts';
 import { startInstances } from './environments/local.ts';
 import type { Environment, StartOptions } from './environments/types.ts';
 import { UserError } from './errors.ts';
@@ -59,8 +61,15 @@ export const STEPS: Step[] = [
     minutes: 45,
     summary: 'Three instances share broadcasts through Redis; why long-polling needs sticky sessions.',
     files: ['server.ts'],
-    start: (dir, options) => startInstances(dir, { ...options, count: 3, redis: true }),
-    expectations: [...singleServerProtocol, protocol.crossInstance, protocol.redisOutage, protocol.sigterm],
+    start: async (dir, options) =>
+      withDemoBalancers(await startInstances(dir, { ...options, count: 3, redis: true }), options.port),
+    expectations: [
+      ...singleServerProtocol,
+      protocol.crossInstance,
+      stickySessionsShown,
+      protocol.redisOutage,
+      protocol.sigterm,
+    ],
     starterFailsAt: 'cross-instance',
   },
 ];

@@ -12,7 +12,8 @@ const rawBase = () =>
   process.env.WSK_TRAEFIK_RAW_BASE ??
   `https://raw.githubusercontent.com/traefik/traefik/${TRAEFIK_VERSION}/docs/content/reference/dynamic-configuration`;
 
-export const crdCacheDir = () => join(STATE_DIR, 'cache', 'traefik', TRAEFIK_VERSION);
+export const crdCacheDir = () =>
+  join(process.env.WSK_CACHE_DIR ?? join(STATE_DIR, 'cache'), 'traefik', TRAEFIK_VERSION);
 
 /** The local path of one of Traefik's files, downloading it into the cache when missing. */
 export async function traefikFile(name: (typeof TRAEFIK_FILES)[number]): Promise<string> {
