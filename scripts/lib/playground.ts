@@ -13,7 +13,8 @@ import {
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { folderName, HOME, playgroundDir, type Step, solutionDir, starterDir } from './steps.ts';
+import { HOME } from './paths.ts';
+import { folderName, playgroundDir, type Step, solutionDir, starterDir } from './steps.ts';
 
 export const STATE_DIR = join(HOME, '.workshop');
 export const BACKUP_DIR = join(STATE_DIR, 'backups');

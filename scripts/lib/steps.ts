@@ -2,18 +2,30 @@
 // folder in steps/ and solutions/ plus one entry here.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  composeFiles,
+  kubernetesFiles,
+  kubernetesPrefix,
+  prefixPage,
+  WSK_PATH,
+} from './checks/deployment-files.ts';
+import { drillExpectation } from './checks/drills.ts';
 import * as protocol from './checks/protocol.ts';
+import { fromFindings } from './checks/static.ts';
 import { stickySessionsShown } from './checks/sticky-demo.ts';
+import { pageThroughRouter, stickyLongPolling, websocketThroughRouter } from './checks/through-router.ts';
 import type { Expectation } from './checks/types.ts';
+import { checkDockerfile } from './docker/dockerfile.ts';
+import { startComposeStep } from './environments/compose.ts';
 import { withDemoBalancers } from './environments/demo-balancers.ts';
+import { startKubernetesStep } from './environments/kubernetes.ts';
 import { startInstances } from './environments/local.ts';
 import type { Environment, StartOptions } from './environments/types.ts';
 import { UserError } from './errors.ts';
+import { loadManifests, validateKindConfig } from './kubernetes/index.ts';
+import { HOME, ROOT } from './paths.ts';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Where playground/ and .workshop/ live: the repo, unless WORKSHOP_HOME points elsewhere (the tests do). */
-export const HOME = process.env.WORKSHOP_HOME ?? ROOT;
+export { HOME, ROOT } from './paths.ts';
 
 export interface Step {
   number: number;
@@ -71,6 +83,106 @@ export const STEPS: Step[] = [
       protocol.sigterm,
     ],
     starterFailsAt: 'cross-instance',
+  },
+  {
+    number: 3,
+    slug: 'compose-traefik',
+    title: 'Docker Compose behind Traefik',
+    minutes: 60,
+    summary:
+      'A Dockerfile, compose.yaml with three replicas and Redis, Traefik v3.7 routing by labels with a sticky cookie.',
+    files: ['Dockerfile', 'compose.yaml'],
+    start: (dir, options) => startComposeStep(dir, options),
+    expectations: [
+      fromFindings(
+        'dockerfile',
+        'the Dockerfile builds a small, non-root image with a health check',
+        'see the Dockerfile section of the step README',
+        (ctx) => checkDockerfile(join(ctx.dir, 'Dockerfile')),
+      ),
+      composeFiles,
+      protocol.starts,
+      pageThroughRouter,
+      stickyLongPolling(
+        'add a sticky cookie to the service: traefik.http.services.app.loadbalancer.sticky.cookie.name=wsk_sticky (plus httponly=true, samesite=lax)',
+      ),
+      websocketThroughRouter,
+    ],
+    starterFailsAt: 'dockerfile',
+  },
+  {
+    number: 4,
+    slug: 'kind-traefik',
+    title: 'kind, Traefik’s CRDs, RBAC and an IngressRoute',
+    minutes: 75,
+    summary:
+      'A kind cluster with port mappings, Deployments and Services, Traefik’s RBAC and an IngressRoute with a sticky cookie.',
+    files: ['kind-config.yaml', 'k8s/traefik-rbac.yaml', 'k8s/ingressroute.yaml'],
+    start: (dir, options) => startKubernetesStep(dir, options),
+    expectations: [
+      fromFindings(
+        'kind-config',
+        'kind-config.yaml maps host port 80 to Traefik',
+        'extraPortMappings: containerPort 30080 → hostPort 80',
+        (ctx) =>
+          validateKindConfig(join(ctx.dir, 'kind-config.yaml'), loadManifests(join(ctx.dir, 'k8s')).objects),
+      ),
+      kubernetesFiles,
+      protocol.starts,
+      pageThroughRouter,
+      stickyLongPolling(
+        'add sticky.cookie (name: wsk_sticky, httpOnly: true, sameSite: lax) to the IngressRoute’s service',
+      ),
+      websocketThroughRouter,
+    ],
+    starterFailsAt: 'kind-config',
+  },
+  {
+    number: 5,
+    slug: 'path-prefix',
+    title: 'Going beyond: a path prefix',
+    minutes: 40,
+    summary:
+      'Serve the app under /wsk with a StripPrefix middleware in Compose and Kubernetes, and the matching socket.io path.',
+    files: ['compose.yaml', 'k8s/middleware.yaml', 'k8s/ingressroute.yaml', 'public/index.html'],
+    start: (dir, options) => startComposeStep(dir, { ...options, socketPath: WSK_PATH }),
+    expectations: [
+      composeFiles,
+      kubernetesFiles,
+      protocol.starts,
+      prefixPage,
+      stickyLongPolling(
+        'the router must keep the sticky cookie: traefik.http.services.app.loadbalancer.sticky.cookie.name=wsk_sticky',
+      ),
+      websocketThroughRouter,
+      kubernetesPrefix,
+    ],
+    starterFailsAt: 'wsk-prefix',
+  },
+  {
+    number: 6,
+    slug: 'load-and-failure',
+    title: 'Load and failure',
+    minutes: 50,
+    summary:
+      'Drive many clients, kill instances and restart Redis; make the server survive and measure what is lost.',
+    files: ['server.ts'],
+    start: (dir, options) => startComposeStep(dir, { ...options, socketPath: WSK_PATH }),
+    expectations: [
+      protocol.starts,
+      protocol.redisOutage,
+      drillExpectation(
+        'sigterm-instance',
+        'SIGTERM to one instance: it exits 0 and every client is back and reached by a broadcast within 3 s',
+        "process.once('SIGTERM', …): clear the heartbeat, io.close(() => quit Redis, then process.exit(0)), with a 9 s safety timer",
+      ),
+      drillExpectation(
+        'sigkill-instance',
+        'SIGKILL to another instance: every client is back and reached by a broadcast within 3 s',
+        'clients of a killed instance reconnect through the router to a live one: keep /readyz honest and the sticky cookie re-set',
+      ),
+    ],
+    starterFailsAt: 'redis-outage',
   },
 ];
 

@@ -8,7 +8,9 @@ import { type CheckContext, CheckFailure, type Expectation } from './types.ts';
 const TRANSPORTS: Transport[] = ['polling', 'websocket'];
 
 async function client(ctx: CheckContext, env: Environment, transport: Transport, entry = env.entries[0]) {
-  const c = await connectClient(entry, { transport, path: env.socketPath });
+  // An instance reached directly serves socket.io at its own default path; only the entry has a prefix.
+  const path = env.instances.some((i) => i.url === entry) ? '/socket.io/' : env.socketPath;
+  const c = await connectClient(entry, { transport, path });
   ctx.defer(() => c.close());
   return c;
 }

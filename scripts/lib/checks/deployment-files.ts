@@ -1,0 +1,117 @@
+// Checks on the deployment files of steps 3–6 (Compose + labels, Kubernetes manifests + kind config),
+// and the /wsk prefix as clients see it, through the router.
+import { join } from 'node:path';
+import { analyzeCompose } from '../compose/index.ts';
+import { startKubernetesStep } from '../environments/kubernetes.ts';
+import type { Environment } from '../environments/types.ts';
+import type { Finding } from '../findings.ts';
+import { ingressRoutesToDynamicConfig, loadManifests, validateManifests } from '../kubernetes/index.ts';
+import type { DynamicConfig } from '../traefik/dynamic-config.ts';
+import { closeAll, connectClient, type TestClient } from './clients.ts';
+import { expectFanOut } from './protocol.ts';
+import { fromFindings } from './static.ts';
+import { CheckFailure, type Expectation } from './types.ts';
+
+export const WSK_PATH = '/wsk/socket.io/';
+
+/** A stack that validates but routes nothing would pass every static check: say so. */
+function noRouter(config: DynamicConfig, file: string, what: string): Finding[] {
+  if (Object.keys(config.routers).length) return [];
+  return [
+    {
+      code: 'no-router',
+      severity: 'error',
+      file,
+      message: `No router: ${what} sends nothing to the app.`,
+      fix: `add ${what}`,
+    },
+  ];
+}
+
+export function composeFindings(dir: string): Finding[] {
+  const file = join(dir, 'compose.yaml');
+  const stack = analyzeCompose(file);
+  return [...stack.findings, ...noRouter(stack.config, file, 'the Traefik labels on the app service')];
+}
+
+export function kubernetesFindings(dir: string): Finding[] {
+  const findings = validateManifests(join(dir, 'k8s'), { kindConfig: join(dir, 'kind-config.yaml') });
+  const { objects } = loadManifests(join(dir, 'k8s'));
+  return [
+    ...findings,
+    ...noRouter(
+      ingressRoutesToDynamicConfig(objects).config,
+      join(dir, 'k8s/ingressroute.yaml'),
+      'an IngressRoute',
+    ),
+  ];
+}
+
+export const composeFiles = fromFindings(
+  'compose',
+  'compose.yaml follows the Compose spec, and its labels Traefik’s grammar, v3 rules and references',
+  'see the labels table in the step README',
+  (ctx) => composeFindings(ctx.dir),
+);
+
+export const kubernetesFiles = fromFindings(
+  'manifests',
+  'the manifests pass the Kubernetes and Traefik CRD schemas, RBAC and every cross-reference',
+  'kubectl apply --dry-run=server would say the same; see the objects table in the step README',
+  (ctx) => kubernetesFindings(ctx.dir),
+);
+
+/** Step 5: the page under /wsk/ loads, and tells the socket.io client to use /wsk/socket.io/. */
+export const prefixPage: Expectation = {
+  id: 'wsk-prefix',
+  title: 'the page loads at /wsk/ and connects through /wsk/socket.io/',
+  hint: 'route PathPrefix(`/wsk`) through a stripprefix middleware, and set the page’s socket.io path to /wsk/socket.io/',
+  async run(ctx) {
+    const env = await ctx.environment();
+    const page = await fetch(new URL('/wsk/', env.entries[0]), { signal: AbortSignal.timeout(3_000) });
+    const html = await page.text();
+    if (page.status !== 200) {
+      throw new CheckFailure(
+        `GET /wsk/ through the router answered ${page.status}: ${page.status === 404 ? 'the app got /wsk/ unchanged (nothing strips the prefix) or no router matches it' : html.slice(0, 80)}.`,
+      );
+    }
+    const script = /<script[^>]+src="([^"]*socket\.io\.js)"/.exec(html)?.[1];
+    const path = /SOCKET_PATH\s*=\s*['"]([^'"]+)['"]/.exec(html)?.[1];
+    if (!script?.startsWith('/wsk/'))
+      throw new CheckFailure(
+        `The page loads its socket.io client from ${script ?? '(nowhere)'}: under the prefix it is /wsk/socket.io/socket.io.js.`,
+      );
+    if (path !== WSK_PATH)
+      throw new CheckFailure(
+        `The page connects with path ${path ?? '(unset)'}: the client must ask ${WSK_PATH}.`,
+      );
+  },
+};
+
+/** Step 5: the Kubernetes side rehearsed too (IngressRoute + Middleware), both transports through /wsk. */
+export const kubernetesPrefix: Expectation = {
+  id: 'kubernetes-prefix',
+  title: 'the IngressRoute and its Middleware serve the chat under /wsk (rehearsed), over both transports',
+  hint: 'match PathPrefix(`/wsk`) in the IngressRoute and reference the stripPrefix Middleware by name',
+  timeoutMs: 60_000,
+  async run(ctx) {
+    const env = await ctx.fixture<Environment>('kubernetes-environment', async () => {
+      const started = await startKubernetesStep(ctx.dir, {
+        port: 0,
+        local: true,
+        socketPath: WSK_PATH,
+        heartbeatMs: 300,
+      });
+      ctx.defer(() => started.stop());
+      return started;
+    });
+    const clients: TestClient[] = [];
+    ctx.defer(() => closeAll(clients));
+    for (let i = 0; i < 6; i++) {
+      clients.push(
+        await connectClient(env.entries[0], { transport: i % 2 ? 'polling' : 'websocket', path: WSK_PATH }),
+      );
+    }
+    await expectFanOut(clients, 'kubernetes-prefix');
+  },
+};

@@ -1,0 +1,40 @@
+// Fake docker, kind and kubectl for the thin layer that shells out to them: each records its argv in a
+// log and answers like the real tool would on a machine with a running engine. Only this layer is faked.
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+export interface FakeTools {
+  bin: string;
+  log: string;
+  /** The commands issued so far, one string each ("docker compose up --build …"). */
+  calls(): string[];
+  /** PATH with the fakes first. */
+  path: string;
+}
+
+const SCRIPT = (name: string, log: string) => `#!/usr/bin/env bash
+echo "${name} $*" >> "${log}"
+case "${name} $*" in
+  "docker info"*) echo 28.2.2 ;;
+  "docker compose version"*) echo "Docker Compose version v2.40.0" ;;
+  "docker compose ps -q app"*) printf 'c1\\nc2\\nc3\\n' ;;
+  "kind get clusters"*) [ -n "$FAKE_KIND_CLUSTERS" ] && echo "$FAKE_KIND_CLUSTERS" ;;
+esac
+exit 0
+`;
+
+export function fakeTools(): FakeTools {
+  const bin = mkdtempSync(join(tmpdir(), 'wsk-fakes-'));
+  const log = join(bin, 'calls.log');
+  for (const name of ['docker', 'kind', 'kubectl']) {
+    writeFileSync(join(bin, name), SCRIPT(name, log));
+    chmodSync(join(bin, name), 0o755);
+  }
+  return {
+    bin,
+    log,
+    calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : []),
+    path: `${bin}${delimiter}${process.env.PATH}`,
+  };
+}
