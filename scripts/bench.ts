@@ -8,24 +8,35 @@ import { main, UserError } from './lib/errors.ts';
 import { findStep, ROOT, STEPS, solutionDir } from './lib/steps.ts';
 
 await main(async () => {
-  const { values } = parseArgs({ options: { steps: { type: 'string' }, runs: { type: 'string', default: '5' } } });
+  const { values } = parseArgs({
+    options: { steps: { type: 'string' }, runs: { type: 'string', default: '5' } },
+  });
   const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new UserError('--runs takes a whole number from 1 to 50.');
+  if (!Number.isInteger(runs) || runs < 1 || runs > 50)
+    throw new UserError('--runs takes a whole number from 1 to 50.');
   const steps = values.steps ? values.steps.split(',').map(findStep) : STEPS;
-  console.log(`npm run check N against each solution, ${runs} runs, on ${process.platform} ${process.arch} Node ${process.version}`);
+  console.log(
+    `npm run check N against each solution, ${runs} runs, on ${process.platform} ${process.arch} Node ${process.version}`,
+  );
   for (const step of steps) {
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const started = performance.now();
-      execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/check.ts'), String(step.number), '--dir', solutionDir(step)], {
-        cwd: ROOT,
-        stdio: 'ignore',
-        timeout: 120_000,
-      });
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', join(ROOT, 'scripts/check.ts'), String(step.number), '--dir', solutionDir(step)],
+        {
+          cwd: ROOT,
+          stdio: 'ignore',
+          timeout: 120_000,
+        },
+      );
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-    console.log(`check ${step.number} (${step.slug}): median ${s(times[Math.floor(times.length / 2)])}  min ${s(times[0])}  max ${s(times[times.length - 1])}`);
+    console.log(
+      `check ${step.number} (${step.slug}): median ${s(times[Math.floor(times.length / 2)])}  min ${s(times[0])}  max ${s(times[times.length - 1])}`,
+    );
   }
 });

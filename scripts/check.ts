@@ -12,7 +12,11 @@ await main(async () => {
   const { values, positionals } = parseCommandLine();
   stopAllOnExit();
   const step = positionals[0] === undefined ? undefined : findStep(positionals[0]);
-  if ((values.docker || values.cluster) && !step) throw new UserError('--docker and --cluster check one step.', 'npm run check 3 -- --docker, npm run check 4 -- --cluster');
+  if ((values.docker || values.cluster) && !step)
+    throw new UserError(
+      '--docker and --cluster check one step.',
+      'npm run check 3 -- --docker, npm run check 4 -- --cluster',
+    );
   const rows = await checkSteps(step, { dir: values.dir, real: values.docker || values.cluster });
   const results = checked(rows);
   if (!results.length)

@@ -2,7 +2,9 @@
 // Without N: the steps and their status (a menu on a terminal). With N: the step's instructions,
 // then the actions (start, check, hint, watch, diff, solve, reset, next); never a prompt without a TTY.
 import { parseArgs } from 'node:util';
+import { deleteKindCluster } from './lib/environments/kubernetes.ts';
 import { main, UserError } from './lib/errors.ts';
+import { ensurePlayground } from './lib/playground.ts';
 import { openStep, startInForeground, stepList, stepMenu, watchStep } from './lib/step-session.ts';
 import { findStep } from './lib/steps.ts';
 import { isInteractive } from './lib/ui/prompts.ts';
@@ -16,10 +18,15 @@ await main(async () => {
           start: { type: 'boolean', default: false },
           local: { type: 'boolean', default: false },
           watch: { type: 'boolean', default: false },
+          // Step 4 onwards: delete the kind cluster `--start` created (it outlives the command on purpose).
+          down: { type: 'boolean', default: false },
         },
       });
     } catch (err) {
-      throw new UserError((err as Error).message, 'usage: npm run step [N] [-- --start [--local] | --watch]');
+      throw new UserError(
+        (err as Error).message,
+        'usage: npm run step [N] [-- --start [--local] | --watch | --down]',
+      );
     }
   })();
   const interactive = isInteractive();
@@ -31,6 +38,12 @@ await main(async () => {
     return openStep(await stepMenu(), { interactive });
   }
   const step = findStep(positionals[0]);
+  if (values.down) {
+    if (step.number < 4)
+      throw new UserError('--down deletes the kind cluster of steps 4–6.', `npm run step 4 -- --down`);
+    console.log(await deleteKindCluster(ensurePlayground(step).dir));
+    return;
+  }
   if (values.start) return startInForeground(step, { local: values.local });
   if (values.watch) return watchStep(step);
   return openStep(step, { interactive });

@@ -14,7 +14,14 @@ import { type FakeTools, fakeTools } from './helpers/fake-tools.ts';
 let fakes: FakeTools;
 let server: Server;
 let base: string;
-const saved = { ...process.env };
+const KEYS = [
+  'PATH',
+  'WSK_TRAEFIK_RAW_BASE',
+  'WSK_INGRESS_URL',
+  'WSK_CACHE_DIR',
+  'FAKE_KIND_CLUSTERS',
+] as const;
+const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
 
 beforeAll(async () => {
   // A loopback stand-in for both Traefik's release files and http://localhost behind the cluster.
@@ -35,8 +42,12 @@ beforeEach(() => {
   process.env.WSK_INGRESS_URL = base;
   process.env.WSK_CACHE_DIR = mkdtempSync(join(tmpdir(), 'wsk-cache-'));
 });
+// zx keeps a reference to process.env itself: restore its keys rather than replace the object.
 afterEach(() => {
-  process.env = { ...saved };
+  for (const key of KEYS) {
+    if (saved[key] === undefined) delete process.env[key];
+    else process.env[key] = saved[key];
+  }
 });
 
 it('step 3 on Docker: compose up --build --wait, then compose down', async () => {

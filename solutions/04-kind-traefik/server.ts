@@ -25,6 +25,17 @@ for (const [name, client] of [
 }
 const redisReady = () => pub.isReady && sub.isReady;
 
+// The adapter publishes without waiting for the answer: a publish in flight when Redis drops rejects
+// with nobody listening, and Node ends a process on an unhandled rejection. Catch and log those.
+const publish = pub.publish.bind(pub);
+Object.assign(pub, {
+  publish: (...args: Parameters<typeof publish>) =>
+    publish(...args).catch((err: Error) => {
+      console.error(`[${INSTANCE}] redis publish: ${err.message}`);
+      return 0;
+    }),
+});
+
 const page = await readFile(new URL('./public/index.html', import.meta.url));
 
 const http = createServer((req, res) => {

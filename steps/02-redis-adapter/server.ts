@@ -14,7 +14,10 @@ const MAX_TEXT = 1000;
 
 // TODO 1: create a Redis client for publishing, createClient({ url: REDIS_URL }), and its duplicate() for
 //         subscribing (a subscribed connection can't publish). Give both an 'error' listener that logs:
-//         without one, losing Redis crashes the process instead of letting the client reconnect.
+//         a client without one crashes the process on the first lost connection.
+//         One more trap: the adapter publishes without waiting for the answer, so a publish in flight when
+//         Redis drops rejects with nobody listening, and Node ends the process. Wrap pub.publish so that
+//         its promise's rejection is caught and logged (the README shows how).
 // TODO 2: make redisReady() true only while both clients are ready (client.isReady).
 const redisReady = () => true;
 
