@@ -98,8 +98,8 @@ export function labelsOf(
   loaded: LoadedCompose,
   service: string,
 ): { key: string; value: string; line: number }[] {
-  const labels = ((loaded.doc?.services as Record<string, { labels?: unknown }> | undefined)?.[service] ?? {})
-    .labels;
+  const labels = (loaded.doc?.services as Record<string, { labels?: unknown }> | undefined)?.[service]
+    ?.labels;
   if (Array.isArray(labels)) {
     return labels.map((entry, i) => {
       const text = String(entry);

@@ -1,6 +1,6 @@
 // A small highlighter for the languages the READMEs use (bash, yaml, ts/js, json, dockerfile): comments,
 // strings, numbers and keywords get a class. Enough to read code on a projector; no dependency.
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const KEYWORDS: Record<string, string[]> = {
   ts: [
@@ -48,7 +48,7 @@ const ALIASES: Record<string, string> = {
 
 export function highlight(code: string, lang: string): string {
   const language = ALIASES[lang] ?? lang;
-  if (!(language in KEYWORDS)) return escape(code);
+  if (!(language in KEYWORDS)) return escapeHtml(code);
   const comment = language === 'ts' ? '//[^\\n]*' : '#[^\\n]*';
   const keywords = KEYWORDS[language].length ? `\\b(?:${KEYWORDS[language].join('|')})\\b` : '(?!)';
   const key = language === 'yaml' ? '^\\s*-?\\s*[\\w.\\-/]+(?=:)' : '(?!)';
@@ -59,10 +59,10 @@ export function highlight(code: string, lang: string): string {
   let out = '';
   let last = 0;
   for (const m of code.matchAll(token)) {
-    out += escape(code.slice(last, m.index));
+    out += escapeHtml(code.slice(last, m.index));
     const kind = m[1] ? 'comment' : m[2] ? 'string' : m[3] ? 'key' : m[4] ? 'keyword' : 'number';
-    out += `<span class="hl-${kind}">${escape(m[0])}</span>`;
+    out += `<span class="hl-${kind}">${escapeHtml(m[0])}</span>`;
     last = (m.index ?? 0) + m[0].length;
   }
-  return out + escape(code.slice(last));
+  return out + escapeHtml(code.slice(last));
 }

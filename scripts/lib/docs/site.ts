@@ -63,7 +63,7 @@ export function buildSite({ out = join(ROOT, 'dist/docs'), docs = join(ROOT, 'do
   const rows = steps
     .map(
       (s) =>
-        `<tr><td>${s.number}</td><td><a href="${stepPage(s)}">${escape(s.title)}</a></td><td>${s.minutes} min</td><td>${escape(s.summary)}</td></tr>`,
+        `<tr><td>${s.number}</td><td><a href="${stepPage(s)}">${escapeHtml(s.title)}</a></td><td>${s.minutes} min</td><td>${escapeHtml(s.summary)}</td></tr>`,
     )
     .join('\n');
   const total = steps.reduce((n, s) => n + s.minutes, 0);
@@ -90,7 +90,7 @@ ${rows}
     const diagram = `diagrams/step-${String(step.number).padStart(2, '0')}.svg`;
     const screenshot = step.number === 1 && existsSync(join(docs, 'screenshots/chat.png'));
     const checks = step.expectations
-      .map((e) => `<li>${escape(e.title)}<br><small>hint: ${escape(e.hint)}</small></li>`)
+      .map((e) => `<li>${escapeHtml(e.title)}<br><small>hint: ${escapeHtml(e.hint)}</small></li>`)
       .join('\n');
     write(
       stepPage(step),
@@ -128,5 +128,5 @@ ${screenshot ? '<figure><img src="../screenshots/chat.png" alt="The chat page in
   return { out, pages };
 }
 
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

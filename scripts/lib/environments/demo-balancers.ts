@@ -38,7 +38,7 @@ export async function withDemoBalancers(env: Environment, port: number): Promise
   return {
     ...env,
     links: [...env.links, ...balancers.links],
-    notes: [...env.notes, 'Try: npm run client -- --url ' + balancers.links[0].url + ' --transport polling'],
+    notes: [...env.notes, `Try: npm run client -- --url ${balancers.links[0].url} --transport polling`],
     stop: async () => {
       await balancers.close();
       await env.stop();

@@ -285,7 +285,8 @@ export function labelsToDynamicConfig(
       if (field === 'server.port') s.port = Number(value);
       else if (field === 'strategy') s.strategy = value;
       else if (field.startsWith('sticky.cookie')) {
-        const cookie: StickyCookie = (s.sticky ??= { cookie: {} }).cookie;
+        s.sticky ??= { cookie: {} };
+        const cookie: StickyCookie = s.sticky.cookie;
         const option = field.slice('sticky.cookie.'.length);
         if (field === 'sticky.cookie' && value.toLowerCase() === 'false') delete s.sticky;
         else if (option === 'name') cookie.name = value;
