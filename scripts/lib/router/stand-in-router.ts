@@ -2,7 +2,7 @@
 // attendee's own routing (from labels or an IngressRoute): rule matching by priority, StripPrefix and
 // ReplacePath, round robin over the replicas, Traefik's sticky cookie, WebSocket upgrades. It says
 // plainly that it is a stand-in, and which configured features it does not implement.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import type { DynamicConfig, Router, Service } from '../traefik/dynamic-config.ts';
@@ -58,10 +58,15 @@ export async function createStandInRouter(options: StandInOptions): Promise<Stan
     'Not rehearsed either: TLS, health checks, retries, other middlewares, entry points other than web.',
   );
 
-  const proxy = createProxyServer({ xfwd: true });
+  // Keep-alive to the backends: long-polling is many short requests, and a new TCP connection for each
+  // one doubled its latency.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const proxy = createProxyServer({ xfwd: true, agent });
   const cursors = new Map<string, number>();
   const counts: Record<string, { requests: number; upgrades: number }> = {};
   const stickyToSet = new WeakMap<IncomingMessage, string>();
+  // Small packets both ways (polls, acks): send them now rather than let Nagle's algorithm batch them.
+  proxy.on('proxyReq', (proxyReq) => proxyReq.setNoDelay(true));
   proxy.on('proxyRes', (proxyRes, req) => {
     const cookie = stickyToSet.get(req);
     if (!cookie) return;
@@ -183,6 +188,7 @@ export async function createStandInRouter(options: StandInOptions): Promise<Stan
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
+        agent.destroy();
         server.close(() => resolve());
       }),
   };
