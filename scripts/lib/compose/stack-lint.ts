@@ -4,7 +4,7 @@
 import { closest } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
-import type { LoadedCompose } from './load.ts';
+import { type LoadedCompose, labelsOf } from './load.ts';
 
 export const TRAEFIK_IMAGE = 'traefik:v3.7';
 
@@ -193,9 +193,21 @@ export function lintStack(
 
   for (const service of Object.values(config.services)) {
     const object = `service ${service.target}`;
-    const line = service.source?.line ?? loaded.lineOf(['services', service.target, 'labels']);
-    const push = (code: string, message: string, fix: string, severity: 'error' | 'warning' = 'error') =>
-      findings.push({ code, severity, file, line, object, message, fix });
+    const serviceLine = service.source?.line ?? loaded.lineOf(['services', service.target, 'labels']);
+    // Point at the label that says it when there is one, else at the service's first label.
+    const labelLine = (option: string) =>
+      labelsOf(loaded, service.target).find(
+        (l) =>
+          l.key.toLowerCase() ===
+          `traefik.http.services.${service.name}.loadbalancer.${option}`.toLowerCase(),
+      )?.line ?? serviceLine;
+    const push = (
+      code: string,
+      message: string,
+      fix: string,
+      severity: 'error' | 'warning' = 'error',
+      line = serviceLine,
+    ) => findings.push({ code, severity, file, line, object, message, fix });
     if (!service.port) {
       push(
         'service-missing-port',
@@ -215,6 +227,8 @@ export function lintStack(
         'cookie-secure-on-http',
         `The sticky cookie of ${service.name} is secure, but its router serves plain http: browsers never send a Secure cookie back over http, so stickiness silently stops (traefik#2653).`,
         `remove traefik.http.services.${service.name}.loadbalancer.sticky.cookie.secure=true (add it back with TLS)`,
+        'error',
+        labelLine('sticky.cookie.secure'),
       );
     }
     if (cookie?.name?.toLowerCase() === 'io') {

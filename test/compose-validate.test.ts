@@ -1,0 +1,205 @@
+// Compose and Traefik labels, read like the real tools would: the workshop's stack is clean, and each
+// typical mistake gets its code, its line and a fix that names the right key.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeCompose } from '../scripts/lib/compose/index.ts';
+import type { Finding } from '../scripts/lib/findings.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
+
+const FILE = join(ROOT, 'solutions/03-compose-traefik/compose.yaml');
+const GOOD = readFileSync(FILE, 'utf8');
+const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+
+function analyze(text: string) {
+  return analyzeCompose('compose.yaml', text);
+}
+const only = (findings: Finding[], code: string) => findings.filter((f) => f.code === code);
+
+it('the workshop stack has no findings, and translates into routers, services and replicas', () => {
+  const stack = analyze(GOOD);
+  expect(stack.findings).toEqual([]);
+  expect(stack.config.routers.app).toMatchObject({
+    rule: 'PathPrefix(`/`)',
+    entryPoints: ['web'],
+    service: 'app',
+  });
+  expect(stack.config.services.app).toMatchObject({
+    target: 'app',
+    port: 3000,
+    sticky: { cookie: { name: 'wsk_sticky', httpOnly: true, sameSite: 'lax' } },
+  });
+  expect(stack.replicas).toMatchObject({ app: 3, redis: 1, traefik: 1 });
+  expect(stack.environment.app).toEqual({ REDIS_URL: 'redis://redis:6379' });
+  expect(stack.traefik?.entryPoints).toEqual({ web: { address: ':80' } });
+});
+
+describe('typical mistakes', () => {
+  it.each([
+    [
+      'a typo in a label key',
+      (t: string) => t.replace('routers.app.entrypoints=web', 'routers.app.entrypoint=web'),
+      'label-unknown-key',
+      'routers.app.entrypoint=web',
+      'traefik.http.routers.app.entrypoints',
+    ],
+    [
+      'v2 rule syntax',
+      (t: string) => t.replace('rule=PathPrefix(`/`)', 'rule=PathPrefix(`/`, `/wsk`)'),
+      'rule-invalid',
+      'rule=PathPrefix',
+      'PathPrefix(`/`) || PathPrefix(`/wsk`)',
+    ],
+    [
+      'a router pointing at a missing service',
+      (t: string) => t.replace('routers.app.service=app', 'routers.app.service=ap'),
+      'router-missing-service',
+      'rule=PathPrefix',
+      "did you mean 'app'?",
+    ],
+    [
+      'a router pointing at a missing middleware',
+      (t: string) =>
+        t.replace(
+          'routers.app.service=app',
+          'routers.app.service=app\n      - traefik.http.routers.app.middlewares=strip@docker',
+        ),
+      'router-missing-middleware',
+      'rule=PathPrefix',
+      'traefik.http.middlewares.strip.stripprefix.prefixes',
+    ],
+    [
+      'no server port',
+      (t: string) => t.replace(/^ +- traefik\.http\.services\.app\.loadbalancer\.server\.port=3000\n/m, ''),
+      'service-missing-port',
+      'sticky.cookie.name',
+      'loadbalancer.server.port=3000',
+    ],
+    [
+      'a secure cookie on http',
+      (t: string) =>
+        t.replace(
+          'sticky.cookie.samesite=lax',
+          'sticky.cookie.samesite=lax\n      - traefik.http.services.app.loadbalancer.sticky.cookie.secure=true',
+        ),
+      'cookie-secure-on-http',
+      'sticky.cookie.secure=true',
+      'sticky.cookie.secure=true',
+    ],
+    [
+      'docker.sock read-write',
+      (t: string) =>
+        t.replace(
+          '/var/run/docker.sock:/var/run/docker.sock:ro',
+          '/var/run/docker.sock:/var/run/docker.sock',
+        ),
+      'docker-socket-writable',
+      '/var/run/docker.sock:/var/run/docker.sock',
+      ':ro',
+    ],
+    [
+      'the dashboard on all interfaces',
+      (t: string) => t.replace('"127.0.0.1:8080:8080"', '"8080:8080"'),
+      'dashboard-public',
+      '--api.insecure',
+      '127.0.0.1:8080:8080',
+    ],
+    [
+      'an entry point typo',
+      (t: string) => t.replace('entrypoints=web', 'entrypoints=wbe'),
+      'router-unknown-entrypoint',
+      'rule=PathPrefix',
+      "'web'",
+    ],
+    [
+      'SameSite from the blog',
+      (t: string) => t.replace('samesite=lax', 'samesite=io'),
+      'label-value',
+      'samesite=io',
+      'lax',
+    ],
+    [
+      'an old Traefik',
+      (t: string) => t.replace('image: traefik:v3.7', 'image: traefik:v2.2'),
+      'traefik-image',
+      'image: traefik:v2.2',
+      'traefik:v3.7',
+    ],
+    [
+      'no exposedbydefault=false',
+      (t: string) => t.replace('      - --providers.docker.exposedbydefault=false\n', ''),
+      'traefik-exposed-by-default',
+      'command:',
+      'exposedbydefault=false',
+    ],
+    [
+      'labels without traefik.enable',
+      (t: string) => t.replace('      - traefik.enable=true\n', ''),
+      'traefik-not-enabled',
+      'labels:',
+      'traefik.enable=true',
+    ],
+    [
+      'a misspelt Compose key',
+      (t: string) => t.replace('    deploy:\n', '    deploi:\n'),
+      'compose-schema',
+      'deploi:',
+      'spelling',
+    ],
+    [
+      'a removed v2 middleware',
+      (t: string) =>
+        t.replace(
+          'routers.app.service=app',
+          'routers.app.service=app\n      - traefik.http.middlewares.lan.ipwhitelist.sourcerange=10.0.0.0/8',
+        ),
+      'label-removed-in-v3',
+      'ipwhitelist',
+      'ipallowlist',
+    ],
+  ])('%s', (_, edit, code, lineNeedle, fixText) => {
+    const text = edit(GOOD);
+    expect(text).not.toBe(GOOD);
+    const found = only(analyze(text).findings, code);
+    expect(found, `expected a ${code} finding`).toHaveLength(1);
+    expect(found[0].line).toBe(lineOf(text, lineNeedle));
+    expect(`${found[0].message} ${found[0].fix}`).toContain(fixText);
+  });
+
+  it('a version key is a warning, not an error', () => {
+    const [finding] = only(analyze(`version: "3.7"\n${GOOD}`).findings, 'compose-version-key');
+    expect(finding).toMatchObject({ severity: 'warning', line: 1 });
+  });
+
+  it('no sticky cookie with three replicas warns that long-polling will fail', () => {
+    const text = GOOD.replace(/^ +- traefik\.http\.services\.app\.loadbalancer\.sticky.*\n/gm, '');
+    const [finding] = only(analyze(text).findings, 'sticky-missing');
+    expect(finding.severity).toBe('warning');
+    expect(finding.message).toMatch(/Session ID unknown/);
+  });
+
+  it('malformed YAML names the line instead of throwing', () => {
+    const text = GOOD.replace('    image: redis:8-alpine', '    image: redis:8-alpine\n   bad: [unclosed');
+    const [finding] = analyze(text).findings;
+    expect(finding.code).toBe('yaml-syntax');
+    expect(finding.line).toBeGreaterThan(20);
+  });
+
+  it('labels in the map form are read too, with their lines', () => {
+    const text = GOOD.replace('      - traefik.enable=true', '      traefik.enable: "true"').replace(
+      / {6}- (traefik\.[^=]+)=(.*)/g,
+      '      $1: "$2"',
+    );
+    const stack = analyze(text);
+    expect(stack.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(stack.config.services.app.port).toBe(3000);
+  });
+
+  it('settings the stand-in router does not rehearse are listed, not ignored', () => {
+    const text = GOOD.replace(
+      'routers.app.service=app',
+      'routers.app.service=app\n      - traefik.http.routers.app.tls=true',
+    );
+    expect(analyze(text).config.unsupported.map((u) => u.key)).toContain('traefik.http.routers.app.tls');
+  });
+});
