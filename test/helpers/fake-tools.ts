@@ -13,10 +13,11 @@ export interface FakeTools {
   path: string;
 }
 
-const SCRIPT = (name: string, log: string) => `#!/usr/bin/env bash
+const SCRIPT = (name: string, log: string) => `#!/bin/bash
 echo "${name} $*" >> "${log}"
 case "${name} $*" in
-  "docker info"*) echo 28.2.2 ;;
+  "docker --version"*) echo "Docker version 28.2.2, build fake" ;;
+  "docker info"*) [ "$FAKE_DOCKER_ENGINE" = "0" ] && { echo "Cannot connect to the Docker daemon" >&2; exit 1; }; echo 28.2.2 ;;
   "docker compose version"*) echo "Docker Compose version v2.40.0" ;;
   "docker compose ps -q app"*) printf 'c1\\nc2\\nc3\\n' ;;
   "kind get clusters"*) [ -n "$FAKE_KIND_CLUSTERS" ] && echo "$FAKE_KIND_CLUSTERS" ;;
@@ -24,10 +25,10 @@ esac
 exit 0
 `;
 
-export function fakeTools(): FakeTools {
+export function fakeTools(names = ['docker', 'kind', 'kubectl']): FakeTools {
   const bin = mkdtempSync(join(tmpdir(), 'wsk-fakes-'));
   const log = join(bin, 'calls.log');
-  for (const name of ['docker', 'kind', 'kubectl']) {
+  for (const name of names) {
     writeFileSync(join(bin, name), SCRIPT(name, log));
     chmodSync(join(bin, name), 0o755);
   }

@@ -1,0 +1,174 @@
+// What `npm run doctor` looks at on an attendee's machine. Each check answers ok, missing or warning,
+// with the fix for Linux, macOS and Windows (WSL2), and says which part of the workshop needs it.
+import { execFile } from 'node:child_process';
+import { statfs } from 'node:fs/promises';
+import { portIsFree } from '../ports.ts';
+import { registryProblems } from '../steps.ts';
+import { dockerEngineAnswers, findExecutable } from '../tools.ts';
+
+export type Status = 'ok' | 'missing' | 'warning';
+/** local: steps 1–2 and every rehearsal; docker: step 3+ for real; kind: step 4+ for real. */
+export type Needed = 'local' | 'docker' | 'kind';
+
+export interface DoctorLine {
+  name: string;
+  status: Status;
+  detail: string;
+  needed: Needed;
+  fix?: { linux: string; macos: string; windows: string };
+}
+
+const run = (command: string, args: string[]) =>
+  new Promise<string | undefined>((resolve) => {
+    if (!findExecutable(command)) return resolve(undefined);
+    execFile(command, args, { timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim()));
+  });
+
+const NODE_MIN = [20, 19];
+
+export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<DoctorLine[]> {
+  const lines: DoctorLine[] = [];
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  const nodeOk = major > NODE_MIN[0] || (major === NODE_MIN[0] && minor >= NODE_MIN[1]);
+  lines.push({
+    name: 'Node.js',
+    status: nodeOk ? 'ok' : 'missing',
+    detail: `v${process.versions.node}${nodeOk ? '' : ' (20.19 or newer needed)'}`,
+    needed: 'local',
+    fix: {
+      linux: 'install Node 24 LTS with nvm or your package manager (nodesource)',
+      macos: 'brew install node@24',
+      windows: 'in WSL2: nvm install 24',
+    },
+  });
+  const npm = await run('npm', ['--version']);
+  lines.push({
+    name: 'npm',
+    status: npm ? 'ok' : 'missing',
+    detail: npm ?? 'not found',
+    needed: 'local',
+    fix: { linux: 'comes with Node.js', macos: 'comes with Node.js', windows: 'comes with Node.js' },
+  });
+
+  const redis = env.REDIS_URL ? `REDIS_URL=${env.REDIS_URL}` : await run('redis-server', ['--version']);
+  lines.push({
+    name: 'Redis',
+    status: redis ? 'ok' : 'missing',
+    detail: redis ? redis.split(' ').slice(0, 3).join(' ') : 'no redis-server on PATH and no REDIS_URL',
+    needed: 'local',
+    fix: {
+      linux: 'sudo apt-get install redis-server (or dnf install redis)',
+      macos: 'brew install redis',
+      windows: 'in WSL2: sudo apt-get install redis-server',
+    },
+  });
+
+  const dockerClient = await run('docker', ['--version']);
+  const engine = dockerClient ? await dockerEngineAnswers() : false;
+  lines.push({
+    name: 'Docker engine',
+    status: engine ? 'ok' : 'missing',
+    detail: engine
+      ? (dockerClient ?? '')
+      : dockerClient
+        ? `${dockerClient}, but no engine answers (docker info failed)`
+        : 'docker not found',
+    needed: 'docker',
+    fix: {
+      linux:
+        'install Docker Engine (docs.docker.com/engine/install), then sudo systemctl start docker and add yourself to the docker group',
+      macos: 'install and start Docker Desktop (or colima start)',
+      windows: 'install Docker Desktop with the WSL2 backend and enable it for your distro',
+    },
+  });
+  const compose = engine ? await run('docker', ['compose', 'version']) : undefined;
+  lines.push({
+    name: 'Docker Compose v2',
+    status: compose ? 'ok' : 'missing',
+    detail: compose ?? (engine ? '`docker compose` not available' : 'needs the Docker engine'),
+    needed: 'docker',
+    fix: {
+      linux: 'sudo apt-get install docker-compose-plugin',
+      macos: 'comes with Docker Desktop',
+      windows: 'comes with Docker Desktop',
+    },
+  });
+  const kind = await run('kind', ['version']);
+  lines.push({
+    name: 'kind',
+    status: kind ? 'ok' : 'missing',
+    detail: kind ?? 'not found',
+    needed: 'kind',
+    fix: {
+      linux: 'go install sigs.k8s.io/kind@v0.32.0 (or the release binary from kind.sigs.k8s.io)',
+      macos: 'brew install kind',
+      windows: 'in WSL2: the Linux release binary of kind v0.32',
+    },
+  });
+  const kubectl = await run('kubectl', ['version', '--client']);
+  lines.push({
+    name: 'kubectl',
+    status: kubectl ? 'ok' : 'missing',
+    detail: kubectl?.split('\n')[0] ?? 'not found',
+    needed: 'kind',
+    fix: {
+      linux: 'sudo snap install kubectl --classic (or the release binary)',
+      macos: 'brew install kubectl',
+      windows: 'in WSL2: the Linux kubectl binary',
+    },
+  });
+
+  const base = Number(env.PORT ?? 3000);
+  for (const [port, needed] of [
+    ...[0, 1, 2, 3, 4].map((i) => [base + i, 'local'] as const),
+    [80, 'docker'] as const,
+    [8080, 'docker'] as const,
+  ]) {
+    const free = await portIsFree(port);
+    lines.push({
+      name: `port ${port}`,
+      status: free ? 'ok' : 'warning',
+      detail: free ? 'free' : 'in use',
+      needed,
+      fix: {
+        linux: `sudo lsof -i :${port} shows who; or PORT=${base + 100} npm run step N`,
+        macos: `lsof -i :${port} shows who; or PORT=${base + 100}`,
+        windows: `netstat -ano | findstr :${port}; or PORT=${base + 100}`,
+      },
+    });
+  }
+  const disk = await statfs('.')
+    .then((s) => (s.bavail * s.bsize) / 2 ** 30)
+    .catch(() => undefined);
+  lines.push({
+    name: 'free disk',
+    status: disk === undefined || disk >= 5 ? 'ok' : 'warning',
+    detail:
+      disk === undefined ? 'unknown' : `${disk.toFixed(1)} GiB (images and a kind node take about 3 GiB)`,
+    needed: 'docker',
+    fix: {
+      linux: 'docker system prune; free some space',
+      macos: 'docker system prune; free some space',
+      windows: 'docker system prune; compact the WSL2 disk',
+    },
+  });
+  const problems = registryProblems();
+  lines.push({
+    name: 'workshop files',
+    status: problems.length ? 'missing' : 'ok',
+    detail: problems.length ? problems.join('; ') : 'every step has its starter and solution',
+    needed: 'local',
+    fix: problems.length
+      ? {
+          linux: 'git checkout -- steps solutions',
+          macos: 'git checkout -- steps solutions',
+          windows: 'git checkout -- steps solutions',
+        }
+      : undefined,
+  });
+  return lines;
+}
+
+/** Local mode (steps 1–2, every rehearsal) needs Node, npm, Redis and the workshop's own files. */
+export const localModeReady = (lines: DoctorLine[]) =>
+  lines.filter((l) => l.needed === 'local' && !l.name.startsWith('port')).every((l) => l.status === 'ok');
