@@ -1,0 +1,37 @@
+// npm run offline:load [-- --from dist/offline]: load the pack: the images into Docker (and into the
+// kind cluster when there is one), and Traefik's files into the cache step 4 reads.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { $ } from 'zx';
+import { DOCKER_MISSING } from './lib/environments/compose.ts';
+import { clusterName } from './lib/environments/kubernetes.ts';
+import { crdCacheDir, TRAEFIK_FILES } from './lib/environments/traefik-crds.ts';
+import { main, UserError } from './lib/errors.ts';
+import { IMAGES_ARCHIVE, OFFLINE_DIR } from './lib/offline/images.ts';
+import { ROOT } from './lib/paths.ts';
+import { playgroundDir, STEPS, solutionDir } from './lib/steps.ts';
+import { dockerEngineAnswers, findExecutable } from './lib/tools.ts';
+
+await main(async () => {
+  const { values } = parseArgs({ options: { from: { type: 'string', default: join(ROOT, OFFLINE_DIR) } } });
+  const archive = join(values.from, IMAGES_ARCHIVE);
+  if (!existsSync(archive))
+    throw new UserError(
+      `There is no ${archive}.`,
+      'copy the offline folder your instructor gave you there, or pass --from FOLDER',
+    );
+  if (!(await dockerEngineAnswers())) throw DOCKER_MISSING;
+  await $`docker load -i ${archive}`;
+  const step4 = STEPS[3];
+  const name = clusterName(existsSync(playgroundDir(step4)) ? playgroundDir(step4) : solutionDir(step4));
+  if (findExecutable('kind') && (await $`kind get clusters`.nothrow()).stdout.split('\n').includes(name)) {
+    await $`kind load image-archive ${archive} --name ${name}`;
+  }
+  mkdirSync(crdCacheDir(), { recursive: true });
+  for (const file of TRAEFIK_FILES)
+    if (existsSync(join(values.from, file))) copyFileSync(join(values.from, file), join(crdCacheDir(), file));
+  console.log(
+    `Loaded the images${findExecutable('kind') ? ' (and into kind when its cluster runs)' : ''} and Traefik's files: step 4 works offline now.`,
+  );
+});

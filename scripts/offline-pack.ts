@@ -1,0 +1,32 @@
+// npm run offline:pack: pull and save every image the workshop uses, plus Traefik's CRD and RBAC files,
+// into dist/offline/ for a room without Internet. Run it where the Internet is.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { $ } from 'zx';
+import { DOCKER_MISSING } from './lib/environments/compose.ts';
+import { TRAEFIK_FILES, TRAEFIK_VERSION, traefikFile } from './lib/environments/traefik-crds.ts';
+import { main } from './lib/errors.ts';
+import { IMAGES_ARCHIVE, OFFLINE_DIR, OFFLINE_IMAGES } from './lib/offline/images.ts';
+import { ROOT } from './lib/paths.ts';
+import { dockerEngineAnswers } from './lib/tools.ts';
+
+await main(async () => {
+  const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, OFFLINE_DIR) } } });
+  if (!(await dockerEngineAnswers())) throw DOCKER_MISSING;
+  const out = values.out;
+  mkdirSync(out, { recursive: true });
+  for (const image of OFFLINE_IMAGES) await $`docker pull ${image}`;
+  await $`docker save -o ${join(out, IMAGES_ARCHIVE)} ${OFFLINE_IMAGES}`;
+  for (const name of TRAEFIK_FILES) copyFileSync(await traefikFile(name), join(out, name));
+  const manifest = {
+    createdAt: new Date().toISOString(),
+    images: OFFLINE_IMAGES,
+    archive: IMAGES_ARCHIVE,
+    traefik: { version: TRAEFIK_VERSION, files: TRAEFIK_FILES },
+  };
+  writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  console.log(
+    `Packed ${OFFLINE_IMAGES.length} images and Traefik's files into ${out}: copy the folder to the room.`,
+  );
+});
