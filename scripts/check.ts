@@ -1,5 +1,6 @@
 // npm run check [N] [-- --json] [-- --report URL --name NAME]
 // Runs the checks of one step (or of every started step), prints the table, exits 0 only if all pass.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checked, checkSteps } from './lib/checks/check-steps.ts';
 import { main, UserError } from './lib/errors.ts';
@@ -17,7 +18,10 @@ await main(async () => {
       '--docker and --cluster check one step.',
       'npm run check 3 -- --docker, npm run check 4 -- --cluster',
     );
-  const rows = await checkSteps(step, { dir: values.dir, real: values.docker || values.cluster });
+  const rows = await checkSteps(step, {
+    dir: values.dir && resolve(values.dir),
+    real: values.docker || values.cluster,
+  });
   const results = checked(rows);
   if (!results.length)
     throw new UserError('No step started yet, so nothing to check.', 'start with `npm run step 1`');

@@ -21,12 +21,16 @@ export function describeError(err: unknown): string {
 
 /** Runs an entry point: prints a UserError as one clear message, never a stack trace. */
 export async function main(run: () => Promise<unknown>): Promise<void> {
+  let code: number;
   try {
-    const code = await run();
-    process.exitCode = typeof code === 'number' ? code : 0;
+    const result = await run();
+    code = typeof result === 'number' ? result : 0;
   } catch (err) {
     const prefix = err instanceof UserError ? '✖' : '✖ unexpected error (a workshop bug, please report it):';
     process.stderr.write(`${styleText('red', prefix)} ${describeError(err)}\n`);
-    process.exitCode = err instanceof UserError ? err.exitCode : 1;
+    code = err instanceof UserError ? err.exitCode : 1;
   }
+  // The command is done and its children are stopped: don't wait for idle keep-alive sockets
+  // (fetch keeps them for seconds) before handing the prompt back.
+  process.exit(code);
 }

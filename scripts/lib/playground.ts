@@ -11,8 +11,9 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
+import { COMPILED } from './app-process.ts';
 import { HOME } from './paths.ts';
 import { folderName, playgroundDir, type Step, solutionDir, starterDir } from './steps.ts';
 
@@ -55,7 +56,8 @@ function copyFolder(from: string, to: string) {
   const temporary = `${to}.tmp-${process.pid}`;
   rmSync(temporary, { recursive: true, force: true });
   mkdirSync(dirname(to), { recursive: true });
-  cpSync(from, temporary, { recursive: true });
+  // The compiled server is a cache of server.ts: never carried from one folder to another.
+  cpSync(from, temporary, { recursive: true, filter: (src) => !basename(src).startsWith(COMPILED) });
   renameSync(temporary, to);
 }
 
@@ -64,7 +66,7 @@ export function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const walk = (folder: string): string[] =>
     readdirSync(folder).flatMap((name) => {
-      if (name === 'node_modules') return [];
+      if (name === 'node_modules' || name.startsWith(COMPILED)) return [];
       const path = join(folder, name);
       return statSync(path).isDirectory() ? walk(path) : [relative(dir, path)];
     });

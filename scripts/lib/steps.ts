@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   composeFiles,
+  dockerfileFile,
+  kindConfigFile,
   kubernetesFiles,
   kubernetesPrefix,
   prefixPage,
@@ -11,18 +13,15 @@ import {
 } from './checks/deployment-files.ts';
 import { drillExpectation } from './checks/drills.ts';
 import * as protocol from './checks/protocol.ts';
-import { fromFindings } from './checks/static.ts';
 import { stickySessionsShown } from './checks/sticky-demo.ts';
 import { pageThroughRouter, stickyLongPolling, websocketThroughRouter } from './checks/through-router.ts';
 import type { Expectation } from './checks/types.ts';
-import { checkDockerfile } from './docker/dockerfile.ts';
 import { startComposeStep } from './environments/compose.ts';
 import { withDemoBalancers } from './environments/demo-balancers.ts';
 import { startKubernetesStep } from './environments/kubernetes.ts';
 import { startInstances } from './environments/local.ts';
 import type { Environment, StartOptions } from './environments/types.ts';
 import { UserError } from './errors.ts';
-import { loadManifests, validateKindConfig } from './kubernetes/index.ts';
 import { HOME, ROOT } from './paths.ts';
 
 export { HOME, ROOT } from './paths.ts';
@@ -94,12 +93,7 @@ export const STEPS: Step[] = [
     files: ['Dockerfile', 'compose.yaml'],
     start: (dir, options) => startComposeStep(dir, options),
     expectations: [
-      fromFindings(
-        'dockerfile',
-        'the Dockerfile builds a small, non-root image with a health check',
-        'see the Dockerfile section of the step README',
-        (ctx) => checkDockerfile(join(ctx.dir, 'Dockerfile')),
-      ),
+      dockerfileFile,
       composeFiles,
       protocol.starts,
       pageThroughRouter,
@@ -120,13 +114,7 @@ export const STEPS: Step[] = [
     files: ['kind-config.yaml', 'k8s/traefik-rbac.yaml', 'k8s/ingressroute.yaml'],
     start: (dir, options) => startKubernetesStep(dir, options),
     expectations: [
-      fromFindings(
-        'kind-config',
-        'kind-config.yaml maps host port 80 to Traefik',
-        'extraPortMappings: containerPort 30080 → hostPort 80',
-        (ctx) =>
-          validateKindConfig(join(ctx.dir, 'kind-config.yaml'), loadManifests(join(ctx.dir, 'k8s')).objects),
-      ),
+      kindConfigFile,
       kubernetesFiles,
       protocol.starts,
       pageThroughRouter,

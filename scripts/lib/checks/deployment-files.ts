@@ -1,11 +1,9 @@
 // Checks on the deployment files of steps 3–6 (Compose + labels, Kubernetes manifests + kind config),
 // and the /wsk prefix as clients see it, through the router.
 import { join } from 'node:path';
-import { analyzeCompose } from '../compose/index.ts';
 import { startKubernetesStep } from '../environments/kubernetes.ts';
 import type { Environment } from '../environments/types.ts';
 import type { Finding } from '../findings.ts';
-import { ingressRoutesToDynamicConfig, loadManifests, validateManifests } from '../kubernetes/index.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import { closeAll, connectClient, type TestClient } from './clients.ts';
 import { expectFanOut } from './protocol.ts';
@@ -28,13 +26,19 @@ function noRouter(config: DynamicConfig, file: string, what: string): Finding[] 
   ];
 }
 
-export function composeFindings(dir: string): Finding[] {
+// The validators load schemas (Compose, Kubernetes, Traefik CRDs): imported when a step needs them, so
+// that checking step 1 doesn't pay for step 4.
+export async function composeFindings(dir: string): Promise<Finding[]> {
+  const { analyzeCompose } = await import('../compose/index.ts');
   const file = join(dir, 'compose.yaml');
   const stack = analyzeCompose(file);
   return [...stack.findings, ...noRouter(stack.config, file, 'the Traefik labels on the app service')];
 }
 
-export function kubernetesFindings(dir: string): Finding[] {
+export async function kubernetesFindings(dir: string): Promise<Finding[]> {
+  const { ingressRoutesToDynamicConfig, loadManifests, validateManifests } = await import(
+    '../kubernetes/index.ts'
+  );
   const findings = validateManifests(join(dir, 'k8s'), { kindConfig: join(dir, 'kind-config.yaml') });
   const { objects } = loadManifests(join(dir, 'k8s'));
   return [
@@ -59,6 +63,23 @@ export const kubernetesFiles = fromFindings(
   'the manifests pass the Kubernetes and Traefik CRD schemas, RBAC and every cross-reference',
   'kubectl apply --dry-run=server would say the same; see the objects table in the step README',
   (ctx) => kubernetesFindings(ctx.dir),
+);
+
+export const kindConfigFile = fromFindings(
+  'kind-config',
+  'kind-config.yaml maps host port 80 to Traefik',
+  'extraPortMappings: containerPort 30080 → hostPort 80',
+  async (ctx) => {
+    const { loadManifests, validateKindConfig } = await import('../kubernetes/index.ts');
+    return validateKindConfig(join(ctx.dir, 'kind-config.yaml'), loadManifests(join(ctx.dir, 'k8s')).objects);
+  },
+);
+
+export const dockerfileFile = fromFindings(
+  'dockerfile',
+  'the Dockerfile builds a small, non-root image with a health check',
+  'see the Dockerfile section of the step README',
+  async (ctx) => (await import('../docker/dockerfile.ts')).checkDockerfile(join(ctx.dir, 'Dockerfile')),
 );
 
 /** Step 5: the page under /wsk/ loads, and tells the socket.io client to use /wsk/socket.io/. */

@@ -2,7 +2,6 @@
 // --local) the rehearsal of the same compose.yaml: its replicas, its labels, its sticky cookie.
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { analyzeCompose } from '../compose/index.ts';
 import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
 import { startProcess } from '../processes.ts';
@@ -23,6 +22,7 @@ export async function startComposeStep(
     options.real || (!options.local && (await dockerEngineAnswers()) && (await composeV2Answers()));
   if (useDocker) return startDockerCompose(dir, options);
   const file = join(dir, 'compose.yaml');
+  const { analyzeCompose } = await import('../compose/index.ts');
   const stack = analyzeCompose(file);
   const error = stack.findings.find((f) => f.severity === 'error');
   if (error) throw new UserError(`compose.yaml can't be rehearsed: ${formatFinding(error)}`, error.fix);

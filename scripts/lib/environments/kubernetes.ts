@@ -7,7 +7,6 @@ import { parse } from 'yaml';
 import { $ } from 'zx';
 import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
-import { ingressRoutesToDynamicConfig, loadManifests } from '../kubernetes/index.ts';
 import { startProcess, waitForHttp } from '../processes.ts';
 import { dockerEngineAnswers, findExecutable } from '../tools.ts';
 import { startRehearsal } from './rehearsal.ts';
@@ -40,6 +39,7 @@ export async function startKubernetesStep(
   options: StartOptions & { socketPath?: string },
 ): Promise<Environment> {
   if (options.real || (!options.local && (await kindAvailable()))) return startKindCluster(dir, options);
+  const { ingressRoutesToDynamicConfig, loadManifests } = await import('../kubernetes/index.ts');
   const { objects, findings } = loadManifests(join(dir, 'k8s'));
   const error = findings.find((f) => f.severity === 'error');
   if (error) throw new UserError(`The manifests can't be rehearsed: ${formatFinding(error)}`, error.fix);
@@ -71,6 +71,7 @@ export async function startKindCluster(
   await sh`kind load docker-image ${APP_IMAGE} --name ${name}`;
   await sh`kubectl apply --server-side -f ${await traefikFile('kubernetes-crd-definition-v1.yml')}`;
   await sh`kubectl apply -f k8s/`;
+  const { loadManifests } = await import('../kubernetes/index.ts');
   const { objects } = loadManifests(join(dir, 'k8s'));
   for (const d of objects.filter((o) => o.kind === 'Deployment')) {
     await sh`kubectl -n ${d.namespace} rollout status deployment/${d.name} --timeout=180s`;
