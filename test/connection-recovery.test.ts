@@ -1,0 +1,30 @@
+// Step 6's advanced section: with the Redis streams adapter and connection state recovery, the clients of
+// an instance stopped mid-stream get every broadcast they missed, through another instance.
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { rehearsalTarget } from '../scripts/lib/drill-targets.ts';
+import { runDrill } from '../scripts/lib/drills.ts';
+import { startRehearsal } from '../scripts/lib/environments/rehearsal.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
+import { balancerConfig } from '../scripts/lib/router/stand-in-router.ts';
+
+it('loses no broadcast across an instance restart', async () => {
+  const env = await startRehearsal(
+    {
+      dir: join(ROOT, 'solutions/06-load-and-failure/advanced'),
+      config: balancerConfig({ sticky: true }),
+      replicas: { app: 3 },
+      standsInFor: 'step 6, advanced',
+    },
+    { port: 0 },
+  );
+  try {
+    const result = await runDrill(rehearsalTarget(env), 'sigterm-instance', { clients: 12, rate: 50 });
+    expect(result.recovered).toBe(true);
+    expect(result.sent).toBeGreaterThan(0);
+    expect(result.delivered).toBe(result.expected);
+    expect(result.lost).toBe(0);
+  } finally {
+    await env.stop();
+  }
+}, 60_000);
