@@ -1,8 +1,8 @@
 // npm run check [N] [-- --json] [-- --report URL --name NAME]
 // Runs the checks of one step (or of every started step), prints the table, exits 0 only if all pass.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { checked, checkSteps } from './lib/checks/check-steps.ts';
+import { parseCommandLine } from './lib/cli.ts';
 import { main, UserError } from './lib/errors.ts';
 import { stopAllOnExit } from './lib/processes.ts';
 import { findStep } from './lib/steps.ts';
@@ -10,7 +10,22 @@ import { useColor } from './lib/ui/color.ts';
 import { renderResults } from './lib/ui/results.ts';
 
 await main(async () => {
-  const { values, positionals } = parseCommandLine();
+  const { values, positionals } = parseCommandLine(
+    {
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        // The real stack instead of the rehearsal: Docker Compose (step 3+) or the kind cluster (step 4+).
+        docker: { type: 'boolean', default: false },
+        cluster: { type: 'boolean', default: false },
+        report: { type: 'string' },
+        name: { type: 'string' },
+        // Check another folder than the playground (instructors, the tests): results are not recorded.
+        dir: { type: 'string' },
+      },
+    },
+    'npm run check [N] [-- --json] [-- --docker | --cluster] [-- --report URL --name NAME]',
+  );
   stopAllOnExit();
   const step = positionals[0] === undefined ? undefined : findStep(positionals[0]);
   if ((values.docker || values.cluster) && !step)
@@ -33,29 +48,6 @@ await main(async () => {
   if (values.report) await report(values.report, values.name, results);
   return results.every((r) => r.ok) ? 0 : 1;
 });
-
-function parseCommandLine() {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        // The real stack instead of the rehearsal: Docker Compose (step 3+) or the kind cluster (step 4+).
-        docker: { type: 'boolean', default: false },
-        cluster: { type: 'boolean', default: false },
-        report: { type: 'string' },
-        name: { type: 'string' },
-        // Check another folder than the playground (instructors, the tests): results are not recorded.
-        dir: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UserError(
-      (err as Error).message,
-      'usage: npm run check [N] [-- --json] [-- --docker | --cluster] [-- --report URL --name NAME]',
-    );
-  }
-}
 
 async function report(url: string, name: string | undefined, results: unknown[]) {
   if (!name)

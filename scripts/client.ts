@@ -2,29 +2,24 @@
 // A terminal chat client: shows which instance it is on, prints chats and heartbeats, sends each line
 // you type. Handy for seeing sticky sessions (or their absence) from the outside.
 import { createInterface } from 'node:readline';
-import { parseArgs, styleText } from 'node:util';
+import { styleText } from 'node:util';
 import { io } from 'socket.io-client';
 import { describeTransportError } from './lib/checks/clients.ts';
+import { parseCommandLine } from './lib/cli.ts';
 import { main, UserError } from './lib/errors.ts';
 
 await main(async () => {
-  const { values } = (() => {
-    try {
-      return parseArgs({
-        options: {
-          url: { type: 'string', default: `http://localhost:${process.env.PORT ?? 3000}` },
-          path: { type: 'string', default: '/socket.io/' },
-          transport: { type: 'string' },
-          quiet: { type: 'boolean', default: false },
-        },
-      });
-    } catch (err) {
-      throw new UserError(
-        (err as Error).message,
-        'usage: npm run client -- --url URL [--path /socket.io/] [--transport polling|websocket]',
-      );
-    }
-  })();
+  const { values } = parseCommandLine(
+    {
+      options: {
+        url: { type: 'string', default: `http://localhost:${process.env.PORT ?? 3000}` },
+        path: { type: 'string', default: '/socket.io/' },
+        transport: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+      },
+    },
+    'npm run client -- --url URL [--path /socket.io/] [--transport polling|websocket]',
+  );
   if (!/^https?:\/\//.test(values.url))
     throw new UserError(`--url must be an http(s) URL, got '${values.url}'.`);
   const transports = values.transport ? [values.transport] : ['polling', 'websocket'];

@@ -1,17 +1,15 @@
 // npm run doctor [-- --json]: preflight for the attendee's machine. Exits 0 when local mode can run
 // (steps 1–2 and the rehearsals), and lists what the Docker and kind paths still need.
-import { parseArgs, styleText } from 'node:util';
+import { styleText } from 'node:util';
+import { parseCommandLine } from './lib/cli.ts';
 import { type DoctorLine, localModeReady, runDoctor } from './lib/doctor/checks.ts';
-import { main, UserError } from './lib/errors.ts';
+import { main } from './lib/errors.ts';
 
 await main(async () => {
-  const { values } = (() => {
-    try {
-      return parseArgs({ options: { json: { type: 'boolean', default: false } } });
-    } catch (err) {
-      throw new UserError((err as Error).message, 'usage: npm run doctor [-- --json]');
-    }
-  })();
+  const { values } = parseCommandLine(
+    { options: { json: { type: 'boolean', default: false } } },
+    'npm run doctor [-- --json]',
+  );
   const lines = await runDoctor();
   const ready = localModeReady(lines);
   if (values.json) {

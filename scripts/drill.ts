@@ -2,7 +2,8 @@
 // A failure drill: connects clients, sends numbered chats, causes the failure, and reports how long until
 // every client was back and how many broadcasts were lost. The rehearsal is started and stopped here;
 // the Docker and kind targets act on the stack you started with `npm run step N -- --start`.
-import { parseArgs } from 'node:util';
+
+import { parseCommandLine } from './lib/cli.ts';
 import { composeTarget, kubernetesTarget, rehearsalTarget } from './lib/drill-targets.ts';
 import { DRILLS, drillName, runDrill } from './lib/drills.ts';
 import { main, UserError } from './lib/errors.ts';
@@ -11,26 +12,20 @@ import { stopAllOnExit } from './lib/processes.ts';
 import { findStep } from './lib/steps.ts';
 
 await main(async () => {
-  const { values, positionals } = (() => {
-    try {
-      return parseArgs({
-        allowPositionals: true,
-        options: {
-          target: { type: 'string', default: 'rehearsal' },
-          step: { type: 'string', default: '6' },
-          clients: { type: 'string', default: '12' },
-          url: { type: 'string', default: 'http://localhost' },
-          namespace: { type: 'string', default: 'wsk' },
-          json: { type: 'boolean', default: false },
-        },
-      });
-    } catch (err) {
-      throw new UserError(
-        (err as Error).message,
-        `usage: npm run drill ${Object.keys(DRILLS).join('|')} [-- --target rehearsal|docker|kind]`,
-      );
-    }
-  })();
+  const { values, positionals } = parseCommandLine(
+    {
+      allowPositionals: true,
+      options: {
+        target: { type: 'string', default: 'rehearsal' },
+        step: { type: 'string', default: '6' },
+        clients: { type: 'string', default: '12' },
+        url: { type: 'string', default: 'http://localhost' },
+        namespace: { type: 'string', default: 'wsk' },
+        json: { type: 'boolean', default: false },
+      },
+    },
+    `npm run drill ${Object.keys(DRILLS).join('|')} [-- --target rehearsal|docker|kind]`,
+  );
   const drill = drillName(positionals[0]);
   const clients = Number(values.clients);
   if (!Number.isInteger(clients) || clients < 1 || clients > 1_000)

@@ -1,18 +1,15 @@
 // npm run instructor [-- --port 4000]: the room, a live page of attendees × steps. Attendees report with
 // npm run check -- --report http://YOUR-IP:4000 --name "Their Name".
 import { networkInterfaces } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './lib/cli.ts';
 import { main, UserError } from './lib/errors.ts';
 import { createRoomServer } from './lib/room/server.ts';
 
 await main(async () => {
-  const { values } = (() => {
-    try {
-      return parseArgs({ options: { port: { type: 'string', default: '4000' } } });
-    } catch (err) {
-      throw new UserError((err as Error).message, 'usage: npm run instructor [-- --port 4000]');
-    }
-  })();
+  const { values } = parseCommandLine(
+    { options: { port: { type: 'string', default: '4000' } } },
+    'npm run instructor [-- --port 4000]',
+  );
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new UserError(`--port must be a port number, got '${values.port}'.`);

@@ -1,20 +1,17 @@
 // npm run reset N [-- --yes]: replace the playground of step N with its starter, after a backup.
-import { parseArgs } from 'node:util';
-import { main, UserError } from './lib/errors.ts';
+import { parseCommandLine } from './lib/cli.ts';
+import { main } from './lib/errors.ts';
 import { replaceWith } from './lib/playground-commands.ts';
 import { findStep } from './lib/steps.ts';
 
 await main(async () => {
-  const { values, positionals } = (() => {
-    try {
-      return parseArgs({
-        allowPositionals: true,
-        options: { yes: { type: 'boolean', short: 'y', default: false } },
-      });
-    } catch (err) {
-      throw new UserError((err as Error).message, 'usage: npm run reset N [-- --yes]');
-    }
-  })();
+  const { values, positionals } = parseCommandLine(
+    {
+      allowPositionals: true,
+      options: { yes: { type: 'boolean', short: 'y', default: false } },
+    },
+    'npm run reset N [-- --yes]',
+  );
   const step = findStep(positionals[0]);
   console.log(await replaceWith(step, 'starter', { yes: values.yes }));
 });

@@ -1,7 +1,8 @@
 // npm run step [N] [-- --start [--local] | --watch]
 // Without N: the steps and their status (a menu on a terminal). With N: the step's instructions,
 // then the actions (start, check, hint, watch, diff, solve, reset, next); never a prompt without a TTY.
-import { parseArgs } from 'node:util';
+
+import { parseCommandLine } from './lib/cli.ts';
 import { deleteKindCluster } from './lib/environments/kubernetes.ts';
 import { main, UserError } from './lib/errors.ts';
 import { ensurePlayground } from './lib/playground.ts';
@@ -10,25 +11,19 @@ import { findStep } from './lib/steps.ts';
 import { isInteractive } from './lib/ui/prompts.ts';
 
 await main(async () => {
-  const { values, positionals } = (() => {
-    try {
-      return parseArgs({
-        allowPositionals: true,
-        options: {
-          start: { type: 'boolean', default: false },
-          local: { type: 'boolean', default: false },
-          watch: { type: 'boolean', default: false },
-          // Step 4 onwards: delete the kind cluster `--start` created (it outlives the command on purpose).
-          down: { type: 'boolean', default: false },
-        },
-      });
-    } catch (err) {
-      throw new UserError(
-        (err as Error).message,
-        'usage: npm run step [N] [-- --start [--local] | --watch | --down]',
-      );
-    }
-  })();
+  const { values, positionals } = parseCommandLine(
+    {
+      allowPositionals: true,
+      options: {
+        start: { type: 'boolean', default: false },
+        local: { type: 'boolean', default: false },
+        watch: { type: 'boolean', default: false },
+        // Step 4 onwards: delete the kind cluster `--start` created (it outlives the command on purpose).
+        down: { type: 'boolean', default: false },
+      },
+    },
+    'npm run step [N] [-- --start [--local] | --watch | --down]',
+  );
   const interactive = isInteractive();
   if (positionals[0] === undefined && !values.start && !values.watch) {
     if (!interactive) {

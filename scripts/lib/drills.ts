@@ -35,6 +35,9 @@ export interface DrillResult {
   recoveryMs?: number;
   recovered: boolean;
   sent: number;
+  /** Chats a server acknowledged: only those were broadcast for sure, so only those count. */
+  acked: number;
+  /** acked × clients: the deliveries a lossless system makes. */
   expected: number;
   delivered: number;
   lost: number;
@@ -56,6 +59,7 @@ export async function runDrill(
   const seen = new Map<TestClient, Set<number>>();
   const instanceOf = new Map<TestClient, string>();
   let sequence = 0;
+  const acked = new Set<number>();
   let sender: NodeJS.Timeout | undefined;
   try {
     for (let i = 0; i < count; i++) {
@@ -88,8 +92,14 @@ export async function runDrill(
     sender = setInterval(() => {
       const from = clients.find((c) => c.socket.connected);
       if (!from) return;
-      sentAt[sequence] = Date.now();
-      from.socket.emit('chat', { text: `${run}:${sequence++}` });
+      const seq = sequence++;
+      sentAt[seq] = Date.now();
+      // A chat lost on its way *to* a dying server was never broadcast: it is counted by its missing ack.
+      from.socket
+        .timeout(3_000)
+        .emit('chat', { text: `${run}:${seq}` }, (err: Error | null, answer?: { ok?: boolean }) => {
+          if (!err && answer?.ok) acked.add(seq);
+        });
     }, 1000 / rate);
 
     const failedAt = Date.now();
@@ -108,14 +118,20 @@ export async function runDrill(
     }
     clearInterval(sender);
     sender = undefined;
-    // Let the last chats in flight arrive before counting (bounded: one second at most).
+    // Let the last chats and acks in flight arrive before counting (bounded: two seconds at most).
     const last = sequence - 1;
-    const drainUntil = Date.now() + 1_000;
-    while (Date.now() < drainUntil && !clients.every((c) => !c.socket.connected || seen.get(c)?.has(last))) {
+    const drainUntil = Date.now() + 2_000;
+    while (
+      Date.now() < drainUntil &&
+      !(acked.has(last) && clients.every((c) => !c.socket.connected || seen.get(c)?.has(last)))
+    ) {
       await new Promise((r) => setTimeout(r, 25));
     }
-    const delivered = clients.reduce((n, c) => n + (seen.get(c)?.size ?? 0), 0);
-    const expected = sequence * clients.length;
+    const delivered = clients.reduce(
+      (n, c) => n + [...(seen.get(c) ?? [])].filter((s) => acked.has(s)).length,
+      0,
+    );
+    const expected = acked.size * clients.length;
     return {
       drill,
       action,
@@ -123,6 +139,7 @@ export async function runDrill(
       recoveryMs,
       recovered: recoveryMs !== undefined,
       sent: sequence,
+      acked: acked.size,
       expected,
       delivered,
       lost: expected - delivered,
