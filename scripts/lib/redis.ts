@@ -24,15 +24,18 @@ export const REDIS_MISSING = new UserError(
   'install Redis (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis; Windows: use WSL2), or set REDIS_URL=redis://host:6379',
 );
 
-export async function startRedis(): Promise<RedisHandle> {
+/** The URL a Redis from startRedis(port) will have: known before it is up, so apps can start alongside. */
+export const redisUrlFor = (port: number) => process.env.REDIS_URL ?? `redis://127.0.0.1:${port}`;
+
+export async function startRedis(port?: number): Promise<RedisHandle> {
   if (process.env.REDIS_URL) {
     const url = process.env.REDIS_URL;
     const reject = () =>
       Promise.reject(new Error('an external Redis (REDIS_URL) is not restarted by the workshop'));
     return { url, kind: 'external', stop: async () => {}, restart: reject };
   }
-  if (findExecutable('redis-server')) return startRedisServer(await freePort());
-  if (findExecutable('docker')) return startRedisContainer(await freePort());
+  if (findExecutable('redis-server')) return startRedisServer(port ?? (await freePort()));
+  if (findExecutable('docker')) return startRedisContainer(port ?? (await freePort()));
   throw REDIS_MISSING;
 }
 

@@ -2,27 +2,36 @@
 // (each on its own port) sharing a Redis.
 import { startInstance } from '../app-process.ts';
 import { freePort } from '../ports.ts';
-import { startRedis } from '../redis.ts';
+import { type RedisHandle, redisUrlFor, startRedis } from '../redis.ts';
 import type { Environment, Instance, StartOptions } from './types.ts';
 
 export async function startInstances(
   dir: string,
   options: StartOptions & { count: number; redis: boolean },
 ): Promise<Environment> {
-  const redis = options.redis ? await startRedis() : undefined;
   const instances: Instance[] = [];
+  let redis: RedisHandle | undefined;
   const stop = async () => {
     await Promise.all(instances.map((i) => i.process.stop()));
     await redis?.stop();
   };
   try {
     const ports = await portsFor(options.port, options.count);
-    const started = await Promise.allSettled(
-      ports.map(async (port, i) => {
+    let redisPort = await freePort();
+    while (ports.includes(redisPort)) redisPort = await freePort();
+    // Redis and the instances start side by side: an instance answers /healthz at once and connects
+    // to Redis as soon as it is there.
+    const redisStarting = options.redis ? startRedis(redisPort) : undefined;
+    const redisUrl = options.redis ? redisUrlFor(redisPort) : undefined;
+    const started = await Promise.allSettled([
+      ...ports.map(async (port, i) => {
         const id = options.count === 1 ? 'instance-1' : `instance-${i + 1}`;
-        instances.push(await startInstance({ ...options, dir, port, instanceId: id, redisUrl: redis?.url }));
+        instances.push(await startInstance({ ...options, dir, port, instanceId: id, redisUrl }));
       }),
-    );
+      redisStarting?.then((r) => {
+        redis = r;
+      }),
+    ]);
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
   } catch (err) {
