@@ -127,8 +127,6 @@ export function stopAllOnExit(onSignal?: () => Promise<void> | void): void {
   });
 }
 
-export const liveProcesses = (): readonly ManagedProcess[] => [...live];
-
 /**
  * Polls `probe` until it returns a value, with a bound and a message. When `process` is given and it
  * exits first, fails at once with its output: waiting longer for a crashed server helps nobody.
