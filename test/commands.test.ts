@@ -116,6 +116,11 @@ describe('step', () => {
       const run = startCli('step.ts', ['2', '--start'], { WORKSHOP_HOME: home, PORT: port });
       await run.waitForOutput('Ctrl-C stops everything', 60_000);
       expect(await processesMentioning(home)).toHaveLength(3);
+      // Step 2's demonstration: a plain round robin on PORT+3, a sticky balancer on PORT+4.
+      expect(run.output()).toMatch(
+        new RegExp(`round robin \\(not sticky\\) +http://localhost:${Number(port) + 3}\n`),
+      );
+      expect(run.output()).toMatch(new RegExp(`sticky balancer +http://localhost:${Number(port) + 4}\n`));
       run.child.kill(signal);
       expect(await run.exited).not.toBe(0);
       expect(await processesMentioning(home)).toEqual([]);

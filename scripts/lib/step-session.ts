@@ -32,7 +32,8 @@ export async function startInForeground(step: Step, { local = false } = {}): Pro
   );
   const env = await step.start(dir, { port, echo: true, local });
   print('');
-  for (const { label, url } of env.links) print(`  ${label.padEnd(22)} ${styleText('cyan', url)}`);
+  const width = Math.max(...env.links.map((l) => l.label.length));
+  for (const { label, url } of env.links) print(`  ${label.padEnd(width)}  ${styleText('cyan', url)}`);
   for (const note of env.notes) print(styleText('yellow', `  ${note}`));
   print(styleText('dim', '\nCtrl-C stops everything this command started.'));
   // Stay in the foreground; the signal handlers stop the processes and exit.

@@ -13,7 +13,6 @@ import {
 } from './checks/deployment-files.ts';
 import { drillExpectation } from './checks/drills.ts';
 import * as protocol from './checks/protocol.ts';
-import { stickySessionsShown } from './checks/sticky-demo.ts';
 import { pageThroughRouter, stickyLongPolling, websocketThroughRouter } from './checks/through-router.ts';
 import type { Expectation } from './checks/types.ts';
 import { startComposeStep } from './environments/compose.ts';
@@ -74,13 +73,7 @@ export const STEPS: Step[] = [
     files: ['server.ts'],
     start: async (dir, options) =>
       withDemoBalancers(await startInstances(dir, { ...options, count: 3, redis: true }), options.port),
-    expectations: [
-      ...singleServerProtocol,
-      protocol.crossInstance,
-      stickySessionsShown,
-      protocol.redisOutage,
-      protocol.sigterm,
-    ],
+    expectations: [...singleServerProtocol, protocol.crossInstance, protocol.redisOutage, protocol.sigterm],
     starterFailsAt: 'cross-instance',
   },
   {
