@@ -94,18 +94,12 @@ export async function startApp(options: AppOptions): Promise<ManagedProcess> {
 }
 
 /**
- * The first useful line of a crash: esbuild's `file:line:col: ERROR: ...` for a syntax error,
- * else the error message and the first stack frame inside the step's folder.
+ * The first useful line of a crash: the error message and the first stack frame inside the step's
+ * folder (syntax errors never get here: compileServer reports them).
  */
 export function explainCrash(output: string, dir: string): string {
   const lines = output.split('\n');
   const short = (path: string) => relative(process.cwd(), path.replace(/^file:\/\//, ''));
-  const syntax = lines.find((l) => /:\d+:\d+: ERROR: /.test(l));
-  if (syntax) {
-    const m = /^(?:.*?)(\/[^:]+):(\d+):(\d+): ERROR: (.*)$/.exec(syntax.trim());
-    if (m) return `Syntax error in ${short(m[1])}:${m[2]}:${m[3]}: ${m[4]}`;
-    return `Syntax error: ${syntax.trim()}`;
-  }
   const error = lines.find((l) => /^\s*(\w*Error|Error)(\s\[\w+\])?:/.test(l));
   const frame = lines.find((l) => l.includes(dir) && /:\d+:\d+\)?$/.test(l.trim()));
   const where = frame ? /((?:file:\/\/)?\/[^\s()]+):(\d+):(\d+)/.exec(frame) : null;

@@ -2,6 +2,7 @@
 // (one server, three instances, a router in front), the same things must arrive.
 import { explainCrash } from '../app-process.ts';
 import type { Environment } from '../environments/types.ts';
+import { ProcessCrashed, waitFor } from '../processes.ts';
 import { connectClient, nextEvent, sendChat, type TestClient, type Transport } from './clients.ts';
 import { type CheckContext, CheckFailure, type Expectation } from './types.ts';
 
@@ -259,48 +260,41 @@ export const redisOutage: Expectation = {
     if (!env.redis || env.redis.kind === 'external') return; // An external Redis is not ours to restart.
     await env.redis.stop();
     for (const instance of env.instances) {
-      await waitUntil(
-        async () => {
-          if (!instance.process.running()) {
-            const output = instance.process.output();
-            throw new CheckFailure(
-              `${instance.id} crashed when Redis went away: ${explainCrash(output, ctx.dir)}`,
-              /Unhandled 'error' event/.test(output)
-                ? "add an 'error' listener to both Redis clients: an EventEmitter without one throws, and the process dies"
-                : "a publish in flight when Redis dropped rejected with nobody listening: wrap pub.publish so that its rejection is caught (the adapter doesn't wait for it)",
-            );
-          }
-          return (await status(`${instance.url}/readyz`)) === 503;
+      // waitFor fails at once when the process exits: a crash is the likelier answer than a slow 503.
+      await waitFor(
+        'a 503',
+        async () => ((await status(`${instance.url}/readyz`)) === 503 ? true : undefined),
+        {
+          timeoutMs: 5_000,
+          intervalMs: 100,
+          process: instance.process,
         },
-        5_000,
-        `GET ${instance.url}/readyz still answered 200 five seconds after Redis stopped.`,
-      );
+      ).catch((err) => {
+        if (!(err instanceof ProcessCrashed)) {
+          throw new CheckFailure(
+            `GET ${instance.url}/readyz still answered 200 five seconds after Redis stopped.`,
+          );
+        }
+        const output = instance.process.output();
+        throw new CheckFailure(
+          `${instance.id} crashed when Redis went away: ${explainCrash(output, ctx.dir)}`,
+          /Unhandled 'error' event/.test(output)
+            ? "add an 'error' listener to both Redis clients: an EventEmitter without one throws, and the process dies"
+            : "a publish in flight when Redis dropped rejected with nobody listening: wrap pub.publish so that its rejection is caught (the adapter doesn't wait for it)",
+        );
+      });
     }
     await env.redis.restart();
     const clients: TestClient[] = [];
     for (const instance of env.instances) clients.push(await client(ctx, env, 'websocket', instance.url));
-    await waitUntil(
-      () =>
-        expectFanOut(clients, 'after-restart', 500).then(
-          () => true,
-          () => false,
-        ),
-      5_000,
-      'Broadcasts across instances had not resumed 5 s after Redis came back: the subscriber did not reconnect.',
-    );
+    await waitFor(
+      'broadcasts across instances',
+      () => expectFanOut(clients, 'after-restart', 500).then(() => true),
+      { timeoutMs: 5_000, intervalMs: 100 },
+    ).catch(() => {
+      throw new CheckFailure(
+        'Broadcasts across instances had not resumed 5 s after Redis came back: the subscriber did not reconnect.',
+      );
+    });
   },
 };
-
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await probe().catch((err) => {
-      // A CheckFailure from the probe is a verdict, not a passing fault.
-      if (err instanceof CheckFailure) throw err;
-      return false;
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new CheckFailure(failure);
-}
