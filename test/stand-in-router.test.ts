@@ -1,5 +1,6 @@
 // The stand-in router with real socket.io servers behind it: stickiness, spread, Session ID unknown
-// without stickiness, WebSocket upgrades, StripPrefix, a backend going away, notes, 404.
+// without stickiness, WebSocket upgrades, StripPrefix, a backend going away, hop-by-hop
+// Connection, notes, 404.
 import { createServer, type Server as HttpServer, request } from 'node:http';
 import { Server } from 'socket.io';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -21,6 +22,8 @@ interface Backend {
   url: string;
   http: HttpServer;
   io: Server;
+  /** Each plain HTTP request's Connection header and the router-side port it came from. */
+  seen: { connection?: string; port?: number }[];
 }
 let backends: Backend[] = [];
 let router: StandInRouter | undefined;
@@ -28,7 +31,9 @@ let clients: TestClient[] = [];
 
 /** A minimal protocol server (welcome + chat echo to its own clients) on a free port. */
 async function backend(name: string): Promise<Backend> {
+  const seen: Backend['seen'] = [];
   const http = createServer((req, res) => {
+    seen.push({ connection: req.headers.connection, port: req.socket.remotePort });
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`${name} ${req.url} ${req.headers['x-forwarded-prefix'] ?? ''}`);
   });
@@ -42,7 +47,8 @@ async function backend(name: string): Promise<Backend> {
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const address = http.address();
-  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, http, io };
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, http, io, seen };
 }
 
 const live = () => backends.filter((b) => b.http.listening).map((b) => b.url);
@@ -98,6 +104,46 @@ it('sets the sticky cookie with the configured attributes, and a hash rather tha
   const again = await fetch(`${router.url}/x`, { headers: { cookie: cookie.split(';')[0] } });
   expect((await again.text()).split(' ')[0]).toBe((await res.text()).split(' ')[0]);
   expect(again.headers.get('set-cookie')).toBeNull();
+});
+
+it('treats Connection as hop-by-hop: a client closing each request does not close the backend connection', async () => {
+  // Node's socket.io client sends `Connection: close` with every poll; Traefik does not pass it on.
+  router = await createStandInRouter({
+    config: balancerConfig({ sticky: true }),
+    entryPoint: 'web',
+    resolve: live,
+  });
+  const get = (cookie?: string) =>
+    new Promise<{ cookie?: string; connection?: string }>((resolve, reject) =>
+      request(
+        {
+          host: '127.0.0.1',
+          port: router?.port,
+          path: '/x',
+          agent: false,
+          headers: { connection: 'close', ...(cookie ? { cookie } : {}) },
+        },
+        (res) => {
+          res.resume().on('end', () =>
+            resolve({
+              cookie: res.headers['set-cookie']?.[0]?.split(';')[0],
+              connection: res.headers.connection,
+            }),
+          );
+        },
+      )
+        .on('error', reject)
+        .end(),
+    );
+  const first = await get();
+  const answers = [first, await get(first.cookie), await get(first.cookie)];
+  // The client asked to close, and its own connection is closed.
+  expect(answers.map((a) => a.connection)).toEqual(['close', 'close', 'close']);
+  const seen = backends.flatMap((b) => b.seen);
+  expect(seen).toHaveLength(3);
+  expect(seen.map((s) => s.connection)).toEqual(['keep-alive', 'keep-alive', 'keep-alive']);
+  // One pooled connection to the backend served all three.
+  expect(new Set(seen.map((s) => s.port)).size).toBe(1);
 });
 
 it('upgrades WebSockets, directly and from long-polling', async () => {

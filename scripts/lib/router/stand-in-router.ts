@@ -65,9 +65,16 @@ export async function createStandInRouter(options: StandInOptions): Promise<Stan
   const cursors = new Map<string, number>();
   const counts: Record<string, { requests: number; upgrades: number }> = {};
   const stickyToSet = new WeakMap<IncomingMessage, string>();
-  // Small packets both ways (polls, acks): send them now rather than let Nagle's algorithm batch them.
-  proxy.on('proxyReq', (proxyReq) => proxyReq.setNoDelay(true));
+  proxy.on('proxyReq', (proxyReq) => {
+    // Small packets both ways (polls, acks): send them now rather than let Nagle's algorithm batch them.
+    proxyReq.setNoDelay(true);
+    // Connection is hop-by-hop, as in Traefik: a client's `Connection: close` (Node's socket.io client
+    // sends one with every poll) must not close the pooled connection to the backend.
+    proxyReq.setHeader('connection', 'keep-alive');
+  });
   proxy.on('proxyRes', (proxyRes, req) => {
+    // And the backend's own Connection header is not the client's answer.
+    delete proxyRes.headers.connection;
     const cookie = stickyToSet.get(req);
     if (!cookie) return;
     const existing = proxyRes.headers['set-cookie'] ?? [];
