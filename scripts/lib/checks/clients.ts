@@ -1,4 +1,5 @@
 // Real socket.io clients for the checks, with every wait bounded and named.
+import type { Agent } from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 import { CheckFailure } from './types.ts';
 
@@ -28,7 +29,19 @@ export async function connectClient(
     path = '/socket.io/',
     timeoutMs = 3_000,
     reconnect = false,
-  }: { transport: Transport; path?: string; timeoutMs?: number; reconnect?: boolean },
+    agent,
+  }: {
+    transport: Transport;
+    path?: string;
+    timeoutMs?: number;
+    reconnect?: boolean;
+    /**
+     * For polling with kept-alive connections, as browsers do. Without one, Node's client opens a new
+     * connection for every poll, which the checks keep: no proxy can pin a client to a backend by its
+     * connection then, so only the sticky cookie keeps a session in place.
+     */
+    agent?: Agent;
+  },
 ): Promise<TestClient> {
   const socket = io(url, {
     path,
@@ -41,6 +54,8 @@ export async function connectClient(
     reconnectionDelayMax: 1_000,
     timeout: timeoutMs,
     forceNew: true,
+    // engine.io-client hands it to its XMLHttpRequest; its types say string | boolean.
+    ...(agent ? { agent: agent as unknown as string } : {}),
   });
   const received: TestClient['received'] = [];
   socket.onAny((event, data) => received.push({ event, data }));
