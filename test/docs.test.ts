@@ -23,7 +23,12 @@ it('builds an index, a page per step, the guides, with highlighted code and call
         e.title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'),
       );
   }
-  for (const guide of ['instructor-guide.html', 'troubleshooting.html', 'load-figures.html'])
+  for (const guide of [
+    'instructor-guide.html',
+    'troubleshooting.html',
+    'load-figures.html',
+    'router-figures.html',
+  ])
     expect(existsSync(join(out, guide))).toBe(true);
   const highlighted = readdirSync(join(out, 'steps')).map((f) => readFileSync(join(out, 'steps', f), 'utf8'));
   expect(highlighted.some((html) => /<span class="hl-(keyword|string|comment)">/.test(html))).toBe(true);

@@ -37,6 +37,7 @@ const GUIDES = [
   { file: 'instructor-guide.md', title: 'Instructor guide' },
   { file: 'troubleshooting.md', title: 'Troubleshooting' },
   { file: 'load-figures.md', title: 'Load figures' },
+  { file: 'router-figures.md', title: 'Stand-in router figures' },
 ];
 
 export const stepPage = (step: Step) => `steps/${folderName(step)}.html`;
