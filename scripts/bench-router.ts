@@ -6,7 +6,7 @@
 // Where `haproxy` is installed (Debian: apt-get install haproxy), the same measurements through it too, as
 // a yardstick: what a native proxy costs on the same machine. Writes docs/router-figures.md; exits 1
 // when the stand-in router misses a target.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const TSX = import.meta.resolve('tsx');
 const TARGET = { extraMs: 1.5, fanOutShare: 0.7 };
+const STAND_IN = 'stand-in router';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -106,7 +107,7 @@ interface Proxy {
 async function startStandIn(backends: string[]): Promise<Proxy> {
   const port = await freePort();
   const proc = startProcess({
-    name: 'stand-in router',
+    name: STAND_IN,
     command: process.execPath,
     args: ['--import', TSX, SELF, '--serve', String(port), ...backends],
     cwd: ROOT,
@@ -119,7 +120,8 @@ async function startStandIn(backends: string[]): Promise<Proxy> {
 /** The same balancing in HAProxy: round robin, a sticky cookie, kept-alive connections to the backends. */
 async function startHaproxy(backends: string[]): Promise<Proxy> {
   const port = await freePort();
-  const config = join(mkdtempSync(join(tmpdir(), 'wsk-haproxy-')), 'haproxy.cfg');
+  const dir = mkdtempSync(join(tmpdir(), 'wsk-haproxy-'));
+  const config = join(dir, 'haproxy.cfg');
   const servers = backends.map((b, i) => `  server s${i} ${new URL(b).host} cookie s${i}`);
   writeFileSync(
     config,
@@ -143,9 +145,13 @@ async function startHaproxy(backends: string[]): Promise<Proxy> {
     ].join('\n'),
   );
   const proc = startProcess({ name: 'haproxy', command: 'haproxy', args: ['-db', '-f', config] });
+  const stop = () => proc.stop().finally(() => rmSync(dir, { recursive: true, force: true }));
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`, { process: proc });
-  return { name: proc.name, url, stop: () => proc.stop() };
+  await waitForHttp(`${url}/healthz`, { process: proc }).catch(async (err) => {
+    await stop();
+    throw err;
+  });
+  return { name: proc.name, url, stop };
 }
 
 interface Series {
@@ -197,8 +203,6 @@ async function bench(rounds: number) {
   console.log(`Wrote ${file}`);
   return results.every((f) => met(f, STAND_IN)) ? 0 : 1;
 }
-
-const STAND_IN = 'stand-in router';
 const extra = (f: Figures, proxy: string) => median(f.routed[proxy].rt) - median(f.direct.rt);
 const share = (f: Figures, proxy: string) => median(f.routed[proxy].fan) / median(f.direct.fan);
 const met = (f: Figures, proxy: string) =>
