@@ -6,9 +6,9 @@
 //   3. one instance (step 1) vs three instances + Redis (step 2), same load.
 // Each run is its own process, so one's memory and CPU don't blur another's. Writes docs/load-figures.md.
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fmt, machine, median, row } from './lib/bench-figures.ts';
 import { startInstances } from './lib/environments/local.ts';
 import type { Environment } from './lib/environments/types.ts';
 import { main } from './lib/errors.ts';
@@ -147,7 +147,6 @@ async function bench() {
   }
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const cpuPerDelivery = (m: Measured) => (m.delivered > 0 ? ((m.cpuSec * 1e6) / m.delivered).toFixed(1) : '–');
 const perSec = (m: Measured) =>
   `${fmt(m.deliveriesPerSec)}/s (${m.cpuSec.toFixed(1)} s CPU, ${cpuPerDelivery(m)} µs/delivery)`;
@@ -157,16 +156,10 @@ function cpuOverhead(c: Comparison): string {
   const ratios = c.rounds
     .map((r) => r.tool.cpuSec / r.tool.delivered / (r.plain.cpuSec / r.plain.delivered))
     .sort((a, b) => a - b);
-  const median = ratios[Math.floor(ratios.length / 2)];
-  const percent = Math.abs((median - 1) * 100).toFixed(0);
-  return median >= 1 ? `${percent}% more` : `${percent}% less`;
+  const middle = ratios[Math.floor(ratios.length / 2)];
+  const percent = Math.abs((middle - 1) * 100).toFixed(0);
+  return middle >= 1 ? `${percent}% more` : `${percent}% less`;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 function compareText(c: Comparison): string {
   const figures = `plain loop ${fmt(c.plainMedian)}/s, load tool ${fmt(c.toolMedian)}/s`;
@@ -262,8 +255,6 @@ function figuresMarkdown(r: {
   memory: LoadSummary;
   scaleRuns: readonly (readonly [string, LoadSummary])[];
 }) {
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GB RAM, Node ${process.version}, ${process.platform}`;
-  const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   const comparison = (
     c: Comparison,
   ) => `### ${c.name}: ${c.clients} clients, ${c.rate} chats/s for ${c.duration} s (${fmt(c.clients * c.rate)} deliveries/s asked)
@@ -290,7 +281,7 @@ the price of exact matching and histograms.
     ]);
   return `# Load tool figures
 
-Measured with \`npm run bench:load\` (\`scripts/bench-load.ts\`) on ${new Date().toISOString().slice(0, 10)}: ${machine}.
+Measured with \`npm run bench:load\` (\`scripts/bench-load.ts\`) on ${new Date().toISOString().slice(0, 10)}: ${machine()}.
 Servers, Redis and the load run all share this machine's cores over loopback, and other work was
 running beside them, so these are figures for *this* machine, not a capacity plan, and they move a few
 percent from run to run. Rerun the command to get yours.

@@ -8,15 +8,16 @@
 // when the stand-in router misses a target.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { fmt, machine, median, row } from './lib/bench-figures.ts';
 import { closeAll, connectClient, type TestClient, type Transport } from './lib/checks/clients.ts';
 import { startInstances } from './lib/environments/local.ts';
 import { main } from './lib/errors.ts';
 import { freePort } from './lib/ports.ts';
-import { startProcess, stopAllOnExit, waitForHttp } from './lib/processes.ts';
+import { startProcess, stopAllOnExit, waitFor, waitForHttp } from './lib/processes.ts';
 import { balancerConfig, createStandInRouter } from './lib/router/stand-in-router.ts';
 import { STEPS, solutionDir } from './lib/steps.ts';
 import { findExecutable } from './lib/tools.ts';
@@ -26,8 +27,6 @@ const SELF = fileURLToPath(import.meta.url);
 const TSX = import.meta.resolve('tsx');
 const TARGET = { extraMs: 1.5, fanOutShare: 0.7 };
 const STAND_IN = 'stand-in router';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** How the bench clients connect: browsers keep polling connections alive, Node's client by default does not. */
 interface Variant {
@@ -87,14 +86,17 @@ async function fanOut(urls: string[], v: Variant, clients = 30, inFlight = 60, s
   };
   await Promise.all(Array.from({ length: inFlight }, (_, k) => sender(k)));
   // Every chat is acknowledged; its broadcast may still be on its way to the other clients.
-  const drainBy = performance.now() + 5_000;
-  while (delivered < sent * clients && performance.now() < drainBy)
-    await new Promise((r) => setTimeout(r, 5));
-  const elapsed = (performance.now() - t0) / 1000;
-  closeAll(all);
-  if (delivered < sent * clients)
-    throw new Error(`fan-out, ${v.name}: ${delivered} of ${sent * clients} deliveries arrived`);
-  return delivered / elapsed;
+  const expected = sent * clients;
+  try {
+    await waitFor(
+      `all ${expected} deliveries (fan-out, ${v.name})`,
+      async () => (delivered >= expected ? true : undefined),
+      { timeoutMs: 5_000, intervalMs: 5 },
+    );
+    return delivered / ((performance.now() - t0) / 1000);
+  } finally {
+    closeAll(all);
+  }
 }
 
 interface Proxy {
@@ -209,22 +211,20 @@ const met = (f: Figures, proxy: string) =>
   extra(f, proxy) <= TARGET.extraMs && share(f, proxy) >= TARGET.fanOutShare;
 const ms = (x: number) => x.toFixed(2);
 const signed = (x: number) => `${x < 0 ? '−' : '+'}${ms(Math.abs(x))}`;
-const perSec = (x: number) => Math.round(x).toLocaleString('en-US');
 
 function summary(f: Figures): string[] {
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   return [
-    `${f.variant.name}: direct round trip p50 ${ms(median(f.direct.rt))} ms, fan-out ${perSec(median(f.direct.fan))}/s`,
+    `${f.variant.name}: direct round trip p50 ${ms(median(f.direct.rt))} ms, fan-out ${fmt(median(f.direct.fan))}/s`,
     ...Object.entries(f.routed).map(
       ([proxy, s]) =>
         `  ${proxy.padEnd(15)} round trip ${ms(median(s.rt))} ms (${signed(extra(f, proxy))} ms; target ≤ +${TARGET.extraMs}: ${verdict(extra(f, proxy) <= TARGET.extraMs)}), ` +
-        `fan-out ${perSec(median(s.fan))}/s (${Math.round(share(f, proxy) * 100)}%; target ≥ ${TARGET.fanOutShare * 100}%: ${verdict(share(f, proxy) >= TARGET.fanOutShare)})`,
+        `fan-out ${fmt(median(s.fan))}/s (${Math.round(share(f, proxy) * 100)}%; target ≥ ${TARGET.fanOutShare * 100}%: ${verdict(share(f, proxy) >= TARGET.fanOutShare)})`,
     ),
   ];
 }
 
 function figuresMarkdown(results: Figures[], rounds: number): string {
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}, ${process.platform}`;
   const proxies = Object.keys(results[0]?.routed ?? {});
   const header = [
     'clients',
@@ -239,14 +239,13 @@ function figuresMarkdown(results: Figures[], rounds: number): string {
         f.variant.name,
         String(i + 1),
         ...series.map((s) => ms(s.rt[i])),
-        ...series.map((s) => perSec(s.fan[i])),
+        ...series.map((s) => fmt(s.fan[i])),
       ];
     }),
   );
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return `# Stand-in router figures
 
-Measured with \`npm run bench:router -- --rounds ${rounds}\` (\`scripts/bench-router.ts\`) on ${new Date().toISOString().slice(0, 10)}: ${machine}.
+Measured with \`npm run bench:router -- --rounds ${rounds}\` (\`scripts/bench-router.ts\`) on ${new Date().toISOString().slice(0, 10)}: ${machine()}.
 Three instances of solutions/02-redis-adapter and a \`redis-server\`, each its own process; the stand-in
 router in front of them with step 2's sticky labels, also its own process, as Traefik is.${proxies.includes('haproxy') ? ' As a yardstick, HAProxy (one thread) with the same round robin and sticky cookie: what a native proxy costs on the same machine.' : ''}
 The clients are socket.io-client in the benchmark's process, in two ways over long-polling: with
@@ -270,9 +269,9 @@ ${results.flatMap(summary).join('\n')}
 
 ## Rounds
 
-${line(header)}
-${line(header.map((_, i) => (i === 0 ? '---' : '---:')))}
-${rows.map(line).join('\n')}
+${row(header)}
+${row(header.map((_, i) => (i === 0 ? '---' : '---:')))}
+${rows.map(row).join('\n')}
 `;
 }
 
