@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { findBrokenLinks } from '../scripts/lib/docs/links.ts';
-import { buildSite, render, stepPage } from '../scripts/lib/docs/site.ts';
+import { buildSite, GUIDES, guidePage, render, stepPage } from '../scripts/lib/docs/site.ts';
 import { UserError } from '../scripts/lib/errors.ts';
 import { ROOT, STEPS } from '../scripts/lib/steps.ts';
 
@@ -23,13 +23,7 @@ it('builds an index, a page per step, the guides, with highlighted code and call
         e.title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'),
       );
   }
-  for (const guide of [
-    'instructor-guide.html',
-    'troubleshooting.html',
-    'load-figures.html',
-    'router-figures.html',
-  ])
-    expect(existsSync(join(out, guide))).toBe(true);
+  for (const guide of GUIDES) expect(existsSync(join(out, guidePage(guide)))).toBe(true);
   const highlighted = readdirSync(join(out, 'steps')).map((f) => readFileSync(join(out, 'steps', f), 'utf8'));
   expect(highlighted.some((html) => /<span class="hl-(keyword|string|comment)">/.test(html))).toBe(true);
   // Independent of the build's own check: every relative href/src exists.

@@ -33,7 +33,7 @@ export function render(markdown: string): string {
     );
 }
 
-const GUIDES = [
+export const GUIDES = [
   { file: 'instructor-guide.md', title: 'Instructor guide' },
   { file: 'troubleshooting.md', title: 'Troubleshooting' },
   { file: 'load-figures.md', title: 'Load figures' },
@@ -41,6 +41,7 @@ const GUIDES = [
 ];
 
 export const stepPage = (step: Step) => `steps/${folderName(step)}.html`;
+export const guidePage = (guide: { file: string }) => guide.file.replace(/\.md$/, '.html');
 
 export function buildSite({ out = join(ROOT, 'dist/docs'), docs = join(ROOT, 'docs'), steps = STEPS } = {}): {
   out: string;
@@ -82,7 +83,7 @@ export function buildSite({ out = join(ROOT, 'dist/docs'), docs = join(ROOT, 'do
 ${rows}
 </tbody></table>
 <p>About ${Math.round(total / 6) / 10} hours of hands-on work, breaks not included.</p>
-<h2>Guides</h2><ul>${guides.map((g) => `<li><a href="${g.file.replace(/\.md$/, '.html')}">${g.title}</a></li>`).join('')}</ul>`,
+<h2>Guides</h2><ul>${guides.map((g) => `<li><a href="${guidePage(g)}">${g.title}</a></li>`).join('')}</ul>`,
     }),
   );
 
@@ -114,7 +115,7 @@ ${screenshot ? '<figure><img src="../screenshots/chat.png" alt="The chat page in
 
   for (const guide of guides) {
     write(
-      guide.file.replace(/\.md$/, '.html'),
+      guidePage(guide),
       page({ title: guide.title, root: '', body: render(readFileSync(join(docs, guide.file), 'utf8')) }),
     );
   }
