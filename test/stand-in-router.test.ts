@@ -1,7 +1,7 @@
 // The stand-in router with real socket.io servers behind it: stickiness, spread, Session ID unknown
 // without stickiness, WebSocket upgrades, StripPrefix, a backend going away, hop-by-hop
 // Connection, notes, 404.
-import { createServer, type Server as HttpServer, request } from 'node:http';
+import { createServer, type Server as HttpServer, type IncomingMessage, request } from 'node:http';
 import { Server } from 'socket.io';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
@@ -49,6 +49,20 @@ async function backend(name: string): Promise<Backend> {
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return { url: `http://127.0.0.1:${port}`, http, io, seen };
+}
+
+/**
+ * One request to the router on a connection of its own, as sent: fetch would normalise dot segments
+ * away and will not send `Connection: close`.
+ */
+function rawRequest(path: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) =>
+    request({ host: '127.0.0.1', port: router?.port, path, headers, agent: false }, (res) =>
+      res.resume().on('end', () => resolve(res)),
+    )
+      .on('error', reject)
+      .end(),
+  );
 }
 
 const live = () => backends.filter((b) => b.http.listening).map((b) => b.url);
@@ -113,28 +127,10 @@ it('treats Connection as hop-by-hop: a client closing each request does not clos
     entryPoint: 'web',
     resolve: live,
   });
-  const get = (cookie?: string) =>
-    new Promise<{ cookie?: string; connection?: string }>((resolve, reject) =>
-      request(
-        {
-          host: '127.0.0.1',
-          port: router?.port,
-          path: '/x',
-          agent: false,
-          headers: { connection: 'close', ...(cookie ? { cookie } : {}) },
-        },
-        (res) => {
-          res.resume().on('end', () =>
-            resolve({
-              cookie: res.headers['set-cookie']?.[0]?.split(';')[0],
-              connection: res.headers.connection,
-            }),
-          );
-        },
-      )
-        .on('error', reject)
-        .end(),
-    );
+  const get = async (cookie?: string) => {
+    const res = await rawRequest('/x', { connection: 'close', ...(cookie ? { cookie } : {}) });
+    return { cookie: res.headers['set-cookie']?.[0]?.split(';')[0], connection: res.headers.connection };
+  };
   const first = await get();
   const answers = [first, await get(first.cookie), await get(first.cookie)];
   // The client asked to close, and its own connection is closed.
@@ -177,15 +173,7 @@ it('strips a prefix: the client asks /wsk/socket.io/, the server answers at /soc
   for (const transport of ['polling', 'websocket'] as const)
     clients.push(await connectClient(router.url, { transport, path: '/wsk/socket.io/' }));
   expect(await (await fetch(`${router.url}/wsk/page`)).text()).toMatch(/^[abc] \/page \/wsk$/);
-  // fetch would normalise the dot segment away: send the raw path.
-  const raw = await new Promise<number>((resolve, reject) =>
-    request({ host: '127.0.0.1', port: router?.port, path: '/wsk/./etc' }, (res) =>
-      resolve(res.statusCode ?? 0),
-    )
-      .on('error', reject)
-      .end(),
-  );
-  expect(raw).toBe(400);
+  expect((await rawRequest('/wsk/./etc')).statusCode).toBe(400);
   expect((await fetch(`${router.url}/other`)).status).toBe(404);
 });
 
