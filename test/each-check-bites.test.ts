@@ -162,3 +162,19 @@ it.each(MISTAKES.map((m) => [`step ${m.step} ${m.expectation}: ${m.what}`, m] as
   },
   90_000,
 );
+
+it('step 2 redis-outage: an instance that dies when Redis goes away is named as crashed', async () => {
+  const step = findStep(2);
+  const dir = join(mkdtempSync(join(tempHome(), 'bite-')), 'dir');
+  cpSync(solutionDir(step), dir, { recursive: true });
+  const path = join(dir, 'server.ts');
+  const listener =
+    "  client.on('error', (err: Error) => console.error(`[${INSTANCE}] redis ${name}: ${err.message}`));\n";
+  const original = readFileSync(path, 'utf8');
+  expect(original).toContain(listener);
+  // "Exit and let something restart me": nothing restarts a local instance, and Redis comes back alone.
+  writeFileSync(path, original.replace(listener, "  client.on('error', () => process.exit(1));\n"));
+  const result = await runStep(step, dir);
+  expect(result.failure?.id, result.failure?.message).toBe('redis-outage');
+  expect(result.failure?.message).toMatch(/^instance-\d crashed when Redis went away/);
+}, 90_000);
