@@ -35,6 +35,19 @@ describe('bad input gets one clear line, a non-zero exit and no stack trace', ()
     expect(stdout).toMatch(/Syntax error in .*server\.ts:10:\d+/);
     noStackTrace(stdout);
   });
+
+  it('TypeScript that Node cannot strip (an enum) fails as it would in the container, with the hint', async () => {
+    const home = tempHome();
+    const dir = join(home, 'enum');
+    cpSync(join(ROOT, 'solutions/01-single-server'), dir, { recursive: true });
+    const server = join(dir, 'server.ts');
+    writeFileSync(server, `enum Room { Lobby }\nconsole.log(Room.Lobby);\n${readFileSync(server, 'utf8')}`);
+    const { code, stdout } = await runCli('check.ts', ['1', '--dir', dir], { WORKSHOP_HOME: home });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/Syntax error in .*server\.ts:1:1: TypeScript enum is not supported/);
+    expect(stdout).toMatch(/only erasable TypeScript works/);
+    noStackTrace(stdout);
+  });
 });
 
 describe('check', () => {

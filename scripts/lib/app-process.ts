@@ -1,14 +1,10 @@
 // Starts an attendee's server (server.ts in a step folder) as a real Node process, and turns
 // a crash into a message that names the file and line instead of a stack trace.
-import { existsSync, renameSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { build } from 'esbuild';
 import type { Instance } from './environments/types.ts';
 import { UserError } from './errors.ts';
 import { type ManagedProcess, ProcessCrashed, startProcess, waitForHttp } from './processes.ts';
-
-/** The compiled server, next to server.ts so that its relative paths (./public) stay right. Git-ignored. */
-export const COMPILED = '.wsk-server.mjs';
 
 export interface AppOptions {
   dir: string;
@@ -19,12 +15,17 @@ export interface AppOptions {
   echo?: boolean;
 }
 
+/** Node's type stripping arrived unflagged in 22.18 and 23.6; the workshop requires Node 24 (26 accepted). */
+const TYPE_STRIPPING = (() => {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
+})();
+
 /**
- * Strips the types of server.ts once (esbuild, the compiler tsx uses), so that each instance starts as
- * plain Node: half a second sooner per process than loading tsx into each one. A syntax error becomes a
- * UserError naming the file, line and column.
+ * Runs server.ts as the container does, `node server.ts`, with Node's own type stripping: what fails in the
+ * image (an `enum`, a parameter property, a non-type import of a type) fails here too, with its line.
  */
-export async function compileServer(dir: string): Promise<string> {
+function serverEntry(dir: string): string {
   const entry = resolve(dir, 'server.ts');
   if (!existsSync(entry)) {
     throw new UserError(
@@ -32,39 +33,19 @@ export async function compileServer(dir: string): Promise<string> {
       'run `npm run reset N` to restore the step',
     );
   }
-  const out = resolve(dir, COMPILED);
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(entry).mtimeMs) return out;
-  const temporary = `${out}.${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    await build({
-      entryPoints: [entry],
-      outfile: temporary,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'inline',
-      logLevel: 'silent',
-    });
-  } catch (err) {
-    const first = (err as { errors?: { text: string; location?: { line: number; column: number } }[] })
-      .errors?.[0];
-    const where = first?.location ? `:${first.location.line}:${first.location.column + 1}` : '';
+  if (!TYPE_STRIPPING)
     throw new UserError(
-      `Syntax error in ${relative(process.cwd(), entry)}${where}: ${first?.text ?? (err as Error).message}`,
-      'fix the line named (the diff action of `npm run step N` compares it with the solution)',
+      `Node ${process.versions.node} cannot run server.ts: the workshop needs Node 24 LTS (26 works too).`,
+      'install Node 24 (nodejs.org, or `nvm install 24`), then run the command again',
     );
-  }
-  // A rename is atomic: instances started at the same moment never read half a file.
-  renameSync(temporary, out);
-  return out;
+  return entry;
 }
 
-export function spawnApp(options: AppOptions, compiled: string): ManagedProcess {
+export function spawnApp(options: AppOptions): ManagedProcess {
   return startProcess({
     name: options.instanceId,
     command: process.execPath,
-    // Source maps: a crash's stack points at server.ts lines, not at the compiled file's.
-    args: ['--enable-source-maps', compiled],
+    args: [serverEntry(options.dir)],
     cwd: options.dir,
     env: {
       PORT: String(options.port),
@@ -79,7 +60,7 @@ export function spawnApp(options: AppOptions, compiled: string): ManagedProcess 
 
 /** Starts the app and waits for /healthz; a crash before that becomes a UserError naming file:line. */
 export async function startApp(options: AppOptions): Promise<ManagedProcess> {
-  const app = spawnApp(options, await compileServer(options.dir));
+  const app = spawnApp(options);
   try {
     await waitForHttp(`http://127.0.0.1:${options.port}/healthz`, { process: app, timeoutMs: 15_000 });
     return app;
@@ -94,12 +75,26 @@ export async function startApp(options: AppOptions): Promise<ManagedProcess> {
 }
 
 /**
- * The first useful line of a crash: the error message and the first stack frame inside the step's
- * folder (syntax errors never get here: compileServer reports them).
+ * The first useful line of a crash: a syntax error with its line, or the error message and the first
+ * stack frame inside the step's folder.
  */
 export function explainCrash(output: string, dir: string): string {
   const lines = output.split('\n');
   const short = (path: string) => relative(process.cwd(), path.replace(/^file:\/\//, ''));
+  // Node prints a syntax error (or TypeScript that type stripping refuses) as `file:///…/server.ts:LINE`, the
+  // source line, a caret under the column, then the error.
+  const at = lines.findIndex((l) => /^file:\/\/\/\S+\.ts:\d+$/.test(l.trim()));
+  const syntaxError = lines.find((l) => /^SyntaxError/.test(l));
+  if (at >= 0 && syntaxError) {
+    const [, file, line] = /^(\S+):(\d+)$/.exec(lines[at].trim()) ?? [];
+    const caret = lines.slice(at + 1).findIndex((l) => /^\s*\^/.test(l));
+    const column = caret >= 0 ? `:${lines[at + 1 + caret].indexOf('^') + 1}` : '';
+    const why = syntaxError.replace(/^SyntaxError( \[\w+\])?: /, '');
+    const erasable = syntaxError.includes('UNSUPPORTED_TYPESCRIPT_SYNTAX')
+      ? ' Node runs server.ts by stripping its types, as the container does: only erasable TypeScript works (no enum, namespace or parameter properties; `import type` for types).'
+      : '';
+    return `Syntax error in ${short(file)}:${line}${column}: ${why}.${erasable}`;
+  }
   const error = lines.find((l) => /^\s*(\w*Error|Error)(\s\[\w+\])?:/.test(l));
   const frame = lines.find((l) => l.includes(dir) && /:\d+:\d+\)?$/.test(l.trim()));
   const where = frame ? /((?:file:\/\/)?\/[^\s()]+):(\d+):(\d+)/.exec(frame) : null;

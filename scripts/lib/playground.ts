@@ -11,9 +11,8 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { COMPILED } from './app-process.ts';
 import { HOME } from './paths.ts';
 import { folderName, playgroundDir, type Step, solutionDir, starterDir } from './steps.ts';
 
@@ -56,8 +55,7 @@ function copyFolder(from: string, to: string) {
   const temporary = `${to}.tmp-${process.pid}`;
   rmSync(temporary, { recursive: true, force: true });
   mkdirSync(dirname(to), { recursive: true });
-  // The compiled server is a cache of server.ts: never carried from one folder to another.
-  cpSync(from, temporary, { recursive: true, filter: (src) => !basename(src).startsWith(COMPILED) });
+  cpSync(from, temporary, { recursive: true });
   renameSync(temporary, to);
 }
 
@@ -66,7 +64,7 @@ export function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const walk = (folder: string): string[] =>
     readdirSync(folder).flatMap((name) => {
-      if (name === 'node_modules' || name.startsWith(COMPILED)) return [];
+      if (name === 'node_modules') return [];
       const path = join(folder, name);
       return statSync(path).isDirectory() ? walk(path) : [relative(dir, path)];
     });
