@@ -72,7 +72,11 @@ export const STEPS: Step[] = [
     summary: 'Three instances share broadcasts through Redis; why long-polling needs sticky sessions.',
     files: ['server.ts'],
     start: async (dir, options) =>
-      withDemoBalancers(await startInstances(dir, { ...options, count: 3, redis: true }), options.port),
+      withDemoBalancers(
+        await startInstances(dir, { ...options, count: 3, redis: true }),
+        options.port,
+        options.echo,
+      ),
     expectations: [...singleServerProtocol, protocol.crossInstance, protocol.redisOutage, protocol.sigterm],
     starterFailsAt: 'cross-instance',
   },

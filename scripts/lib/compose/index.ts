@@ -16,7 +16,7 @@ export interface ComposeStack {
   config: DynamicConfig;
   replicas: Record<string, number>;
   environment: Record<string, Record<string, string>>;
-  traefik?: { service: string; entryPoints: Record<string, { address: string }> };
+  traefik?: { service: string; entryPoints: Record<string, { address: string }>; args: string[] };
 }
 
 interface ServiceSpec {
@@ -58,6 +58,6 @@ export function analyzeCompose(file: string, text?: string): ComposeStack {
     config,
     replicas,
     environment,
-    traefik: traefik && { service: traefik.service, entryPoints: traefik.entryPoints },
+    traefik: traefik && { service: traefik.service, entryPoints: traefik.entryPoints, args: traefik.args },
   };
 }

@@ -31,8 +31,10 @@ export async function startComposeStep(
       dir,
       config: stack.config,
       replicas: stack.replicas,
+      environment: stack.environment,
+      traefikArgs: stack.traefik?.args ?? [],
       socketPath: options.socketPath,
-      standsInFor: 'Docker Compose behind Traefik v3.7',
+      standsInFor: 'Docker Compose behind Traefik',
     },
     options,
   );

@@ -1,42 +1,73 @@
-// Step 2's two small balancers in front of the three instances, to see stickiness from the outside.
-import { balancerConfig, createStandInRouter } from '../router/stand-in-router.ts';
+// Step 2's two demonstration routers in front of the three instances, to see stickiness from the outside:
+// one real Traefik with two entry points, a plain round robin on one and a sticky cookie on the other.
+import { freePort } from '../ports.ts';
+import type { DynamicConfig } from '../traefik/dynamic-config.ts';
+import { startTraefik } from '../traefik/process.ts';
+import { followInstances } from './rehearsal.ts';
 import type { Environment } from './types.ts';
 
-/** Two balancers over the step's instances: round robin on `port`, sticky on `port + 1` (free ports when 0). */
-export async function startDemoBalancers(env: Environment, port = 0) {
-  const resolve = () => env.instances.filter((i) => i.process.running()).map((i) => i.url);
-  const roundRobin = await createStandInRouter({
-    config: balancerConfig({ sticky: false }),
-    entryPoint: 'web',
-    resolve,
-    port: port || undefined,
-  });
-  const sticky = await createStandInRouter({
-    config: balancerConfig({ sticky: true }),
-    entryPoint: 'web',
-    resolve,
-    port: port ? port + 1 : undefined,
-  });
-  return {
-    roundRobin,
-    sticky,
-    links: [
-      { label: 'round robin (not sticky)', url: roundRobin.url.replace('127.0.0.1', 'localhost') },
-      { label: 'sticky balancer', url: sticky.url.replace('127.0.0.1', 'localhost') },
-    ],
-    close: async () => {
-      await roundRobin.close();
-      await sticky.close();
+const router = (name: string) => ({
+  name,
+  rule: 'PathPrefix(`/`)',
+  entryPoints: [name],
+  service: name,
+  middlewares: [],
+});
+
+export const DEMO_CONFIG: DynamicConfig = {
+  routers: { roundrobin: router('roundrobin'), sticky: router('sticky') },
+  services: {
+    roundrobin: { name: 'roundrobin', target: 'app' },
+    sticky: {
+      name: 'sticky',
+      target: 'app',
+      sticky: { cookie: { name: 'wsk_sticky', httpOnly: true, sameSite: 'lax' } },
     },
+  },
+  middlewares: {},
+  unsupported: [],
+};
+
+/** Round robin on `port`, sticky on `port + 1` (free ports when 0), over the step's running instances. */
+export async function startDemoBalancers(env: Environment, port = 0, echo = false) {
+  const servers = () => {
+    const urls = env.instances.filter((i) => i.process.running()).map((i) => i.url);
+    return { roundrobin: urls, sticky: urls };
+  };
+  const ports = { roundrobin: port || (await freePort()), sticky: port ? port + 1 : await freePort() };
+  const traefik = await startTraefik({
+    args: ['--entrypoints.roundrobin.address=:80', '--entrypoints.sticky.address=:81', '--api.insecure=true'],
+    ports,
+    apiPort: await freePort(),
+    config: DEMO_CONFIG,
+    servers: servers(),
+    echo,
+  });
+  followInstances(traefik, env.instances, () => [DEMO_CONFIG, servers()]);
+  const local = (url: string) => url.replace('127.0.0.1', 'localhost');
+  return {
+    traefik,
+    roundRobin: { url: traefik.entryPoints.roundrobin },
+    sticky: { url: traefik.entryPoints.sticky },
+    links: [
+      { label: 'round robin (Traefik, not sticky)', url: local(traefik.entryPoints.roundrobin) },
+      { label: 'sticky (Traefik, cookie wsk_sticky)', url: local(traefik.entryPoints.sticky) },
+      { label: 'Traefik dashboard', url: `${local(traefik.apiUrl)}/dashboard/` },
+    ],
+    close: () => traefik.stop(),
   };
 }
 
-/** `--start` of step 2: the balancers on PORT+3 (round robin) and PORT+4 (sticky), stopped with the rest. */
-export async function withDemoBalancers(env: Environment, port: number): Promise<Environment> {
+/** `--start` of step 2: the two routers on PORT+3 (round robin) and PORT+4 (sticky), stopped with the rest. */
+export async function withDemoBalancers(env: Environment, port: number, echo = false): Promise<Environment> {
   if (!port) return env;
-  const balancers = await startDemoBalancers(env, port + 3);
+  const balancers = await startDemoBalancers(env, port + 3, echo).catch(async (err) => {
+    await env.stop();
+    throw err;
+  });
   return {
     ...env,
+    traefik: balancers.traefik,
     links: [...env.links, ...balancers.links],
     notes: [...env.notes, `Try: npm run client -- --url ${balancers.links[0].url} --transport polling`],
     stop: async () => {

@@ -43,17 +43,31 @@ export async function startKubernetesStep(
   const { objects, findings } = loadManifests(join(dir, 'k8s'));
   const error = findings.find((f) => f.severity === 'error');
   if (error) throw new UserError(`The manifests can't be rehearsed: ${formatFinding(error)}`, error.fix);
-  const { config, replicas } = ingressRoutesToDynamicConfig(objects);
+  const { config, replicas, env } = ingressRoutesToDynamicConfig(objects);
   return startRehearsal(
     {
       dir,
       config,
       replicas,
+      environment: env,
+      traefikArgs: traefikArgsOf(objects),
       socketPath: options.socketPath,
-      standsInFor: 'a kind cluster with Traefik v3.7 (CRD provider)',
+      standsInFor: 'a kind cluster with Traefik (CRD provider)',
     },
     options,
   );
+}
+
+/** The args of the container that runs Traefik's image: its static configuration. */
+function traefikArgsOf(objects: { kind: string; data: Record<string, unknown> }[]): string[] {
+  for (const o of objects.filter((x) => x.kind === 'Deployment')) {
+    const spec = (o.data.spec as { template?: { spec?: { containers?: unknown[] } } } | undefined)?.template
+      ?.spec;
+    for (const c of (spec?.containers ?? []) as { image?: unknown; args?: unknown }[])
+      if (/(^|\/)traefik(:|@|$)/.test(String(c.image ?? '')) && Array.isArray(c.args))
+        return c.args.map(String);
+  }
+  return [];
 }
 
 /** kind create (when absent), build and load the image, CRDs, RBAC and manifests, rollouts, a smoke test. */

@@ -1,11 +1,13 @@
-// The rehearsal of steps 3–6 where Docker or kind are absent (or with --local): the same topology as
-// processes on this machine. Redis as a private redis-server, each routed service's replicas as app
-// processes, and the stand-in router applying the attendee's own routing (labels or IngressRoute).
+// The rehearsal of steps 3–6 where Docker or kind are absent (or on `--target rehearsal`): the same topology
+// as processes on this machine. Redis as a private redis-server, each routed service's replicas as app
+// processes, and the real Traefik, started with the attendee's own flags and fed their own routing (labels
+// or IngressRoute) through its file provider.
 import { startInstance } from '../app-process.ts';
 import { freePort } from '../ports.ts';
 import { startRedis } from '../redis.ts';
-import { createStandInRouter } from '../router/stand-in-router.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
+import type { Servers } from '../traefik/file-provider.ts';
+import { startTraefik, type TraefikRun } from '../traefik/process.ts';
 import type { Environment, Instance, StartOptions } from './types.ts';
 
 export interface RehearsalPlan {
@@ -14,33 +16,91 @@ export interface RehearsalPlan {
   config: DynamicConfig;
   /** Replicas per service target (Compose service or Kubernetes Service name). */
   replicas: Record<string, number>;
+  /** Each target's environment as written (its PORT is the port the app listens on in the container). */
+  environment: Record<string, Record<string, string>>;
+  /** The attendee's Traefik flags: compose.yaml's `command:` or the Deployment's `args:`. */
+  traefikArgs: string[];
   /** The socket.io path clients use through the router (step 5: /wsk/socket.io/). */
   socketPath?: string;
   /** What the rehearsal stands in for, for the notes. */
   standsInFor: string;
 }
 
+/** The app's port inside its container: its PORT, else the protocol's default. */
+const appPort = (plan: RehearsalPlan, target: string) => Number(plan.environment[target]?.PORT ?? 3000);
+
+/** The entry point clients use: the one the routers name most, else the first one declared. */
+export function mainEntryPoint(config: DynamicConfig, args: string[]): string {
+  const declared = args
+    .map((a) => /^--entrypoints\.([^.=]+)\.address=/i.exec(a)?.[1])
+    .filter((n): n is string => Boolean(n) && n?.toLowerCase() !== 'traefik');
+  const named = Object.values(config.routers).flatMap((r) => r.entryPoints);
+  const counts = new Map<string, number>();
+  for (const n of named) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? declared[0] ?? 'web';
+}
+
+/**
+ * Keeps Traefik's servers equal to the running instances: a replica that stops leaves them, as a stopped
+ * container leaves the Docker provider's and a pod that is not ready leaves its EndpointSlice; one that is
+ * back (a restart) joins again.
+ */
+export function followInstances(
+  run: TraefikRun,
+  instances: Instance[],
+  current: () => [DynamicConfig, Servers],
+): void {
+  // Nobody awaits this when an instance exits: a failure (Traefik already stopping at the end of the
+  // command) has nobody to tell, and the next request through Traefik sees the real state anyway.
+  const sync = () => run.update(...current()).catch(() => undefined);
+  for (const instance of instances) {
+    const watch = () => instance.process.exited.then(sync);
+    watch();
+    const restart = instance.restart.bind(instance);
+    instance.restart = async () => {
+      await restart();
+      watch();
+      await sync();
+    };
+  }
+}
+
 export async function startRehearsal(plan: RehearsalPlan, options: StartOptions): Promise<Environment> {
   const redis = await startRedis();
   const byTarget = new Map<string, Instance[]>();
   const instances: Instance[] = [];
-  let router: Awaited<ReturnType<typeof createStandInRouter>> | undefined;
+  let traefik: TraefikRun | undefined;
   const stop = async () => {
-    await router?.close();
+    await traefik?.stop();
     await Promise.all(instances.map((i) => i.process.stop()));
     await redis.stop();
   };
+  const notes: string[] = [];
+  // A port nothing listens on: where a service whose port is not the app's sends Traefik (a 502, as on Docker).
+  const closedPort = await freePort();
+  const servers = (): Servers =>
+    Object.fromEntries(
+      Object.values(plan.config.services).map((s) => {
+        const running = (byTarget.get(s.target) ?? []).filter((i) => i.process.running());
+        const wrongPort = s.port !== undefined && s.port !== appPort(plan, s.target);
+        return [s.name, running.map((i) => (wrongPort ? `http://127.0.0.1:${closedPort}` : i.url))];
+      }),
+    );
   try {
+    for (const s of Object.values(plan.config.services))
+      if (s.port !== undefined && s.port !== appPort(plan, s.target))
+        notes.push(
+          `Service ${s.name} sends traffic to port ${s.port}, but the ${s.target} app listens on ${appPort(plan, s.target)}: Traefik will answer 502 Bad Gateway, as it would on the real stack.`,
+        );
     const targets = [...new Set(Object.values(plan.config.services).map((s) => s.target))];
     await Promise.all(
       targets.flatMap((target) =>
         Array.from({ length: Math.max(1, plan.replicas[target] ?? 1) }, async (_, i) => {
           const id = `${target}-${i + 1}`;
-          const port = await freePort();
           const instance = await startInstance({
             ...options,
             dir: plan.dir,
-            port,
+            port: await freePort(),
             instanceId: id,
             redisUrl: redis.url,
           });
@@ -50,32 +110,45 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
       ),
     );
     instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
-    router = await createStandInRouter({
+    const entry = mainEntryPoint(plan.config, plan.traefikArgs);
+    const ports: Record<string, number> = {};
+    for (const arg of plan.traefikArgs) {
+      const name = /^--entrypoints\.([^.=]+)\.address=/i.exec(arg)?.[1];
+      if (name && name.toLowerCase() !== 'traefik') ports[name] = await freePort();
+    }
+    ports[entry] = options.port || (await freePort());
+    traefik = await startTraefik({
+      args: plan.traefikArgs,
+      ports,
+      apiPort: await freePort(),
       config: plan.config,
-      entryPoint: 'web',
-      // Only running instances: a killed one drops out, as it would from Traefik's endpoints.
-      resolve: (service) =>
-        (byTarget.get(service.target) ?? []).filter((i) => i.process.running()).map((i) => i.url),
-      port: options.port || undefined,
+      servers: servers(),
+      echo: options.echo,
     });
   } catch (err) {
     await stop();
     throw err;
   }
-  const entry = router.url;
+  const run = traefik;
+  followInstances(run, instances, () => [plan.config, servers()]);
+  const entryUrl = run.entryPoints[mainEntryPoint(plan.config, plan.traefikArgs)];
+  const local = (url: string) => url.replace('127.0.0.1', 'localhost');
   return {
-    entries: [entry],
+    entries: [entryUrl],
     socketPath: plan.socketPath ?? '/socket.io/',
     instances,
     redis,
+    traefik: run,
     links: [
-      { label: 'chat (stand-in router)', url: entry.replace('127.0.0.1', 'localhost') },
-      ...instances.map((i) => ({ label: i.id, url: i.url.replace('127.0.0.1', 'localhost') })),
+      { label: `chat (Traefik ${run.binary.version})`, url: local(entryUrl) },
+      { label: 'Traefik dashboard', url: `${local(run.apiUrl)}/dashboard/` },
+      ...instances.map((i) => ({ label: i.id, url: local(i.url) })),
       { label: `redis (${redis.kind})`, url: redis.url },
     ],
     notes: [
-      `Rehearsal of ${plan.standsInFor}: Redis and the replicas run as local processes.`,
-      ...router.notes,
+      `Rehearsal of ${plan.standsInFor}: the real Traefik ${run.binary.version} (${run.binary.path}) runs with your flags and your routing (through its file provider); Redis and the replicas are local processes. Docker and Kubernetes themselves are not rehearsed.`,
+      ...run.notes,
+      ...notes,
     ],
     stop,
   };

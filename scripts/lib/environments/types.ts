@@ -1,6 +1,7 @@
 // A running step: what `--start` prints and what the behavioural checks connect to.
 import type { ManagedProcess } from '../processes.ts';
 import type { RedisHandle } from '../redis.ts';
+import type { TraefikRun } from '../traefik/process.ts';
 
 export interface Instance {
   id: string;
@@ -18,6 +19,8 @@ export interface Environment {
   socketPath: string;
   instances: Instance[];
   redis?: RedisHandle;
+  /** The real Traefik the rehearsal runs (steps 2–6), to read what it built and its log. */
+  traefik?: TraefikRun;
   /** Lines `--start` prints: label and URL. */
   links: { label: string; url: string }[];
   /** Plain statements printed with the links (e.g. that a router is a stand-in). */

@@ -1,0 +1,197 @@
+// The real Traefik as a local process: the attendee's own static configuration (their compose.yaml `command:`
+// or Deployment `args:`) with only the addresses moved to local ports and the Docker/Kubernetes provider
+// swapped for the file provider, which the rehearsal writes from their labels or IngressRoute.
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { UserError } from '../errors.ts';
+import { type ManagedProcess, startProcess, waitFor } from '../processes.ts';
+import { ensureTraefik, type TraefikBinary } from './binary.ts';
+import type { DynamicConfig } from './dynamic-config.ts';
+import { fileProviderYaml, type Servers } from './file-provider.ts';
+import { TRAEFIK_VERSION } from './version.ts';
+
+export interface TraefikOptions {
+  /** The attendee's static flags, as written (`--entrypoints.web.address=:80`, `--accesslog=true`, …). */
+  args: string[];
+  /** Local port for each entry point the rehearsal serves (the others get free ports of their own). */
+  ports: Record<string, number>;
+  /** Port of Traefik's API and dashboard (the `traefik` entry point). */
+  apiPort: number;
+  config: DynamicConfig;
+  servers: Servers;
+  echo?: boolean;
+}
+
+export interface TraefikRun {
+  binary: TraefikBinary;
+  process: ManagedProcess;
+  /** http://127.0.0.1:PORT of each entry point. */
+  entryPoints: Record<string, string>;
+  apiUrl: string;
+  /** Lines for `--start`: what was changed from the attendee's flags, and why. */
+  notes: string[];
+  /** Rewrites the dynamic configuration and waits until Traefik's API serves it. */
+  update(config: DynamicConfig, servers: Servers): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const ENTRY_POINT_ADDRESS = /^--entrypoints\.([^.=]+)\.address(?:=(.*))?$/i;
+/** Providers the rehearsal replaces with its file provider; the others are not rehearsed. */
+const PROVIDER = /^--providers\./i;
+
+/** The attendee's flags for a local run: addresses moved to loopback ports, providers swapped. */
+export function rehearsalArgs(
+  args: string[],
+  ports: Record<string, number>,
+  apiPort: number,
+  dynamicDir: string,
+): { args: string[]; notes: string[] } {
+  const out: string[] = [];
+  const notes: string[] = [];
+  let insecureApi = false;
+  let traefikEntryPoint = false;
+  for (const arg of args) {
+    const address = ENTRY_POINT_ADDRESS.exec(arg);
+    if (address) {
+      const name = address[1];
+      const port = name.toLowerCase() === 'traefik' ? apiPort : ports[name];
+      if (name.toLowerCase() === 'traefik') traefikEntryPoint = true;
+      if (port === undefined) continue;
+      out.push(`--entrypoints.${name}.address=127.0.0.1:${port}`);
+      continue;
+    }
+    if (PROVIDER.test(arg)) continue;
+    if (/^--api\.insecure(=true)?$/i.test(arg)) insecureApi = true;
+    out.push(arg);
+  }
+  if (!traefikEntryPoint) out.push(`--entrypoints.traefik.address=127.0.0.1:${apiPort}`);
+  if (!insecureApi) {
+    // The workshop reads what Traefik built from its API; the rehearsal turns it on, on loopback only.
+    out.push('--api.insecure=true');
+    notes.push(
+      'Your Traefik flags do not turn on the API (--api.insecure=true): the rehearsal adds it on loopback to read what Traefik built.',
+    );
+  }
+  out.push(
+    `--providers.file.directory=${dynamicDir}`,
+    '--providers.file.watch=true',
+    // Nothing leaves this machine: no update check, no anonymous usage report.
+    '--global.checknewversion=false',
+    '--global.sendanonymoususage=false',
+  );
+  return { args: out, notes };
+}
+
+export async function startTraefik(options: TraefikOptions): Promise<TraefikRun> {
+  const binary = await ensureTraefik({ log: (line) => process.stderr.write(`${line}\n`) });
+  const dir = mkdtempSync(join(tmpdir(), 'wsk-traefik-'));
+  const dynamicFile = join(dir, 'dynamic.yaml');
+  const write = (config: DynamicConfig, servers: Servers) => {
+    // Write then rename: Traefik's watcher never reads half a file.
+    const temporary = join(dir, '.dynamic.yaml.tmp');
+    writeFileSync(temporary, fileProviderYaml(config, servers));
+    renameSync(temporary, dynamicFile);
+  };
+  write(options.config, options.servers);
+  const { args, notes } = rehearsalArgs(options.args, options.ports, options.apiPort, dir);
+  const traefik = startProcess({ name: 'traefik', command: binary.path, args, echo: options.echo });
+  const apiUrl = `http://127.0.0.1:${options.apiPort}`;
+  const stop = async () => {
+    await traefik.stop({ graceMs: 5_000 });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const version = await waitFor(
+      `Traefik's API on ${apiUrl}`,
+      async () => {
+        const res = await fetch(`${apiUrl}/api/version`, { signal: AbortSignal.timeout(1_000) });
+        return res.ok ? ((await res.json()) as { Version: string }).Version : undefined;
+      },
+      { process: traefik, timeoutMs: 15_000 },
+    ).catch((err: Error) => {
+      throw new UserError(
+        `Traefik did not start: ${traefikError(traefik.output()) ?? err.message}`,
+        startFix,
+      );
+    });
+    if (version !== TRAEFIK_VERSION)
+      throw new UserError(`Traefik's API reports ${version}, not ${TRAEFIK_VERSION}.`, startFix);
+    await waitForConfig(apiUrl, options.config, options.servers, traefik);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    binary,
+    process: traefik,
+    apiUrl,
+    entryPoints: Object.fromEntries(
+      Object.entries(options.ports).map(([name, port]) => [name, `http://127.0.0.1:${port}`]),
+    ),
+    notes,
+    async update(config, servers) {
+      write(config, servers);
+      await waitForConfig(apiUrl, config, servers, traefik);
+    },
+    stop,
+  };
+}
+
+const startFix =
+  'read the [traefik] lines above (npm run step N -- --start shows them); a flag Traefik refuses is named there';
+
+/** Traefik's own words for why it stopped: its last error line. */
+export function traefikError(output: string): string | undefined {
+  const lines = stripVTControlCharacters(output)
+    .split('\n')
+    .filter((l) => /\bERR\b|level=error|command traefik error/i.test(l));
+  return lines.at(-1)?.trim();
+}
+
+interface RawData {
+  routers?: Record<string, { status?: string; error?: string[] }>;
+  services?: Record<string, { loadBalancer?: { servers?: { url: string }[] } }>;
+}
+
+/** What Traefik built, as its API reports it (`/api/rawdata`). */
+export async function rawData(apiUrl: string): Promise<RawData> {
+  const res = await fetch(`${apiUrl}/api/rawdata`, { signal: AbortSignal.timeout(2_000) });
+  return (await res.json()) as RawData;
+}
+
+/** Waits until Traefik serves exactly these routers and servers (the file provider reloads asynchronously). */
+async function waitForConfig(
+  apiUrl: string,
+  config: DynamicConfig,
+  servers: Servers,
+  traefik: ManagedProcess,
+) {
+  const want = (name: string) => [...(servers[name] ?? [])].sort().join(' ');
+  await waitFor(
+    'Traefik to load the dynamic configuration',
+    async () => {
+      const data = await rawData(apiUrl);
+      const routersIn = Object.keys(config.routers).every((r) => data.routers?.[`${r}@file`]);
+      const serversIn = Object.keys(config.services).every((s) => {
+        const got = data.services?.[`${s}@file`]?.loadBalancer?.servers?.map((x) => x.url) ?? [];
+        return got.sort().join(' ') === want(s);
+      });
+      return routersIn && serversIn ? true : undefined;
+    },
+    { process: traefik, timeoutMs: 10_000 },
+  ).catch((err: Error) => {
+    throw new UserError(
+      `Traefik did not take the configuration: ${traefikError(traefik.output()) ?? err.message}`,
+    );
+  });
+}
+
+/** Routers Traefik refused, with its own message (e.g. a rule it cannot parse, a missing middleware). */
+export async function routerErrors(apiUrl: string): Promise<string[]> {
+  const data = await rawData(apiUrl);
+  return Object.entries(data.routers ?? {}).flatMap(([name, r]) =>
+    (r.error ?? []).map((e) => `router ${name.replace(/@file$/, '')}: ${e}`),
+  );
+}
