@@ -1,12 +1,12 @@
 // npm run bench:router [-- --rounds 5]
-// The stand-in router's cost: chat round-trip latency (p50) and fan-out throughput through the router
-// against a direct connection to the same three instances, for long-polling and WebSocket. The router
-// runs in its own process, as Traefik does and as in the rehearsal (where the clients are a browser or
-// `npm run load`): sharing an event loop with the 30 bench clients would measure them, not it.
+// Traefik's cost in the rehearsal: chat round-trip latency (p50) and fan-out throughput through the real
+// Traefik, set up exactly as the rehearsal sets it up (step 2's sticky router, keep-alive to the instances,
+// no extra hop), against a direct connection to the same three instances, for long-polling and WebSocket.
 // Where `haproxy` is installed (Debian: apt-get install haproxy), the same measurements through it too, as
-// a yardstick: what a native proxy costs on the same machine. Writes docs/router-figures.md; exits 1
-// when the stand-in router misses a target.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// a yardstick: what another native proxy costs on the same machine. Also Traefik's start time (process
+// start to its API answering, and to the configuration served) and its RSS. Writes docs/router-figures.md;
+// exits 1 when Traefik misses a target.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,19 +14,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fmt, machine, median, row } from './lib/bench-figures.ts';
 import { closeAll, connectClient, type TestClient, type Transport } from './lib/checks/clients.ts';
+import { DEMO_CONFIG } from './lib/environments/demo-balancers.ts';
 import { startInstances } from './lib/environments/local.ts';
 import { main } from './lib/errors.ts';
 import { freePort } from './lib/ports.ts';
 import { startProcess, stopAllOnExit, waitFor, waitForHttp } from './lib/processes.ts';
-import { balancerConfig, createStandInRouter } from './lib/router/stand-in-router.ts';
 import { STEPS, solutionDir } from './lib/steps.ts';
 import { findExecutable } from './lib/tools.ts';
+import { startTraefik } from './lib/traefik/process.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const SELF = fileURLToPath(import.meta.url);
-const TSX = import.meta.resolve('tsx');
-const TARGET = { extraMs: 1.5, fanOutShare: 0.7 };
-const STAND_IN = 'stand-in router';
+const TARGET = { extraMs: 1.0, fanOutShare: 0.85 };
+const TRAEFIK = 'traefik';
 
 /** How the bench clients connect: browsers keep polling connections alive, Node's client by default does not. */
 interface Variant {
@@ -102,22 +101,33 @@ async function fanOut(urls: string[], v: Variant, clients = 30, inFlight = 60, s
 interface Proxy {
   name: string;
   url: string;
+  rssMb?: () => number;
   stop(): Promise<unknown>;
 }
 
-/** Step 2's sticky balancer in front of `backends`, in a process of its own. */
-async function startStandIn(backends: string[]): Promise<Proxy> {
-  const port = await freePort();
-  const proc = startProcess({
-    name: STAND_IN,
-    command: process.execPath,
-    args: ['--import', TSX, SELF, '--serve', String(port), ...backends],
-    cwd: ROOT,
+/** Traefik as the rehearsal runs it: step 2's sticky router over `backends`; its start time and memory. */
+async function startTraefikProxy(backends: string[]): Promise<Proxy & { readyMs: number }> {
+  const [sticky, api] = [await freePort(), await freePort()];
+  const t0 = performance.now();
+  const traefik = await startTraefik({
+    args: ['--entrypoints.sticky.address=:80', '--api.insecure=true'],
+    ports: { sticky },
+    apiPort: api,
+    config: { ...DEMO_CONFIG, routers: { sticky: DEMO_CONFIG.routers.sticky } },
+    servers: { sticky: backends, roundrobin: backends },
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`, { process: proc });
-  return { name: proc.name, url, stop: () => proc.stop() };
+  return {
+    name: TRAEFIK,
+    url: traefik.entryPoints.sticky,
+    readyMs: performance.now() - t0,
+    rssMb: () => rssMb(traefik.process.pid),
+    stop: () => traefik.stop(),
+  };
 }
+
+/** Resident memory of a process, in MB (Linux). */
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 /** The same balancing in HAProxy: round robin, a sticky cookie, kept-alive connections to the backends. */
 async function startHaproxy(backends: string[]): Promise<Proxy> {
@@ -164,7 +174,7 @@ interface Series {
 interface Figures {
   variant: Variant;
   direct: Series;
-  /** By proxy name: the stand-in router, and HAProxy where it is installed. */
+  /** By proxy name: Traefik, and HAProxy where it is installed. */
   routed: Record<string, Series>;
 }
 
@@ -173,9 +183,12 @@ async function bench(rounds: number) {
   const env = await startInstances(solutionDir(STEPS[1]), { port: 0, count: 3, redis: true });
   const proxies: Proxy[] = [];
   const results: Figures[] = [];
+  let traefik: { readyMs: number; rss: number[] } | undefined;
   try {
     const backends = env.instances.map((i) => i.url);
-    proxies.push(await startStandIn(backends));
+    const t = await startTraefikProxy(backends);
+    traefik = { readyMs: t.readyMs, rss: [] };
+    proxies.push(t);
     if (findExecutable('haproxy')) proxies.push(await startHaproxy(backends));
     const names = proxies.map((p) => p.name).join(' and ');
     console.log(`${names} vs direct, 3 instances + Redis, ${rounds} rounds, Node ${process.version}`);
@@ -192,6 +205,7 @@ async function bench(rounds: number) {
           way.series.rt.push(await roundTrip(way.urls[0], variant));
           way.series.fan.push(await fanOut(way.urls, variant));
         }
+        for (const p of proxies) if (p.rssMb) traefik?.rss.push(p.rssMb());
       }
       results.push(f);
       console.log(summary(f).join('\n'));
@@ -201,9 +215,13 @@ async function bench(rounds: number) {
     await env.stop();
   }
   const file = join(ROOT, 'docs/router-figures.md');
-  writeFileSync(file, figuresMarkdown(results, rounds));
+  const start = traefik
+    ? `Traefik's start: ${traefik.readyMs.toFixed(0)} ms from spawn to serving the configuration (its API answering); RSS at most ${Math.max(...traefik.rss).toFixed(0)} MB during the rounds.`
+    : '';
+  console.log(start);
+  writeFileSync(file, figuresMarkdown(results, rounds, start));
   console.log(`Wrote ${file}`);
-  return results.every((f) => met(f, STAND_IN)) ? 0 : 1;
+  return results.every((f) => met(f, TRAEFIK)) ? 0 : 1;
 }
 const extra = (f: Figures, proxy: string) => median(f.routed[proxy].rt) - median(f.direct.rt);
 const share = (f: Figures, proxy: string) => median(f.routed[proxy].fan) / median(f.direct.fan);
@@ -224,7 +242,7 @@ function summary(f: Figures): string[] {
   ];
 }
 
-function figuresMarkdown(results: Figures[], rounds: number): string {
+function figuresMarkdown(results: Figures[], rounds: number, startLine: string): string {
   const proxies = Object.keys(results[0]?.routed ?? {});
   const header = [
     'clients',
@@ -243,11 +261,15 @@ function figuresMarkdown(results: Figures[], rounds: number): string {
       ];
     }),
   );
-  return `# Stand-in router figures
+  return `# Traefik in the rehearsal: figures
 
 Measured with \`npm run bench:router -- --rounds ${rounds}\` (\`scripts/bench-router.ts\`) on ${new Date().toISOString().slice(0, 10)}: ${machine()}.
-Three instances of solutions/02-redis-adapter and a \`redis-server\`, each its own process; the stand-in
-router in front of them with step 2's sticky labels, also its own process, as Traefik is.${proxies.includes('haproxy') ? ' As a yardstick, HAProxy (one thread) with the same round robin and sticky cookie: what a native proxy costs on the same machine.' : ''}
+Three instances of solutions/02-redis-adapter and a \`redis-server\`, each its own process; the real Traefik
+in front of them, started as the rehearsal starts it (step 2's sticky router through the file provider,
+kept-alive connections to the instances, no other hop).${proxies.includes('haproxy') ? ' As a yardstick, HAProxy (one thread) with the same round robin and sticky cookie: what another native proxy costs on the same machine.' : ''}
+Targets: at most +${TARGET.extraMs} ms round trip over direct, and at least ${TARGET.fanOutShare * 100}% of direct fan-out.
+
+${startLine}
 The clients are socket.io-client in the benchmark's process, in two ways over long-polling: with
 kept-alive connections, as browsers poll, and with a new connection for every poll, as Node's client
 does by default (and as \`npm run check\` keeps on purpose: then only the sticky cookie can keep a
@@ -276,19 +298,6 @@ ${rows.map(row).join('\n')}
 }
 
 await main(async () => {
-  const { values, positionals } = parseArgs({
-    options: { rounds: { type: 'string', default: '5' }, serve: { type: 'string' } },
-    allowPositionals: true,
-  });
-  if (values.serve) {
-    // The child: the router until the parent stops it.
-    await createStandInRouter({
-      config: balancerConfig({ sticky: true }),
-      entryPoint: 'web',
-      resolve: () => positionals,
-      port: Number(values.serve),
-    });
-    return new Promise<never>(() => {});
-  }
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
   return bench(Math.min(10, Math.max(1, Number(values.rounds) || 5)));
 });

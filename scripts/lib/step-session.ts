@@ -1,10 +1,11 @@
 // The pieces of `npm run step`: run a step in the foreground, watch it, and the action menu.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { styleText } from 'node:util';
 import { watch } from 'chokidar';
 import { checkSteps } from './checks/check-steps.ts';
 import type { StepResult } from './checks/types.ts';
+import { describeError } from './errors.ts';
 import { diffWithSolution, ensurePlayground } from './playground.ts';
 import { replaceWith } from './playground-commands.ts';
 import { stopAllOnExit } from './processes.ts';
@@ -35,9 +36,28 @@ export async function startInForeground(step: Step, { local = false } = {}): Pro
   const width = Math.max(...env.links.map((l) => l.label.length));
   for (const { label, url } of env.links) print(`  ${label.padEnd(width)}  ${styleText('cyan', url)}`);
   for (const note of env.notes) print(styleText('yellow', `  ${note}`));
+  if (env.reload) reloadOnSave(dir, env.reload);
   print(styleText('dim', '\nCtrl-C stops everything this command started.'));
   // Stay in the foreground; the signal handlers stop the processes and exit.
   return new Promise<never>(() => {});
+}
+
+/** Applies an edited compose.yaml or manifest to the running Traefik, live: no restart, no lost client. */
+function reloadOnSave(dir: string, reload: () => Promise<string[]>) {
+  let timer: NodeJS.Timeout | undefined;
+  const routing = ['compose.yaml', 'k8s'].map((f) => join(dir, f)).filter((f) => existsSync(f));
+  const watcher = watch(routing, { ignoreInitial: true });
+  watcher.on('all', (_event, path) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      reload()
+        .then((errors) => {
+          print(styleText('green', `[traefik] routing reloaded from ${relative(dir, path)}`));
+          for (const e of errors) print(styleText('red', `[traefik] ${e}`));
+        })
+        .catch((err: Error) => print(styleText('red', `[traefik] not reloaded: ${describeError(err)}`)));
+    }, 200);
+  });
 }
 
 /** `--watch`: re-runs the checks on every save (debounced), redrawing the result in place. */

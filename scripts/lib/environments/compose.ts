@@ -23,9 +23,13 @@ export async function startComposeStep(
   if (useDocker) return startDockerCompose(dir, options);
   const file = join(dir, 'compose.yaml');
   const { analyzeCompose } = await import('../compose/index.ts');
-  const stack = analyzeCompose(file);
-  const error = stack.findings.find((f) => f.severity === 'error');
-  if (error) throw new UserError(`compose.yaml can't be rehearsed: ${formatFinding(error)}`, error.fix);
+  const analyze = () => {
+    const stack = analyzeCompose(file);
+    const error = stack.findings.find((f) => f.severity === 'error');
+    if (error) throw new UserError(`compose.yaml can't be rehearsed: ${formatFinding(error)}`, error.fix);
+    return stack;
+  };
+  const stack = analyze();
   return startRehearsal(
     {
       dir,
@@ -35,6 +39,7 @@ export async function startComposeStep(
       traefikArgs: stack.traefik?.args ?? [],
       socketPath: options.socketPath,
       standsInFor: 'Docker Compose behind Traefik',
+      reread: async () => analyze().config,
     },
     options,
   );

@@ -1,6 +1,6 @@
 // Step 2's two demonstration routers in front of the three instances, to see stickiness from the outside:
 // one real Traefik with two entry points, a plain round robin on one and a sticky cookie on the other.
-import { freePort } from '../ports.ts';
+import { ensurePortsFree, freePort } from '../ports.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import { startTraefik } from '../traefik/process.ts';
 import { followInstances } from './rehearsal.ts';
@@ -34,6 +34,7 @@ export async function startDemoBalancers(env: Environment, port = 0, echo = fals
     const urls = env.instances.filter((i) => i.process.running()).map((i) => i.url);
     return { roundrobin: urls, sticky: urls };
   };
+  if (port) await ensurePortsFree([port, port + 1]);
   const ports = { roundrobin: port || (await freePort()), sticky: port ? port + 1 : await freePort() };
   const traefik = await startTraefik({
     args: ['--entrypoints.roundrobin.address=:80', '--entrypoints.sticky.address=:81', '--api.insecure=true'],

@@ -40,10 +40,13 @@ export async function startKubernetesStep(
 ): Promise<Environment> {
   if (options.real || (!options.local && (await kindAvailable()))) return startKindCluster(dir, options);
   const { ingressRoutesToDynamicConfig, loadManifests } = await import('../kubernetes/index.ts');
-  const { objects, findings } = loadManifests(join(dir, 'k8s'));
-  const error = findings.find((f) => f.severity === 'error');
-  if (error) throw new UserError(`The manifests can't be rehearsed: ${formatFinding(error)}`, error.fix);
-  const { config, replicas, env } = ingressRoutesToDynamicConfig(objects);
+  const analyze = () => {
+    const { objects, findings } = loadManifests(join(dir, 'k8s'));
+    const error = findings.find((f) => f.severity === 'error');
+    if (error) throw new UserError(`The manifests can't be rehearsed: ${formatFinding(error)}`, error.fix);
+    return { objects, ...ingressRoutesToDynamicConfig(objects) };
+  };
+  const { objects, config, replicas, env } = analyze();
   return startRehearsal(
     {
       dir,
@@ -53,6 +56,7 @@ export async function startKubernetesStep(
       traefikArgs: traefikArgsOf(objects),
       socketPath: options.socketPath,
       standsInFor: 'a kind cluster with Traefik (CRD provider)',
+      reread: async () => analyze().config,
     },
     options,
   );

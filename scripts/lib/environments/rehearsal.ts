@@ -3,11 +3,11 @@
 // processes, and the real Traefik, started with the attendee's own flags and fed their own routing (labels
 // or IngressRoute) through its file provider.
 import { startInstance } from '../app-process.ts';
-import { freePort } from '../ports.ts';
+import { ensurePortsFree, freePort } from '../ports.ts';
 import { startRedis } from '../redis.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import type { Servers } from '../traefik/file-provider.ts';
-import { startTraefik, type TraefikRun } from '../traefik/process.ts';
+import { startTraefik, type TraefikRun, traefikForCommand } from '../traefik/process.ts';
 import type { Environment, Instance, StartOptions } from './types.ts';
 
 export interface RehearsalPlan {
@@ -24,6 +24,8 @@ export interface RehearsalPlan {
   socketPath?: string;
   /** What the rehearsal stands in for, for the notes. */
   standsInFor: string;
+  /** Reads the attendee's routing again (after an edit); throws a UserError when it has an error. */
+  reread?: () => Promise<DynamicConfig>;
 }
 
 /** The app's port inside its container: its PORT, else the protocol's default. */
@@ -66,6 +68,9 @@ export function followInstances(
 }
 
 export async function startRehearsal(plan: RehearsalPlan, options: StartOptions): Promise<Environment> {
+  // The binary and the port first: when either is missing, nothing else has started.
+  const binary = await traefikForCommand();
+  if (options.port) await ensurePortsFree([options.port]);
   const redis = await startRedis();
   const byTarget = new Map<string, Instance[]>();
   const instances: Instance[] = [];
@@ -78,9 +83,10 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
   const notes: string[] = [];
   // A port nothing listens on: where a service whose port is not the app's sends Traefik (a 502, as on Docker).
   const closedPort = await freePort();
+  let config = plan.config;
   const servers = (): Servers =>
     Object.fromEntries(
-      Object.values(plan.config.services).map((s) => {
+      Object.values(config.services).map((s) => {
         const running = (byTarget.get(s.target) ?? []).filter((i) => i.process.running());
         const wrongPort = s.port !== undefined && s.port !== appPort(plan, s.target);
         return [s.name, running.map((i) => (wrongPort ? `http://127.0.0.1:${closedPort}` : i.url))];
@@ -124,13 +130,14 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
       config: plan.config,
       servers: servers(),
       echo: options.echo,
+      binary,
     });
   } catch (err) {
     await stop();
     throw err;
   }
   const run = traefik;
-  followInstances(run, instances, () => [plan.config, servers()]);
+  followInstances(run, instances, () => [config, servers()]);
   const entryUrl = run.entryPoints[mainEntryPoint(plan.config, plan.traefikArgs)];
   const local = (url: string) => url.replace('127.0.0.1', 'localhost');
   return {
@@ -149,7 +156,22 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
       `Rehearsal of ${plan.standsInFor}: the real Traefik ${run.binary.version} (${run.binary.path}) runs with your flags and your routing (through its file provider); Redis and the replicas are local processes. Docker and Kubernetes themselves are not rehearsed.`,
       ...run.notes,
       ...notes,
+      ...plan.config.unsupported.map(
+        (u) =>
+          `Not rehearsed: ${u.key}${u.source ? ` (${u.source.file}${u.source.line ? `:${u.source.line}` : ''})` : ''}: the workshop does not pass it to Traefik yet.`,
+      ),
     ],
+    reload: plan.reread
+      ? async () => {
+          const next = await plan.reread?.();
+          if (!next) return [];
+          // Only the routing changes live; a service over a target that has no replicas here gets no servers.
+          config = next;
+          await run.update(config, servers());
+          const { routerErrors } = await import('../traefik/process.ts');
+          return routerErrors(run.apiUrl);
+        }
+      : undefined,
     stop,
   };
 }

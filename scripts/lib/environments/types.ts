@@ -25,6 +25,11 @@ export interface Environment {
   links: { label: string; url: string }[];
   /** Plain statements printed with the links (e.g. that a router is a stand-in). */
   notes: string[];
+  /**
+   * Applies the attendee's edited routing to the running Traefik, without a restart (`--start` calls it on
+   * save); resolves to the errors Traefik reports for the new routers. Absent where nothing reloads live.
+   */
+  reload?(): Promise<string[]>;
   stop(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 // The part of Traefik's dynamic configuration the workshop uses. Docker labels (step 3) and
-// IngressRoutes (step 4) are both translated into it; the validators check it and the stand-in
-// router runs it. Keeping one model means the rehearsal applies exactly what was validated.
+// IngressRoutes (step 4) are both translated into it; the validators check it and the rehearsal hands it
+// to the real Traefik through the file provider. One model: the rehearsal applies exactly what was validated.
 
 /** Where a piece of configuration came from, so messages can name the file, the line and the object. */
 export interface Source {
@@ -24,7 +24,7 @@ export interface Router {
 }
 
 export interface StickyCookie {
-  /** Absent: Traefik derives a name from the service (see the stand-in router). */
+  /** Absent: Traefik derives a name from the service. */
   name?: string;
   secure?: boolean;
   httpOnly?: boolean;
@@ -55,7 +55,7 @@ export interface Middleware {
   source?: Source;
 }
 
-/** A setting that was valid for Traefik but that the stand-in router does not implement. */
+/** A setting valid for Traefik that the translation does not carry to the rehearsal's Traefik. */
 export interface Unsupported {
   key: string;
   source?: Source;

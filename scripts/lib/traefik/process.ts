@@ -12,6 +12,33 @@ import type { DynamicConfig } from './dynamic-config.ts';
 import { fileProviderYaml, type Servers } from './file-provider.ts';
 import { TRAEFIK_VERSION } from './version.ts';
 
+/** The binary for a command, with a progress bar on a terminal while a first download runs. */
+export async function traefikForCommand(): Promise<TraefikBinary> {
+  let bar: import('cli-progress').SingleBar | undefined;
+  try {
+    return await ensureTraefik({
+      log: (line) => process.stderr.write(`${line}\n`),
+      onProgress: async (received, total) => {
+        if (!process.stderr.isTTY || !total) return;
+        if (!bar) {
+          const { SingleBar, Presets } = await import('cli-progress');
+          bar = new SingleBar(
+            {
+              format: `Downloading Traefik ${TRAEFIK_VERSION} [{bar}] {percentage}% of {mb} MB`,
+              stream: process.stderr,
+            },
+            Presets.shades_classic,
+          );
+          bar.start(total, 0, { mb: Math.round(total / 1e6) });
+        }
+        bar.update(received);
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+}
+
 export interface TraefikOptions {
   /** The attendee's static flags, as written (`--entrypoints.web.address=:80`, `--accesslog=true`, …). */
   args: string[];
@@ -22,6 +49,8 @@ export interface TraefikOptions {
   config: DynamicConfig;
   servers: Servers;
   echo?: boolean;
+  /** Found beforehand, so that a missing binary stops the command before anything else starts. */
+  binary?: TraefikBinary;
 }
 
 export interface TraefikRun {
@@ -85,7 +114,7 @@ export function rehearsalArgs(
 }
 
 export async function startTraefik(options: TraefikOptions): Promise<TraefikRun> {
-  const binary = await ensureTraefik({ log: (line) => process.stderr.write(`${line}\n`) });
+  const binary = options.binary ?? (await traefikForCommand());
   const dir = mkdtempSync(join(tmpdir(), 'wsk-traefik-'));
   const dynamicFile = join(dir, 'dynamic.yaml');
   const write = (config: DynamicConfig, servers: Servers) => {
@@ -151,7 +180,7 @@ export function traefikError(output: string): string | undefined {
 }
 
 interface RawData {
-  routers?: Record<string, { status?: string; error?: string[] }>;
+  routers?: Record<string, { rule?: string; status?: string; error?: string[] }>;
   services?: Record<string, { loadBalancer?: { servers?: { url: string }[] } }>;
 }
 
@@ -173,7 +202,9 @@ async function waitForConfig(
     'Traefik to load the dynamic configuration',
     async () => {
       const data = await rawData(apiUrl);
-      const routersIn = Object.keys(config.routers).every((r) => data.routers?.[`${r}@file`]);
+      const routersIn = Object.values(config.routers).every(
+        (r) => data.routers?.[`${r.name}@file`]?.rule === r.rule,
+      );
       const serversIn = Object.keys(config.services).every((s) => {
         const got = data.services?.[`${s}@file`]?.loadBalancer?.servers?.map((x) => x.url) ?? [];
         return got.sort().join(' ') === want(s);
