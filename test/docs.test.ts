@@ -86,6 +86,7 @@ it("step 3's page teaches Traefik's model, the DEBUG/access-log exercise and the
   expect(html).toMatch(/router chat +Host\(`chat.localhost`\)/);
   expect(html).toContain('--log.level=DEBUG');
   expect(html).toContain('"app@docker" "http://172.18.0.4:3000"');
+  expect(html).toContain('<img src="../screenshots/traefik-dashboard.png"');
   // The solution the page describes has the second router.
   const compose = readFileSync(join(ROOT, 'solutions/03-compose-traefik/compose.yaml'), 'utf8');
   expect(compose).toContain('traefik.http.routers.chat.rule=Host(`chat.localhost`)');
