@@ -1,7 +1,9 @@
-// The chat page in a real browser: it connects and shows its instance, sends a chat and sees it, and
-// reconnects by itself after its instance restarts. CI installs Debian's chromium, so there it must run.
+// The chat page in a real browser: it shows this tab's instance and transport (polling, then the upgrade
+// to WebSocket), what it can know about the sticky cookie, heartbeats per instance on a timeline, chats,
+// and the loss and reconnection when its instance is killed. CI installs Debian's chromium, so there it
+// must run.
 
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startInstances } from '../scripts/lib/environments/local.ts';
 import type { Environment } from '../scripts/lib/environments/types.ts';
@@ -14,7 +16,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   if (!runs) return;
-  env = await startInstances(solutionDir(STEPS[1]), { port: 0, count: 2, redis: true });
+  // Fast heartbeats, so that both instances' lanes fill within the test's bounds.
+  env = await startInstances(solutionDir(STEPS[1]), { port: 0, count: 2, redis: true, heartbeatMs: 300 });
   browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
@@ -22,24 +25,68 @@ afterAll(async () => {
   await env?.stop();
 });
 
+const text = async (page: Page, selector: string) => (await page.textContent(selector)) ?? '';
+
 it.skipIf(!runs)(
-  'connects, chats, and reconnects after its instance restarts',
+  'shows its instance, the transport upgrade, the cookie it can see, heartbeats per instance, and chats',
   async () => {
     const page = await browser.newPage();
     await page.goto(env.instances[0].url);
     await page.locator('#status.connected').waitFor({ timeout: 10_000 });
-    expect(await page.textContent('#status')).toBe('instance-1');
+    expect(await text(page, '#status')).toBe('instance-1');
+    expect(await text(page, '#tab')).toMatch(/^instance-1, socket \S+$/);
+    // Browsers start on long-polling and upgrade: the page shows both, in that order.
+    await page.locator('#transports', { hasText: 'polling → websocket' }).waitFor({ timeout: 10_000 });
+    await page.getByText(/upgraded to websocket \(still instance-1\)/).waitFor({ timeout: 5_000 });
+    // No balancer here, so no cookie; the page says what it can't see rather than inventing it.
+    expect(await text(page, '#cookie')).toMatch(/none visible to this page.*httpOnly/);
+    // Heartbeats of both instances reach this tab (through Redis), each on its own lane.
+    for (const instance of ['instance-1', 'instance-2'])
+      await page
+        .locator(`.lane[data-instance="${instance}"] .track i`)
+        .nth(1)
+        .waitFor({ state: 'attached', timeout: 5_000 });
 
     await page.fill('#text', 'hello from the browser');
     await page.click('button[type=submit]');
     await page.getByText('[instance-1] hello from the browser').waitFor({ timeout: 5_000 });
+    await page.close();
+  },
+  60_000,
+);
 
-    const disconnected = page.locator('#status.disconnected').waitFor({ timeout: 10_000 });
-    const restart = env.instances[0].restart();
-    await disconnected;
-    await restart;
-    await page.locator('#status.connected').waitFor({ timeout: 15_000 });
-    expect(await page.textContent('#status')).toBe('instance-1');
+it.skipIf(!runs)(
+  'shows a cookie that scripts may read, by name and value',
+  async () => {
+    const context = await browser.newContext();
+    await context.addCookies([{ name: 'wsk_sticky', value: 'e75c815bc684cffa', url: env.instances[0].url }]);
+    const page = await context.newPage();
+    await page.goto(env.instances[0].url);
+    await page.locator('#status.connected').waitFor({ timeout: 10_000 });
+    expect(await text(page, '#cookie')).toBe('wsk_sticky=e75c815bc684cffa');
+    await context.close();
+  },
+  30_000,
+);
+
+it.skipIf(!runs)(
+  'shows the loss and the reconnection when its instance is killed',
+  async () => {
+    const page = await browser.newPage();
+    await page.goto(env.instances[0].url);
+    await page.locator('#status.connected').waitFor({ timeout: 10_000 });
+
+    const instance = env.instances[0];
+    await instance.process.stop({ signal: 'SIGKILL' });
+    await page.locator('#status.disconnected').waitFor({ timeout: 10_000 });
+    await page.locator('#events li.lost', { hasText: 'lost the connection to instance-1' }).waitFor();
+    // No router in front here: the tab can only come back to the same address, so bring it back.
+    await instance.restart();
+    await page
+      .getByText(/reconnected to instance-1 over \w+, \d+ ms after the loss/)
+      .waitFor({ timeout: 15_000 });
+    expect(await text(page, '#status')).toBe('instance-1');
+    await page.close();
   },
   60_000,
 );

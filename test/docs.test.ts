@@ -71,3 +71,23 @@ it('renders Tip and Warning blockquotes as callouts', () => {
   expect(render('> **Tip:** try it')).toContain('class="callout tip"');
   expect(render('> a plain quote')).toContain('<blockquote>');
 });
+
+it("step 3's page teaches Traefik's model, the DEBUG/access-log exercise and the Host() router", () => {
+  const { out } = buildSite({ out: join(temp(), 'site') });
+  const html = readFileSync(join(out, stepPage(STEPS[2])), 'utf8');
+  for (const heading of [
+    'How Traefik thinks: entry points, routers, middlewares, services',
+    "Read Traefik's logs: the DEBUG log and the access log",
+    'Two routers: <code>Host()</code> and priority',
+    'Optional: TLS on <code>websecure</code>',
+  ])
+    expect(html).toContain(heading);
+  // The diagram names the attendee's own objects, and the exercise shows the flags and the log line's fields.
+  expect(html).toMatch(/router chat +Host\(`chat.localhost`\)/);
+  expect(html).toContain('--log.level=DEBUG');
+  expect(html).toContain('"app@docker" "http://172.18.0.4:3000"');
+  expect(html).toContain('<img src="../screenshots/traefik-dashboard.png"');
+  // The solution the page describes has the second router.
+  const compose = readFileSync(join(ROOT, 'solutions/03-compose-traefik/compose.yaml'), 'utf8');
+  expect(compose).toContain('traefik.http.routers.chat.rule=Host(`chat.localhost`)');
+});

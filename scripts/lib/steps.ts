@@ -159,7 +159,7 @@ export const STEPS: Step[] = [
       drillExpectation(
         'sigterm-instance',
         'SIGTERM to one instance: it exits 0 and every client is back and reached by a broadcast within 3 s',
-        "process.once('SIGTERM', …): clear the heartbeat, io.close(() => quit Redis, then process.exit(0)), with a 9 s safety timer",
+        "process.once('SIGTERM', …): clear the heartbeat, io.close(() => close Redis, then process.exit(0)), with a 9 s safety timer",
       ),
       drillExpectation(
         'sigkill-instance',

@@ -20,7 +20,7 @@ for (const [name, client] of [
   ['pub', pub],
   ['sub', sub],
 ] as const) {
-  // Without an 'error' listener a lost Redis connection would crash the process; the client reconnects.
+  // Says which client failed and why; the adapter's own listener would only warn 'missing error handler'.
   client.on('error', (err: Error) => console.error(`[${INSTANCE}] redis ${name}: ${err.message}`));
 }
 const redisReady = () => pub.isReady && sub.isReady;
@@ -96,6 +96,6 @@ process.once('SIGTERM', () => {
   clearInterval(heartbeat);
   setTimeout(() => process.exit(1), 9_000).unref();
   io.close(() => {
-    Promise.allSettled([pub.quit(), sub.quit()]).then(() => process.exit(0));
+    Promise.allSettled([pub.close(), sub.close()]).then(() => process.exit(0));
   });
 });

@@ -13,8 +13,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAX_TEXT = 1000;
 
 // TODO 1: create a Redis client for publishing, createClient({ url: REDIS_URL }), and its duplicate() for
-//         subscribing (a subscribed connection can't publish). Give both an 'error' listener that logs:
-//         a client without one crashes the process on the first lost connection.
+//         subscribing (a subscribed connection can't publish). Give both an 'error' listener that logs which
+//         client failed and why (the adapter adds one of its own, but it only warns 'missing error handler').
 //         One more trap: the adapter publishes without waiting for the answer, so a publish in flight when
 //         Redis drops rejects with nobody listening, and Node ends the process. Wrap pub.publish so that
 //         its promise's rejection is caught and logged (the README shows how).
@@ -42,7 +42,8 @@ function reply(res: import('node:http').ServerResponse, status: number, body: st
 // maxHttpBufferSize bounds what one message may weigh: a chat text is at most 1,000 characters.
 const io = new Server(http, { maxHttpBufferSize: 16 * 1024 });
 // TODO 3: plug the adapter in, io.adapter(createAdapter(pub, sub)), so that io.emit reaches the clients of
-//         every instance, and connect both clients (connect() returns a promise: don't block listen() on it).
+//         every instance, then connect both clients without awaiting them before listen(): /readyz answers 503
+//         until Redis is connected, so nothing is routed here before that. Catch connect()'s rejection.
 void createAdapter;
 void createClient;
 
@@ -78,6 +79,7 @@ process.once('SIGTERM', () => {
   console.log(`[${INSTANCE}] SIGTERM: draining`);
   clearInterval(heartbeat);
   setTimeout(() => process.exit(1), 9_000).unref();
-  // TODO 4: once io has closed, quit both Redis clients before exiting.
+  // TODO 4: once io has closed, close both Redis clients (client.close(); quit() is deprecated in redis v5),
+  //         then exit.
   io.close(() => process.exit(0));
 });

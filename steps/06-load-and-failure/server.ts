@@ -85,6 +85,6 @@ http.listen(PORT, () => console.log(`[${INSTANCE}] listening on http://localhost
 
 // TODO 3: on SIGTERM (docker stop, a rolling update, kubectl delete pod) this process dies at once: clients
 //         notice only when their next request fails. Drain instead: stop the heartbeat, io.close() (which
-//         closes every client's transport, so they reconnect elsewhere right away), quit both Redis
+//         closes every client's transport, so they reconnect elsewhere right away), close both Redis
 //         clients, and exit 0, with a 9 s safety timer (Kubernetes sends SIGKILL after the grace period).
 void heartbeat;

@@ -1,6 +1,7 @@
 // Checks on the deployment files of steps 3–6 (Compose + labels, Kubernetes manifests + kind config),
 // and the /wsk prefix as clients see it, through the router.
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { startKubernetesStep } from '../environments/kubernetes.ts';
 import type { Environment } from '../environments/types.ts';
 import type { Finding } from '../findings.ts';
@@ -86,7 +87,7 @@ export const dockerfileFile = fromFindings(
 export const prefixPage: Expectation = {
   id: 'wsk-prefix',
   title: 'the page loads at /wsk/ and connects through /wsk/socket.io/',
-  hint: 'route PathPrefix(`/wsk`) through a stripprefix middleware, and set the page’s socket.io path to /wsk/socket.io/',
+  hint: 'route PathPrefix(`/wsk`) through a stripprefix middleware, and derive the page’s socket.io path from location.pathname (/wsk/ → /wsk/socket.io/)',
   async run(ctx) {
     const env = await ctx.environment();
     const page = await fetch(new URL('/wsk/', env.entries[0]), { signal: AbortSignal.timeout(3_000) });
@@ -96,18 +97,34 @@ export const prefixPage: Expectation = {
         `GET /wsk/ through the router answered ${page.status}: ${page.status === 404 ? 'the app got /wsk/ unchanged (nothing strips the prefix) or no router matches it' : html.slice(0, 80)}.`,
       );
     }
-    const script = /<script[^>]+src="([^"]*socket\.io\.js)"/.exec(html)?.[1];
-    const path = /SOCKET_PATH\s*=\s*['"]([^'"]+)['"]/.exec(html)?.[1];
-    if (!script?.startsWith('/wsk/'))
+    // Where the browser would load the client from, and which path it would connect with, on this page's
+    // URL: a literal path or one derived from location.pathname both count, as long as it comes out right.
+    const pageUrl = new URL('/wsk/', env.entries[0]);
+    const src = /<script[^>]+src="([^"]*socket\.io\.js)"/.exec(html)?.[1];
+    const script = src === undefined ? undefined : new URL(src, pageUrl).pathname;
+    if (script !== `${WSK_PATH}socket.io.js`)
       throw new CheckFailure(
-        `The page loads its socket.io client from ${script ?? '(nowhere)'}: under the prefix it is /wsk/socket.io/socket.io.js.`,
+        `The page loads its socket.io client from ${script ?? '(nowhere)'}: under the prefix it is ${WSK_PATH}socket.io.js.`,
       );
+    const expression = /const SOCKET_PATH\s*=\s*([^;\n]+)/.exec(html)?.[1];
+    const path = expression === undefined ? undefined : socketPathOn(expression, pageUrl.pathname);
     if (path !== WSK_PATH)
       throw new CheckFailure(
         `The page connects with path ${path ?? '(unset)'}: the client must ask ${WSK_PATH}.`,
       );
   },
 };
+
+/** The page's SOCKET_PATH expression, evaluated as the browser would on a page at `pathname`. */
+function socketPathOn(expression: string, pathname: string): string | undefined {
+  try {
+    const value = runInNewContext(expression, { location: { pathname } }, { timeout: 100 });
+    return typeof value === 'string' ? value : `(not a string: ${String(value)})`;
+  } catch (err) {
+    // The check only knows `location`: anything else the expression needs is the attendee's to fix.
+    return `(not computable here: ${(err as Error).message})`;
+  }
+}
 
 /** Step 5: the Kubernetes side rehearsed too (IngressRoute + Middleware), both transports through /wsk. */
 export const kubernetesPrefix: Expectation = {

@@ -215,7 +215,7 @@ export const sigterm: Expectation = {
 export const crossInstance: Expectation = {
   id: 'cross-instance',
   title: 'a chat sent through one instance reaches the clients of every instance',
-  hint: 'plug in the Redis adapter: const pub = createClient({ url: REDIS_URL }); const sub = pub.duplicate(); await both connect(); io.adapter(createAdapter(pub, sub))',
+  hint: 'plug in the Redis adapter: const pub = createClient({ url: REDIS_URL }); const sub = pub.duplicate(); io.adapter(createAdapter(pub, sub)); then connect both without awaiting them before listen() (/readyz says 503 until they are ready)',
   async run(ctx) {
     const env = await ctx.environment();
     const clients: TestClient[] = [];
@@ -253,7 +253,7 @@ export async function expectFanOut(clients: TestClient[], label: string, timeout
 export const redisOutage: Expectation = {
   id: 'redis-outage',
   title: '/readyz is 503 while Redis is down; broadcasts resume within 5 s of its restart',
-  hint: "base /readyz on the Redis clients' isReady, and keep an 'error' listener on both clients so a lost connection does not crash the process",
+  hint: "base /readyz on the Redis clients' isReady, and catch the rejection of a publish in flight when Redis drops (wrap pub.publish): the adapter does not wait for it",
   timeoutMs: 20_000,
   async run(ctx) {
     const env = await ctx.environment();

@@ -91,6 +91,8 @@ ${rows}
     const readme = readFileSync(join(starterDir(step), 'README.md'), 'utf8');
     const diagram = `diagrams/step-${String(step.number).padStart(2, '0')}.svg`;
     const screenshot = step.number === 1 && existsSync(join(docs, 'screenshots/chat.png'));
+    // Step 3 teaches Traefik's model: the real dashboard, listing the routers of step 3's solution.
+    const dashboard = step.number === 3 && existsSync(join(docs, 'screenshots/traefik-dashboard.png'));
     const checks = step.expectations
       .map((e) => `<li>${escapeHtml(e.title)}<br><small>hint: ${escapeHtml(e.hint)}</small></li>`)
       .join('\n');
@@ -102,6 +104,7 @@ ${rows}
         body: `${existsSync(join(docs, diagram)) ? `<figure><img src="../${diagram}" alt="Architecture of step ${step.number}"></figure>` : ''}
 ${render(readme)}
 ${screenshot ? '<figure><img src="../screenshots/chat.png" alt="The chat page in a browser"><figcaption>The chat page, connected to an instance.</figcaption></figure>' : ''}
+${dashboard ? '<figure><img src="../screenshots/traefik-dashboard.png" alt="Traefik’s dashboard listing the routers app and chat"><figcaption>Traefik 3.7.15’s dashboard with step 3’s routers: <code>app</code> (priority 15) and <code>chat</code> (priority 22), both to the service <code>app</code>.</figcaption></figure>' : ''}
 <h2>What <code>npm run check ${step.number}</code> checks</h2>
 <ol>${checks}</ol>
 <nav class="pager">${step.number > 1 ? `<a href="${stepPage(steps[step.number - 2]).replace('steps/', '')}">← step ${step.number - 1}</a>` : ''} ${

@@ -95,6 +95,6 @@ process.once('SIGTERM', () => {
   clearInterval(heartbeat);
   setTimeout(() => process.exit(1), 9_000).unref();
   io.close(() => {
-    Promise.allSettled([pub.quit()]).then(() => process.exit(0));
+    Promise.allSettled([pub.close()]).then(() => process.exit(0));
   });
 });
