@@ -23,13 +23,9 @@ export async function startComposeStep(
   if (useDocker) return startDockerCompose(dir, options);
   const file = join(dir, 'compose.yaml');
   const { analyzeCompose } = await import('../compose/index.ts');
-  const analyze = () => {
-    const stack = analyzeCompose(file);
-    const error = stack.findings.find((f) => f.severity === 'error');
-    if (error) throw new UserError(`compose.yaml can't be rehearsed: ${formatFinding(error)}`, error.fix);
-    return stack;
-  };
-  const stack = analyze();
+  const stack = analyzeCompose(file);
+  const error = stack.findings.find((f) => f.severity === 'error');
+  if (error) throw new UserError(`compose.yaml can't be rehearsed: ${formatFinding(error)}`, error.fix);
   return startRehearsal(
     {
       dir,
@@ -39,7 +35,12 @@ export async function startComposeStep(
       traefikArgs: stack.traefik?.args ?? [],
       socketPath: options.socketPath,
       standsInFor: 'Docker Compose behind Traefik',
-      reread: async () => analyze().config,
+      reread: async () => {
+        const next = analyzeCompose(file);
+        if (!next.doc) throw new UserError(`compose.yaml can't be read: ${formatFinding(next.findings[0])}`);
+        const errors = next.findings.filter((f) => f.severity === 'error').map(formatFinding);
+        return { config: next.config, problems: errors };
+      },
     },
     options,
   );

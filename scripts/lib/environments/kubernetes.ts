@@ -40,13 +40,10 @@ export async function startKubernetesStep(
 ): Promise<Environment> {
   if (options.real || (!options.local && (await kindAvailable()))) return startKindCluster(dir, options);
   const { ingressRoutesToDynamicConfig, loadManifests } = await import('../kubernetes/index.ts');
-  const analyze = () => {
-    const { objects, findings } = loadManifests(join(dir, 'k8s'));
-    const error = findings.find((f) => f.severity === 'error');
-    if (error) throw new UserError(`The manifests can't be rehearsed: ${formatFinding(error)}`, error.fix);
-    return { objects, ...ingressRoutesToDynamicConfig(objects) };
-  };
-  const { objects, config, replicas, env } = analyze();
+  const { objects, findings } = loadManifests(join(dir, 'k8s'));
+  const error = findings.find((f) => f.severity === 'error');
+  if (error) throw new UserError(`The manifests can't be rehearsed: ${formatFinding(error)}`, error.fix);
+  const { config, replicas, env } = ingressRoutesToDynamicConfig(objects);
   return startRehearsal(
     {
       dir,
@@ -56,7 +53,11 @@ export async function startKubernetesStep(
       traefikArgs: traefikArgsOf(objects),
       socketPath: options.socketPath,
       standsInFor: 'a kind cluster with Traefik (CRD provider)',
-      reread: async () => analyze().config,
+      reread: async () => {
+        const { objects: now, findings } = loadManifests(join(dir, 'k8s'));
+        const errors = findings.filter((f) => f.severity === 'error').map(formatFinding);
+        return { config: ingressRoutesToDynamicConfig(now).config, problems: errors };
+      },
     },
     options,
   );

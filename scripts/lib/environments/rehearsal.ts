@@ -7,7 +7,7 @@ import { ensurePortsFree, freePort } from '../ports.ts';
 import { startRedis } from '../redis.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import type { Servers } from '../traefik/file-provider.ts';
-import { startTraefik, type TraefikRun, traefikForCommand } from '../traefik/process.ts';
+import { routerErrors, startTraefik, type TraefikRun, traefikForCommand } from '../traefik/process.ts';
 import type { Environment, Instance, StartOptions } from './types.ts';
 
 export interface RehearsalPlan {
@@ -24,8 +24,11 @@ export interface RehearsalPlan {
   socketPath?: string;
   /** What the rehearsal stands in for, for the notes. */
   standsInFor: string;
-  /** Reads the attendee's routing again (after an edit); throws a UserError when it has an error. */
-  reread?: () => Promise<DynamicConfig>;
+  /**
+   * Reads the attendee's routing again after an edit: the new model and the workshop's own error findings
+   * (Traefik still gets the model, so that its own verdict shows too); throws when the file cannot be read.
+   */
+  reread?: () => Promise<{ config: DynamicConfig; problems: string[] }>;
 }
 
 /** The app's port inside its container: its PORT, else the protocol's default. */
@@ -166,10 +169,9 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
           const next = await plan.reread?.();
           if (!next) return [];
           // Only the routing changes live; a service over a target that has no replicas here gets no servers.
-          config = next;
+          config = next.config;
           await run.update(config, servers());
-          const { routerErrors } = await import('../traefik/process.ts');
-          return routerErrors(run.apiUrl);
+          return [...next.problems, ...(await routerErrors(run.apiUrl))];
         }
       : undefined,
     stop,
