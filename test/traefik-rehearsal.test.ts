@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../scripts/lib/checks/clients.ts';
+import { runStep } from '../scripts/lib/checks/runner.ts';
 import type { Environment } from '../scripts/lib/environments/types.ts';
 import { waitFor } from '../scripts/lib/processes.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
@@ -184,6 +185,16 @@ describe('the rehearsal runs the real Traefik', () => {
           : undefined,
       );
     });
+  });
+
+  it("a rule the workshop's lints pass but Traefik refuses: the failing check carries Traefik's error and the line", async () => {
+    // RE2, Go's regexp engine, has no lookahead; JavaScript's has.
+    const dir = solutionCopy(3, (t) => t.replace('PathPrefix(`/`)', 'PathRegexp(`^/(?=.|$)`)'));
+    const result = await runStep(findStep(3), dir);
+    expect(result.failure?.id).toBe('page-through-router');
+    expect(result.failure?.message).toMatch(
+      /Traefik refused part of your configuration:\n {2}\S+compose\.yaml:\d+: router app: .*invalid or unsupported Perl syntax/,
+    );
   });
 
   it('a label edited while the step runs changes routing live, without restarting Traefik', async () => {

@@ -1,14 +1,35 @@
-// Behavioural checks through a router (the stand-in in the rehearsal, Traefik for real): many clients,
-// both transports, sessions kept, load spread, chats fanned out to everyone.
+// Behavioural checks through the router (the real Traefik, in the rehearsal or on the real stack): many
+// clients, both transports, sessions kept, load spread, chats fanned out to everyone. When one fails and
+// Traefik refused part of the configuration, its own words come with the failure.
 import { closeAll, connectClient, type TestClient, type Transport } from './clients.ts';
 import { expectFanOut } from './protocol.ts';
 import { CheckFailure, type Expectation } from './types.ts';
+
+/** The expectation, with Traefik's own errors (and the attendee's file and line) added to a failure. */
+function throughTraefik(expectation: Expectation): Expectation {
+  return {
+    ...expectation,
+    async run(ctx) {
+      try {
+        await expectation.run(ctx);
+      } catch (err) {
+        const problems = (await (await ctx.environment()).traefik?.problems()) ?? [];
+        if (!problems.length) throw err;
+        const failure = err instanceof CheckFailure ? err : new CheckFailure((err as Error).message);
+        throw new CheckFailure(
+          `${failure.message}\nTraefik refused part of your configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+          failure.hint,
+        );
+      }
+    },
+  };
+}
 
 const SESSION_UNKNOWN = /Session ID unknown|HTTP 400/;
 
 /** `stickyFix` says, in the step's own terms, what makes the router sticky (a label, an IngressRoute field). */
 export function stickyLongPolling(stickyFix: string): Expectation {
-  return {
+  return throughTraefik({
     id: 'sticky-long-polling',
     title:
       '12 long-polling clients through the router keep their sessions, reach ≥2 instances and get each other’s chats',
@@ -41,10 +62,10 @@ export function stickyLongPolling(stickyFix: string): Expectation {
       }
       await expectFanOut(clients, 'polling-fan-out');
     },
-  };
+  });
 }
 
-export const websocketThroughRouter: Expectation = {
+export const websocketThroughRouter: Expectation = throughTraefik({
   id: 'websocket-through-router',
   title: 'WebSocket clients through the router upgrade, connect and get each other’s chats',
   hint: 'the router must forward the Upgrade and Connection headers and keep the socket.io path intact',
@@ -58,10 +79,10 @@ export const websocketThroughRouter: Expectation = {
       clients.push(await connectClient(env.entries[0], { transport, path: env.socketPath }));
     await expectFanOut(clients, 'websocket-fan-out');
   },
-};
+});
 
 /** The page itself through the router: what a browser asks first. */
-export const pageThroughRouter: Expectation = {
+export const pageThroughRouter: Expectation = throughTraefik({
   id: 'page-through-router',
   title: 'the chat page and the socket.io client script load through the router',
   hint: 'the router rule must match / and the socket.io path',
@@ -76,4 +97,4 @@ export const pageThroughRouter: Expectation = {
         throw new CheckFailure(`GET ${path} through the router answered ${res.status}, not 200.`);
     }
   },
-};
+});

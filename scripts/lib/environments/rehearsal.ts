@@ -7,7 +7,7 @@ import { ensurePortsFree, freePort } from '../ports.ts';
 import { startRedis } from '../redis.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import type { Servers } from '../traefik/file-provider.ts';
-import { routerErrors, startTraefik, type TraefikRun, traefikForCommand } from '../traefik/process.ts';
+import { startTraefik, type TraefikRun, traefikForCommand } from '../traefik/process.ts';
 import type { Environment, Instance, StartOptions } from './types.ts';
 
 export interface RehearsalPlan {
@@ -171,7 +171,7 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
           // Only the routing changes live; a service over a target that has no replicas here gets no servers.
           config = next.config;
           await run.update(config, servers());
-          return [...next.problems, ...(await routerErrors(run.apiUrl))];
+          return [...next.problems, ...(await run.problems())];
         }
       : undefined,
     stop,

@@ -63,6 +63,8 @@ export interface TraefikRun {
   notes: string[];
   /** Rewrites the dynamic configuration and waits until Traefik's API serves it. */
   update(config: DynamicConfig, servers: Servers): Promise<void>;
+  /** The routers Traefik refused in the configuration it runs now, with the attendee's file and line. */
+  problems(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -123,6 +125,7 @@ export async function startTraefik(options: TraefikOptions): Promise<TraefikRun>
     writeFileSync(temporary, fileProviderYaml(config, servers));
     renameSync(temporary, dynamicFile);
   };
+  let current = options.config;
   write(options.config, options.servers);
   const { args, notes } = rehearsalArgs(options.args, options.ports, options.apiPort, dir);
   const traefik = startProcess({ name: 'traefik', command: binary.path, args, echo: options.echo });
@@ -160,7 +163,9 @@ export async function startTraefik(options: TraefikOptions): Promise<TraefikRun>
       Object.entries(options.ports).map(([name, port]) => [name, `http://127.0.0.1:${port}`]),
     ),
     notes,
+    problems: () => routerErrors(apiUrl, current).catch(() => []),
     async update(config, servers) {
+      current = config;
       write(config, servers);
       await waitForConfig(apiUrl, config, servers, traefik);
     },
@@ -219,10 +224,16 @@ async function waitForConfig(
   });
 }
 
-/** Routers Traefik refused, with its own message (e.g. a rule it cannot parse, a missing middleware). */
-export async function routerErrors(apiUrl: string): Promise<string[]> {
+/**
+ * Routers Traefik refused, in its own words (a rule it cannot parse, a missing middleware or service), next
+ * to the attendee's file and line when the model knows them.
+ */
+export async function routerErrors(apiUrl: string, config?: DynamicConfig): Promise<string[]> {
   const data = await rawData(apiUrl);
-  return Object.entries(data.routers ?? {}).flatMap(([name, r]) =>
-    (r.error ?? []).map((e) => `router ${name.replace(/@file$/, '')}: ${e}`),
-  );
+  return Object.entries(data.routers ?? {}).flatMap(([key, r]) => {
+    const name = key.replace(/@file$/, '');
+    const source = config?.routers[name]?.source;
+    const where = source ? `${source.file}${source.line ? `:${source.line}` : ''}: ` : '';
+    return (r.error ?? []).map((e) => `${where}router ${name}: ${e}`);
+  });
 }
