@@ -11,6 +11,7 @@ import { replaceWith } from './playground-commands.ts';
 import { stopAllOnExit } from './processes.ts';
 import { loadProgress, setCurrentStep } from './progress.ts';
 import { folderName, playgroundDir, STEPS, type Step, starterDir } from './steps.ts';
+import { describeRouting } from './traefik/process.ts';
 import { useColor } from './ui/color.ts';
 import { colorPatch } from './ui/diff.ts';
 import { renderMarkdown } from './ui/markdown.ts';
@@ -36,6 +37,17 @@ export async function startInForeground(step: Step, { local = false } = {}): Pro
   const width = Math.max(...env.links.map((l) => l.label.length));
   for (const { label, url } of env.links) print(`  ${label.padEnd(width)}  ${styleText('cyan', url)}`);
   for (const note of env.notes) print(styleText('yellow', `  ${note}`));
+  if (env.traefik) {
+    print(
+      styleText(
+        'bold',
+        `\nWhat Traefik built from your configuration (from its API, ${env.traefik.apiUrl}/api/rawdata):`,
+      ),
+    );
+    const built = await describeRouting(env.traefik.apiUrl);
+    for (const line of built) print(`  ${line}`);
+    if (!built.length) print('  nothing yet: no router, no service (the step README says which labels to add)');
+  }
   if (env.reload) reloadOnSave(dir, env.reload);
   print(styleText('dim', '\nCtrl-C stops everything this command started.'));
   // Stay in the foreground; the signal handlers stop the processes and exit.

@@ -237,3 +237,44 @@ export async function routerErrors(apiUrl: string, config?: DynamicConfig): Prom
     return (r.error ?? []).map((e) => `${where}router ${name}: ${e}`);
   });
 }
+
+interface ApiRouter {
+  name: string;
+  rule: string;
+  entryPoints?: string[];
+  middlewares?: string[];
+  service: string;
+  priority?: number;
+  status: string;
+}
+interface ApiService {
+  name: string;
+  loadBalancer?: { servers?: { url: string }[]; sticky?: { cookie?: Record<string, unknown> } };
+  serverStatus?: Record<string, string>;
+}
+
+/** What Traefik built from the attendee's configuration, as its API reports it: for `--start`. */
+export async function describeRouting(apiUrl: string): Promise<string[]> {
+  const get = async <T>(path: string) =>
+    ((await (await fetch(`${apiUrl}${path}`, { signal: AbortSignal.timeout(2_000) })).json()) as T[]).filter(
+      (x) => (x as { name: string }).name.endsWith('@file'),
+    );
+  const bare = (name: string) => name.replace(/@file$/, '');
+  const routers = (await get<ApiRouter>('/api/http/routers')).map(
+    (r) =>
+      `router ${bare(r.name)}: ${r.rule} on ${r.entryPoints?.join(', ') || 'every entry point'} (priority ${r.priority}) → ${
+        r.middlewares?.length ? `middlewares ${r.middlewares.map(bare).join(', ')} → ` : ''
+      }service ${r.service}${r.status === 'enabled' ? '' : ` [${r.status}]`}`,
+  );
+  const services = (await get<ApiService>('/api/http/services')).map((s) => {
+    const servers = s.loadBalancer?.servers?.map((x) => x.url) ?? [];
+    const cookie = s.loadBalancer?.sticky?.cookie;
+    const sticky = cookie
+      ? `sticky cookie ${Object.entries(cookie)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`
+      : 'not sticky';
+    return `service ${bare(s.name)}: ${servers.length} server(s) ${servers.join(' ')}; ${sticky}`;
+  });
+  return [...routers, ...services];
+}
