@@ -46,7 +46,8 @@ export async function startInForeground(step: Step, { local = false } = {}): Pro
     );
     const built = await describeRouting(env.traefik.apiUrl);
     for (const line of built) print(`  ${line}`);
-    if (!built.length) print('  nothing yet: no router, no service (the step README says which labels to add)');
+    if (!built.length)
+      print('  nothing yet: no router, no service (the step README says which labels to add)');
   }
   if (env.reload) reloadOnSave(dir, env.reload);
   print(styleText('dim', '\nCtrl-C stops everything this command started.'));

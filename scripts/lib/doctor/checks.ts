@@ -2,9 +2,12 @@
 // with the fix for Linux, macOS and Windows (WSL2), and says which part of the workshop needs it.
 import { execFile } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
+import type { UserError } from '../errors.ts';
 import { portIsFree } from '../ports.ts';
 import { registryProblems } from '../steps.ts';
 import { dockerEngineAnswers, findExecutable } from '../tools.ts';
+import { findTraefikBinary, userCacheDir } from '../traefik/binary.ts';
+import { TRAEFIK_VERSION } from '../traefik/version.ts';
 
 export type Status = 'ok' | 'missing' | 'warning';
 /** local: steps 1–2 and every rehearsal; docker: step 3+ for real; kind: step 4+ for real. */
@@ -24,7 +27,8 @@ const run = (command: string, args: string[]) =>
     execFile(command, args, { timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim()));
   });
 
-const NODE_MIN = [20, 19];
+// Node 24 LTS runs server.ts by type stripping, as the container does (26 works too).
+const NODE_MIN = [24, 0];
 
 export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<DoctorLine[]> {
   const lines: DoctorLine[] = [];
@@ -33,7 +37,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
   lines.push({
     name: 'Node.js',
     status: nodeOk ? 'ok' : 'missing',
-    detail: `v${process.versions.node}${nodeOk ? '' : ' (20.19 or newer needed)'}`,
+    detail: `v${process.versions.node}${nodeOk ? '' : ' (24 LTS or newer needed)'}`,
     needed: 'local',
     fix: {
       linux: 'install Node 24 LTS with nvm or your package manager (nodesource)',
@@ -49,6 +53,8 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
     needed: 'local',
     fix: { linux: 'comes with Node.js', macos: 'comes with Node.js', windows: 'comes with Node.js' },
   });
+
+  lines.push(await traefikLine());
 
   const redis = env.REDIS_URL ? `REDIS_URL=${env.REDIS_URL}` : await run('redis-server', ['--version']);
   lines.push({
@@ -171,4 +177,29 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
 
 /** Local mode (steps 1–2, every rehearsal) needs Node, npm, Redis and the workshop's own files. */
 export const localModeReady = (lines: DoctorLine[]) =>
-  lines.filter((l) => l.needed === 'local' && !l.name.startsWith('port')).every((l) => l.status === 'ok');
+  // A warning (Traefik not downloaded yet, a tight disk) does not stop local mode; a missing tool does.
+  lines.filter((l) => l.needed === 'local' && !l.name.startsWith('port')).every((l) => l.status !== 'missing');
+
+/** The pinned Traefik every rehearsal runs: found (and where), or downloaded on first use. */
+async function traefikLine(): Promise<DoctorLine> {
+  const line = { name: `Traefik ${TRAEFIK_VERSION}`, needed: 'local' as const };
+  const fix = {
+    linux: 'nothing to do online: the first rehearsal downloads it; offline: npm run offline:load',
+    macos: 'nothing to do online: the first rehearsal downloads it; offline: npm run offline:load',
+    windows: 'nothing to do online: the first rehearsal downloads it; offline: npm run offline:load',
+  };
+  try {
+    const found = await findTraefikBinary();
+    if (found) return { ...line, status: 'ok', detail: `${found.path} (${found.source})` };
+    return { ...line, status: 'warning', detail: `not yet in ${userCacheDir()}`, fix };
+  } catch (err) {
+    const message = (err as UserError).message;
+    const remedy = (err as UserError).fix ?? '';
+    return {
+      ...line,
+      status: 'missing',
+      detail: message,
+      fix: { linux: remedy, macos: remedy, windows: remedy },
+    };
+  }
+}
