@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { $ } from 'zx';
 import { DOCKER_MISSING } from './lib/environments/compose.ts';
-import { TRAEFIK_FILES, TRAEFIK_VERSION, traefikFile } from './lib/environments/traefik-crds.ts';
+import { TRAEFIK_FILES, traefikFile } from './lib/environments/traefik-crds.ts';
 import { main } from './lib/errors.ts';
 import { IMAGES_ARCHIVE, OFFLINE_DIR, OFFLINE_IMAGES } from './lib/offline/images.ts';
 import { ROOT } from './lib/paths.ts';
 import { dockerEngineAnswers } from './lib/tools.ts';
+import { TRAEFIK_VERSION } from './lib/traefik/version.ts';
 
 await main(async () => {
   const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, OFFLINE_DIR) } } });

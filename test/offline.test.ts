@@ -38,7 +38,7 @@ it('pack pulls and saves every image and keeps Traefikâ€™s files with a manifest
   );
   expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'))).toMatchObject({
     images: [...OFFLINE_IMAGES],
-    traefik: { version: 'v3.7' },
+    traefik: { version: '3.7.15' },
   });
 });
 
@@ -59,7 +59,7 @@ it('load puts the images into Docker and the running kind cluster, and Traefikâ€
     'kind get clusters',
     `kind load image-archive ${join(from, 'images.tar')} --name wsk`,
   ]);
-  expect(existsSync(join(cache, 'traefik/v3.7/kubernetes-crd-definition-v1.yml'))).toBe(true);
+  expect(existsSync(join(cache, 'traefik/v3.7.15/kubernetes-crd-definition-v1.yml'))).toBe(true);
 });
 
 it('without a Docker engine, one clear line and a non-zero exit', async () => {

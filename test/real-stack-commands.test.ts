@@ -66,7 +66,7 @@ it('step 4 on kind: cluster, image, kind load, CRDs, manifests, rollouts, then -
   const env = await startKindCluster(dir, { port: 0, real: true });
   await env.stop();
   const calls = fakes.calls().filter((c) => !c.startsWith('docker info'));
-  const crds = join(process.env.WSK_CACHE_DIR ?? '', 'traefik/v3.7/kubernetes-crd-definition-v1.yml');
+  const crds = join(process.env.WSK_CACHE_DIR ?? '', 'traefik/v3.7.15/kubernetes-crd-definition-v1.yml');
   expect(calls).toEqual([
     'kind get clusters',
     'kind create cluster --config kind-config.yaml',

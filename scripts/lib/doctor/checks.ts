@@ -178,7 +178,9 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
 /** Local mode (steps 1–2, every rehearsal) needs Node, npm, Redis and the workshop's own files. */
 export const localModeReady = (lines: DoctorLine[]) =>
   // A warning (Traefik not downloaded yet, a tight disk) does not stop local mode; a missing tool does.
-  lines.filter((l) => l.needed === 'local' && !l.name.startsWith('port')).every((l) => l.status !== 'missing');
+  lines
+    .filter((l) => l.needed === 'local' && !l.name.startsWith('port'))
+    .every((l) => l.status !== 'missing');
 
 /** The pinned Traefik every rehearsal runs: found (and where), or downloaded on first use. */
 async function traefikLine(): Promise<DoctorLine> {

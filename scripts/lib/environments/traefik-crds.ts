@@ -1,19 +1,18 @@
-// Traefik's CRD and RBAC files for the pinned release. Downloaded once from the release's own files and
-// kept in .workshop/cache so a room can work offline (`npm run offline:pack` fills the same cache).
+// Traefik's CRD and RBAC files, from the pinned release's tag (never the moving v3.7 branch). Downloaded once
+// into the per-user cache, beside the binary, so a room can work offline (`npm run offline:load` fills it).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
-import { STATE_DIR } from '../playground.ts';
+import { userCacheDir } from '../traefik/binary.ts';
+import { TRAEFIK_TAG } from '../traefik/version.ts';
 
-export const TRAEFIK_VERSION = 'v3.7';
 export const TRAEFIK_FILES = ['kubernetes-crd-definition-v1.yml', 'kubernetes-crd-rbac.yml'] as const;
 
 const rawBase = () =>
   process.env.WSK_TRAEFIK_RAW_BASE ??
-  `https://raw.githubusercontent.com/traefik/traefik/${TRAEFIK_VERSION}/docs/content/reference/dynamic-configuration`;
+  `https://raw.githubusercontent.com/traefik/traefik/${TRAEFIK_TAG}/docs/content/reference/dynamic-configuration`;
 
-export const crdCacheDir = () =>
-  join(process.env.WSK_CACHE_DIR ?? join(STATE_DIR, 'cache'), 'traefik', TRAEFIK_VERSION);
+export const crdCacheDir = () => join(userCacheDir(), 'traefik', TRAEFIK_TAG);
 
 /** The local path of one of Traefik's files, downloading it into the cache when missing. */
 export async function traefikFile(name: (typeof TRAEFIK_FILES)[number]): Promise<string> {
@@ -29,7 +28,7 @@ export async function traefikFile(name: (typeof TRAEFIK_FILES)[number]): Promise
   if (!res.ok)
     throw new UserError(
       `Downloading ${url} answered HTTP ${res.status}.`,
-      'check the Traefik version pinned in scripts/lib/environments/traefik-crds.ts',
+      'check the Traefik version pinned in scripts/lib/traefik/version.ts',
     );
   mkdirSync(crdCacheDir(), { recursive: true });
   writeFileSync(path, await res.text());
