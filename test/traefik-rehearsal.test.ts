@@ -197,6 +197,18 @@ describe('the rehearsal runs the real Traefik', () => {
     );
   });
 
+  it('a service port the app does not listen on fails check 3 with the 502 it gets on Docker', async () => {
+    const dir = solutionCopy(3, (t) =>
+      t.replace('loadbalancer.server.port=3000', 'loadbalancer.server.port=3001'),
+    );
+    const result = await runStep(findStep(3), dir);
+    expect(result.failure?.id).toBe('page-through-router');
+    expect(result.failure?.message).toMatch(
+      /answered 502, not 200\. Traefik answers 502 when .* nothing answers/,
+    );
+    expect(result.failure?.hint).toMatch(/loadbalancer\.server\.port.*3000/);
+  });
+
   it('a label edited while the step runs changes routing live, without restarting Traefik', async () => {
     const dir = solutionCopy(3);
     await withStep(3, dir, async (env) => {

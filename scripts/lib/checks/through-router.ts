@@ -81,6 +81,17 @@ export const websocketThroughRouter: Expectation = throughTraefik({
   },
 });
 
+/** What Traefik's answer means, and what to change: the generic hint is the rule's. */
+const STATUS_MEANS: Record<number, string> = {
+  404: ' Traefik answers 404 when no router matches the request.',
+  502: ' Traefik answers 502 when it reaches the service but nothing answers on the server’s port.',
+  503: ' Traefik answers 503 when the service has no server (no replica running or ready).',
+};
+const STATUS_FIX: Record<number, string> = {
+  502: 'the service port (label loadbalancer.server.port, or the Service’s targetPort) must be the port the app listens on: its PORT, 3000 by default',
+  503: 'check that the replicas start and that the router names the right service',
+};
+
 /** The page itself through the router: what a browser asks first. */
 export const pageThroughRouter: Expectation = throughTraefik({
   id: 'page-through-router',
@@ -94,7 +105,10 @@ export const pageThroughRouter: Expectation = throughTraefik({
       const res = await fetch(new URL(path, base), { signal: AbortSignal.timeout(3_000) });
       await res.body?.cancel();
       if (res.status !== 200)
-        throw new CheckFailure(`GET ${path} through the router answered ${res.status}, not 200.`);
+        throw new CheckFailure(
+          `GET ${path} through the router answered ${res.status}, not 200.${STATUS_MEANS[res.status] ?? ''}`,
+          STATUS_FIX[res.status],
+        );
     }
   },
 });
