@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCompose } from '../scripts/lib/compose/index.ts';
 import type { Finding } from '../scripts/lib/findings.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
+import { TRAEFIK_IMAGE } from '../scripts/lib/traefik/version.ts';
 
 const FILE = join(ROOT, 'solutions/03-compose-traefik/compose.yaml');
 const GOOD = readFileSync(FILE, 'utf8');
@@ -120,10 +121,10 @@ describe('typical mistakes', () => {
     ],
     [
       'an old Traefik',
-      (t: string) => t.replace('image: traefik:v3.7', 'image: traefik:v2.2'),
+      (t: string) => t.replace(`image: ${TRAEFIK_IMAGE}`, 'image: traefik:v2.2'),
       'traefik-image',
       'image: traefik:v2.2',
-      'traefik:v3.7',
+      `image: ${TRAEFIK_IMAGE}`,
     ],
     [
       'no exposedbydefault=false',
@@ -164,6 +165,18 @@ describe('typical mistakes', () => {
     expect(found, `expected a ${code} finding`).toHaveLength(1);
     expect(found[0].line).toBe(lineOf(text, lineNeedle));
     expect(`${found[0].message} ${found[0].fix}`).toContain(fixText);
+  });
+
+  it('the image pin: the exact release passes, another v3 tag warns, v2 or a floating tag is an error', () => {
+    expect(GOOD).toContain(`image: ${TRAEFIK_IMAGE}\n`);
+    const severity = (image: string) =>
+      only(analyze(GOOD.replace(`image: ${TRAEFIK_IMAGE}`, `image: ${image}`)).findings, 'traefik-image').map(
+        (f) => f.severity,
+      );
+    expect(severity('traefik:v3.7')).toEqual(['warning']);
+    expect(severity('traefik:v3.6.2')).toEqual(['warning']);
+    expect(severity('traefik:latest')).toEqual(['error']);
+    expect(severity('traefik')).toEqual(['error']);
   });
 
   it('a version key is a warning, not an error', () => {

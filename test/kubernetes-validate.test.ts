@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../scripts/lib/findings.ts';
 import { errorsOf } from '../scripts/lib/findings.ts';
 import { validateManifests } from '../scripts/lib/kubernetes/index.ts';
+import { TRAEFIK_IMAGE } from '../scripts/lib/traefik/version.ts';
 import { GOOD, type Variant, variant } from './fixtures/kubernetes/variant.ts';
 
 const made: Variant[] = [];
@@ -387,18 +388,25 @@ describe('cross-references', () => {
     expect(errorsOf(findings)).toEqual([]);
   });
 
-  it('reports Traefik without the CRD provider, and a Traefik image that is not v3.7', () => {
+  it('reports Traefik without the CRD provider, and a Traefik image that is not the pinned release', () => {
     const { v, findings } = check({
       'k8s/traefik.yaml': [
         ['            - --providers.kubernetescrd\n', ''],
-        ['image: traefik:v3.7', 'image: traefik:v2.11'],
+        [`image: ${TRAEFIK_IMAGE}`, 'image: traefik:v2.11'],
       ],
     });
     expect(only(findings, 'traefik-provider-missing').line).toBe(v.line('k8s/traefik.yaml', 'args:'));
     const image = only(findings, 'traefik-image');
-    expect(image).toMatchObject({ severity: 'error', fix: 'Use `image: traefik:v3.7`.' });
-    const older = check({ 'k8s/traefik.yaml': [['image: traefik:v3.7', 'image: traefik:v3.6.2']] });
-    expect(only(older.findings, 'traefik-image').severity).toBe('warning');
+    expect(image).toMatchObject({ severity: 'error', fix: `image: ${TRAEFIK_IMAGE}` });
+    // The same rule and severity as compose.yaml's image (test/compose-validate.test.ts).
+    for (const [tag, severity] of [
+      ['traefik:v3.6.2', 'warning'],
+      ['traefik:v3.7', 'warning'],
+      ['traefik:latest', 'error'],
+    ]) {
+      const other = check({ 'k8s/traefik.yaml': [[`image: ${TRAEFIK_IMAGE}`, `image: ${tag}`]] });
+      expect(only(other.findings, 'traefik-image').severity, tag).toBe(severity);
+    }
   });
 
   it('reports a missing readiness probe', () => {

@@ -4,9 +4,9 @@
 import { closest } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
+import { checkTraefikImage } from '../traefik/image.ts';
+import { TRAEFIK_IMAGE } from '../traefik/version.ts';
 import { type LoadedCompose, labelsOf } from './load.ts';
-
-export const TRAEFIK_IMAGE = 'traefik:v3.7';
 
 interface ComposeService {
   image?: string;
@@ -69,13 +69,15 @@ export function lintStack(
   if (traefik) {
     const spec = services[traefik.service];
     const at = (i: number) => ['services', traefik.service, 'command', i];
-    if (spec.image !== TRAEFIK_IMAGE) {
+    const image = checkTraefikImage(spec.image ?? '');
+    if (image) {
       add(
         'traefik-image',
         ['services', traefik.service, 'image'],
         `service ${traefik.service}`,
-        `Traefik runs ${spec.image}: the workshop is written for ${TRAEFIK_IMAGE}.`,
-        `image: ${TRAEFIK_IMAGE}`,
+        image.message,
+        image.fix,
+        image.severity,
       );
     }
     const exposed = traefik.args.findIndex((a) => /^--providers\.docker\.exposedbydefault=false$/i.test(a));

@@ -3,6 +3,8 @@
 // by IngressRoutes, Traefik's own Deployment, and the app's image, probes and stickiness.
 import { closest, distance } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
+import { checkTraefikImage } from '../traefik/image.ts';
+import { TRAEFIK_IMAGE } from '../traefik/version.ts';
 import {
   asArray,
   asRecord,
@@ -117,7 +119,7 @@ export function checkCrossReferences(
         'traefik-deployment-missing',
         [],
         'there is an IngressRoute but no Traefik Deployment to serve it',
-        'Add a Deployment running `traefik:v3.7` with `--providers.kubernetescrd` and a `--entryPoints.web.address=:8000` entry point.',
+        `Add a Deployment running \`${TRAEFIK_IMAGE}\` with \`--providers.kubernetescrd\` and a \`--entryPoints.web.address=:8000\` entry point.`,
       ),
     );
   }
@@ -272,25 +274,11 @@ function traefikDeployment(traefik: TraefikInstall): Finding[] {
       ),
     );
   }
-  const image = asString(traefik.container.image) ?? '';
-  const { tag } = parseImage(image);
-  const version = /^v?(\d+)\.(\d+)(?:\.\d+)?$/.exec(tag ?? '');
-  const v3 = version?.[1] === '3';
-  if (!v3 || version?.[2] !== '7') {
+  const image = checkTraefikImage(asString(traefik.container.image) ?? '');
+  if (image)
     findings.push(
-      report(
-        'traefik-image',
-        [...containerPath, 'image'],
-        !tag || tag === 'latest'
-          ? `image "${image}" floats to whatever Traefik is newest; this workshop is written and checked against v3.7`
-          : v3
-            ? `image "${image}" is Traefik ${tag}; this workshop is checked against v3.7`
-            : `image "${image}" is not Traefik v3: the traefik.io CRDs, v3 rule syntax and EndpointSlices need v3`,
-        'Use `image: traefik:v3.7`.',
-        v3 ? 'warning' : 'error',
-      ),
+      report('traefik-image', [...containerPath, 'image'], image.message, image.fix, image.severity),
     );
-  }
   return findings;
 }
 
