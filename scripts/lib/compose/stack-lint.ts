@@ -5,6 +5,8 @@ import { closest } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import { checkTraefikImage } from '../traefik/image.ts';
+import { staticConfigFindings } from '../traefik/lint.ts';
+import { parseStaticConfig, type StaticConfig } from '../traefik/static-config.ts';
 import { TRAEFIK_IMAGE } from '../traefik/version.ts';
 import { type LoadedCompose, labelsOf } from './load.ts';
 
@@ -17,27 +19,32 @@ interface ComposeService {
 
 export interface TraefikService {
   service: string;
+  /** The entry points its flags define, by name (Traefik's implicit ones left out). */
   entryPoints: Record<string, { address: string }>;
   args: string[];
+  static: StaticConfig;
 }
 
-/** The service running Traefik (by image), its command-line arguments and entry points. */
+/** The service running Traefik (by image), its command-line arguments and static configuration. */
 export function findTraefik(loaded: LoadedCompose): TraefikService | undefined {
   const services = (loaded.doc?.services ?? {}) as Record<string, ComposeService>;
-  const entry = Object.entries(services).find(([, s]) => /(^|\/)traefik(:|$)/.test(s?.image ?? ''));
+  const entry = Object.entries(services).find(([, s]) => /(^|\/)traefik(:|@|$)/.test(s?.image ?? ''));
   if (!entry) return undefined;
   const [service, spec] = entry;
-  const args = Array.isArray(spec.command)
-    ? spec.command.map(String)
+  const list = Array.isArray(spec.command);
+  const args = list
+    ? (spec.command as unknown[]).map(String)
     : String(spec.command ?? '')
         .split(/\s+/)
         .filter(Boolean);
-  const entryPoints: Record<string, { address: string }> = {};
-  for (const arg of args) {
-    const m = /^--entrypoints\.([^.=]+)\.address=(.*)$/i.exec(arg);
-    if (m) entryPoints[m[1]] = { address: m[2] };
-  }
-  return { service, entryPoints, args };
+  const lines = args.map((_, i) => loaded.lineOf(['services', service, 'command', ...(list ? [i] : [])]));
+  const parsed = parseStaticConfig(args, lines);
+  const entryPoints = Object.fromEntries(
+    Object.values(parsed.entryPoints)
+      .filter((ep) => !ep.implicit)
+      .map((ep) => [ep.name, { address: ep.address }]),
+  );
+  return { service, entryPoints, args, static: parsed };
 }
 
 export function lintStack(
@@ -80,14 +87,19 @@ export function lintStack(
         image.severity,
       );
     }
-    const exposed = traefik.args.findIndex((a) => /^--providers\.docker\.exposedbydefault=false$/i.test(a));
-    if (exposed < 0) {
+    findings.push(...staticConfigFindings(traefik.static, file, `service ${traefik.service}`));
+    const docker = traefik.static.providers.docker;
+    if (!docker || docker.exposedByDefault) {
       add(
         'traefik-exposed-by-default',
         ['services', traefik.service, 'command'],
         `service ${traefik.service}`,
-        'Traefik exposes every container by default, Redis included.',
-        'add --providers.docker.exposedbydefault=false and label the app traefik.enable=true',
+        docker
+          ? 'Traefik exposes every container by default, Redis included.'
+          : 'Traefik runs without the Docker provider (--providers.docker), so it reads no labels.',
+        docker
+          ? 'add --providers.docker.exposedbydefault=false and label the app traefik.enable=true'
+          : 'add --providers.docker=true and --providers.docker.exposedbydefault=false',
       );
     } else {
       for (const name of labelled) {
@@ -101,17 +113,16 @@ export function lintStack(
           );
       }
     }
-    traefik.args.forEach((arg, i) => {
-      if (/^--api\.insecure(=true)?$/i.test(arg) && !dashboardOnLoopback(spec)) {
-        add(
-          'dashboard-public',
-          at(i),
-          `service ${traefik.service}`,
-          '--api.insecure serves the dashboard without authentication, and port 8080 is published on every interface.',
-          'publish it on loopback only: "127.0.0.1:8080:8080"',
-        );
-      }
-    });
+    const insecure = traefik.static.flags.findLast((f) => f.key === 'api.insecure');
+    if (traefik.static.api.insecure && insecure && !dashboardOnLoopback(spec)) {
+      add(
+        'dashboard-public',
+        at(insecure.index),
+        `service ${traefik.service}`,
+        '--api.insecure serves the dashboard without authentication, and port 8080 is published on every interface.',
+        'publish it on loopback only: "127.0.0.1:8080:8080"',
+      );
+    }
     (spec.volumes ?? []).forEach((volume, i) => {
       const text =
         typeof volume === 'string'
@@ -137,7 +148,7 @@ export function lintStack(
     );
   }
 
-  const entryPointNames = Object.keys(traefik?.entryPoints ?? {});
+  const entryPointNames = Object.keys(traefik?.static.entryPoints ?? {});
   for (const router of Object.values(config.routers)) {
     const line = router.source?.line;
     const object = router.source?.object;
@@ -219,10 +230,13 @@ export function lintStack(
     }
     const cookie = service.sticky?.cookie;
     const routersOn = Object.values(config.routers).filter((r) => r.service === service.name);
-    const plainHttp = routersOn.some((r) =>
-      (r.entryPoints.length ? r.entryPoints : entryPointNames).some((ep) =>
-        /:80$|:8000$/.test(traefik?.entryPoints[ep]?.address ?? ':80'),
-      ),
+    // Plain http unless TLS is on the router or on every entry point it listens on.
+    const plainHttp = routersOn.some(
+      (r) =>
+        !r.tls &&
+        (r.entryPoints.length ? r.entryPoints : entryPointNames).some(
+          (ep) => !(traefik?.static.entryPoints[ep]?.tls ?? false),
+        ),
     );
     if (cookie?.secure && plainHttp) {
       push(

@@ -4,6 +4,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
 import { checkTraefikImage } from '../traefik/image.ts';
+import { staticConfigFindings } from '../traefik/lint.ts';
 import { TRAEFIK_IMAGE } from '../traefik/version.ts';
 import {
   asArray,
@@ -14,6 +15,7 @@ import {
   type Json,
   type ManifestObject,
   type PathSegment,
+  ref,
   reporter,
 } from './manifest.ts';
 import {
@@ -274,6 +276,9 @@ function traefikDeployment(traefik: TraefikInstall): Finding[] {
       ),
     );
   }
+  findings.push(
+    ...staticConfigFindings(traefik.static, traefik.workload.object.file, ref(traefik.workload.object)),
+  );
   const image = checkTraefikImage(asString(traefik.container.image) ?? '');
   if (image)
     findings.push(

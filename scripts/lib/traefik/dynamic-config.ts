@@ -20,6 +20,8 @@ export interface Router {
   /** Middleware names without provider suffix, in order. */
   middlewares: string[];
   priority?: number;
+  /** TLS terminated by this router (label `tls=true`, an IngressRoute's `tls:`). */
+  tls?: boolean;
   source?: Source;
 }
 

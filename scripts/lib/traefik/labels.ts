@@ -243,7 +243,10 @@ export function labelsToDynamicConfig(
       else if (rest === 'middlewares') r.middlewares = list(value).map(withoutDocker);
       else if (rest === 'service') r.service = withoutDocker(value);
       else if (rest === 'priority') r.priority = Number(value);
-      else if (rest === 'rulesyntax')
+      else if (rest === 'tls') {
+        r.tls = value.toLowerCase() === 'true';
+        config.unsupported.push({ key: label.key, source });
+      } else if (rest === 'rulesyntax')
         finding(
           label,
           'rule-syntax-v2',
