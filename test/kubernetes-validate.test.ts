@@ -130,7 +130,7 @@ describe('schemas', () => {
     expect(findings.find((f) => f.code === 'schema-type')?.message).toContain('not a Kubernetes quantity');
   });
 
-  it('accepts Traefik v3 fields the packaged (v2.10-era) CRD schema lacks, and route kind left out', () => {
+  it('accepts Traefik v3 fields (sticky cookie path and maxAge), and a route without `kind`', () => {
     const { findings } = check({
       'k8s/ingressroute.yaml': [
         ['      kind: Rule\n', ''],
@@ -368,9 +368,19 @@ describe('cross-references', () => {
     expect(f.fix).toContain('port: 80');
   });
 
-  it('reports an unknown strategy', () => {
-    const { findings } = check({ 'k8s/ingressroute.yaml': [['strategy: wrr', 'strategy: roundrobin']] });
-    expect(only(findings, 'ingressroute-strategy').fix).toBe('Write `strategy: RoundRobin`.');
+  it("reports an unknown strategy and a route kind that is not Rule, from Traefik v3.7's CRD schema", () => {
+    const { v, findings } = check({ 'k8s/ingressroute.yaml': [['strategy: wrr', 'strategy: roundrobin']] });
+    const strategy = only(findings, 'schema-enum');
+    expect(strategy.line).toBe(v.line('k8s/ingressroute.yaml', 'strategy: roundrobin'));
+    expect(strategy.message).toContain('`wrr`');
+    expect(strategy.fix).toBe('Write `strategy: RoundRobin`.');
+    const rules = check({ 'k8s/ingressroute.yaml': [['kind: Rule', 'kind: Rules']] });
+    const kind = only(rules.findings, 'schema-enum');
+    expect(kind).toMatchObject({
+      severity: 'error',
+      line: rules.v.line('k8s/ingressroute.yaml', 'kind: Rules'),
+    });
+    expect(kind.fix).toBe('Write `kind: Rule`.');
   });
 
   it('warns that sessionAffinity: ClientIP does nothing behind Traefik', () => {
@@ -477,7 +487,7 @@ describe('the rest of the chain', () => {
     expect(f.fix).toBe('Use one of: http.');
   });
 
-  it('accepts v3.7 fields the packaged schema lacks; warns (not errs) on other unknown Traefik fields that are no typo', () => {
+  it('accepts v3.7 fields (passiveHealthCheck); warns (not errs) on other unknown Traefik fields that are no typo', () => {
     const known = check({
       'k8s/ingressroute.yaml': [
         [
@@ -503,21 +513,31 @@ describe('the rest of the chain', () => {
     const { v, findings } = check({
       'k8s/ingressroute.yaml': [['sameSite: lax\n', `sameSite: lax\n${middleware}`]],
     });
-    const deprecated = findings.filter((f) => f.code === 'traefik-deprecated-field');
+    const deprecated = findings.filter((f) => f.code === 'traefik-deprecated-option');
     expect(deprecated.map((f) => [f.object, f.severity, f.line, f.fix])).toEqual([
       [
         'Middleware/lan',
         'warning',
         v.line('k8s/ingressroute.yaml', 'ipWhiteList:'),
-        'Use `ipAllowList` (same options).',
+        'rename it to ipAllowList (same options)',
       ],
-      ['Middleware/strip', 'warning', v.line('k8s/ingressroute.yaml', 'forceSlash:'), 'Remove `forceSlash`.'],
+      [
+        'Middleware/strip',
+        'warning',
+        v.line('k8s/ingressroute.yaml', 'forceSlash:'),
+        'remove forceSlash: v3 ignores it',
+      ],
     ]);
     expect(errorsOf(findings)).toEqual([]);
   });
 
   it('reports a sameSite value the v3.7 CRD rejects', () => {
-    const { findings } = check({ 'k8s/ingressroute.yaml': [['sameSite: lax', 'sameSite: relaxed']] });
-    expect(only(findings, 'ingressroute-cookie-samesite').fix).toContain('sameSite: lax');
+    const { v, findings } = check({ 'k8s/ingressroute.yaml': [['sameSite: lax', 'sameSite: relaxed']] });
+    const f = only(findings, 'schema-enum');
+    expect(f).toMatchObject({
+      severity: 'error',
+      line: v.line('k8s/ingressroute.yaml', 'sameSite: relaxed'),
+    });
+    expect(f.fix).toContain('lax, strict');
   });
 });

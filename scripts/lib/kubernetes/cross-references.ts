@@ -37,10 +37,6 @@ export function nearest(name: string, candidates: string[]): string | undefined 
   return distance(guess, name) <= Math.max(2, Math.floor(name.length / 3)) ? guess : undefined;
 }
 
-// The enums of Traefik v3.7's IngressRoute CRD (the packaged v2.10 schema has plain strings).
-const STRATEGIES = ['wrr', 'p2c', 'hrw', 'leasttime', 'RoundRobin'];
-const SAME_SITE = ['none', 'lax', 'strict', 'None', 'Lax', 'Strict'];
-
 export const isIngressRoute = (o: ManifestObject) =>
   o.apiVersion === 'traefik.io/v1alpha1' && o.kind === 'IngressRoute';
 export const isMiddleware = (o: ManifestObject) =>
@@ -485,27 +481,6 @@ function routeService(
         [...item.path, 'sticky', 'cookie', 'sameSite'],
         'browsers reject a cookie with SameSite=None that is not Secure, so the sticky cookie is never stored',
         'Use `sameSite: lax` on plain http (or `secure: true` over https).',
-      ),
-    );
-  }
-  if (cookie.sameSite !== undefined && !SAME_SITE.includes(String(cookie.sameSite))) {
-    findings.push(
-      report(
-        'ingressroute-cookie-samesite',
-        [...item.path, 'sticky', 'cookie', 'sameSite'],
-        `sameSite "${String(cookie.sameSite)}" is not one Traefik v3.7's CRD accepts (none, lax, strict): kubectl apply rejects the IngressRoute`,
-        'Write `sameSite: lax` (or strict, or none with secure: true over https).',
-      ),
-    );
-  }
-  if (spec.strategy !== undefined && !STRATEGIES.includes(String(spec.strategy))) {
-    const guess = nearest(String(spec.strategy), STRATEGIES);
-    findings.push(
-      report(
-        'ingressroute-strategy',
-        [...item.path, 'strategy'],
-        `strategy "${String(spec.strategy)}" is not a Traefik v3.7 load-balancing strategy (${STRATEGIES.slice(0, 4).join(', ')})`,
-        guess ? `Write \`strategy: ${guess}\`.` : 'Use `strategy: wrr` (weighted round robin, the default).',
       ),
     );
   }

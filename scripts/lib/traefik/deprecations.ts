@@ -108,12 +108,15 @@ export function removedOrDeprecatedFlag(key: string): Retired | undefined {
 
 /**
  * A dynamic option that v3 removed or deprecated, by its path in the dynamic configuration, e.g.
- * `['middlewares', 'strip', 'stripPrefix', 'forceSlash']` (any case); matched on a prefix of the path,
- * so `ipWhiteList.sourceRange` finds `ipWhiteList`.
+ * `['middlewares', 'strip', 'stripPrefix', 'forceSlash']` (any case); matched on a prefix of the path
+ * (`ipWhiteList.sourceRange` finds `ipWhiteList`) unless `exact`, for a walk that visits each field.
  */
-export function retiredDynamicOption(path: string[]): { option: string; retired: Retired } | undefined {
+export function retiredDynamicOption(
+  path: string[],
+  { exact = false } = {},
+): { option: string; retired: Retired } | undefined {
   const parts = path.map((p) => p.toLowerCase());
-  for (let n = parts.length; n >= 3; n--) {
+  for (let n = parts.length; n >= (exact ? parts.length : 3); n--) {
     const found = DYNAMIC.find(([pattern]) => matches(pattern, parts.slice(0, n)));
     if (found) return { option: path.slice(2, n).join('.'), retired: found[1] };
   }
