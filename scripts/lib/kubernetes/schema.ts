@@ -133,7 +133,7 @@ export function validateObjectSchema(o: ManifestObject): Finding[] {
   const findings: Finding[] = [];
   const unknown = unknownFields(o, visits, isTraefik);
   findings.push(...unknown.findings);
-  findings.push(...schemaErrorFindings(o, errors, isTraefik, unknown.renamed));
+  findings.push(...schemaErrorFindings(o, errors, unknown.renamed));
   findings.push(...metadataFindings(o));
   return findings;
 }
@@ -244,12 +244,7 @@ const describeValue = (v: unknown) =>
 
 const withArticle = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 
-function schemaErrorFindings(
-  o: ManifestObject,
-  errors: SchemaError[],
-  isTraefik: boolean,
-  renamed: Set<string>,
-): Finding[] {
+function schemaErrorFindings(o: ManifestObject, errors: SchemaError[], renamed: Set<string>): Finding[] {
   const report = reporter(o);
   // anyOf/oneOf (int-or-string, quantities) report one error per branch: one finding per field.
   const byPath = new Map<string, SchemaError[]>();
