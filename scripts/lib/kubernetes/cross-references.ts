@@ -1,18 +1,27 @@
-// The links between objects that no schema sees but that decide whether a request reaches a pod:
-// IngressRoute → Service (+ port) → pods (selector, targetPort), entry points and middlewares named
-// by IngressRoutes, Traefik's own Deployment, and the app's image, probes and stickiness.
+// The lints on links between objects that no schema sees but that decide whether a request reaches a
+// pod: namespaces, Deployment selector → template, Service → pods (selector, targetPort), Traefik's own
+// Deployment, IngressRoute → entry points, → Middlewares, → Service (+ port), and the app's containers
+// (image, probes). The lookups they share with the translation are in lookups.ts.
 import { closest, distance } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
 import { checkTraefikImage } from '../traefik/image.ts';
 import { staticConfigFindings } from '../traefik/lint.ts';
 import { TRAEFIK_IMAGE } from '../traefik/version.ts';
 import {
+  findMiddleware,
+  findService,
+  findServicePort,
+  isIngressRoute,
+  isMiddleware,
+  type RouteService,
+  routeServices,
+} from './lookups.ts';
+import {
   asArray,
   asRecord,
   asString,
   isClusterScoped,
   isRecord,
-  type Json,
   type ManifestObject,
   type PathSegment,
   ref,
@@ -35,66 +44,6 @@ export function nearest(name: string, candidates: string[]): string | undefined 
   if (candidates.length === 0) return undefined;
   const guess = closest(name, candidates);
   return distance(guess, name) <= Math.max(2, Math.floor(name.length / 3)) ? guess : undefined;
-}
-
-export const isIngressRoute = (o: ManifestObject) =>
-  o.apiVersion === 'traefik.io/v1alpha1' && o.kind === 'IngressRoute';
-export const isMiddleware = (o: ManifestObject) =>
-  o.apiVersion === 'traefik.io/v1alpha1' && o.kind === 'Middleware';
-
-/** One `services[]` item of one route, with where it is. */
-export interface RouteService {
-  route: ManifestObject;
-  routeIndex: number;
-  serviceIndex: number;
-  path: PathSegment[];
-  spec: Json;
-}
-
-export function routeServices(ir: ManifestObject): RouteService[] {
-  return asArray(asRecord(ir.data.spec).routes).flatMap((r, routeIndex) =>
-    asArray(asRecord(r).services)
-      .filter(isRecord)
-      .map((spec, serviceIndex) => ({
-        route: ir,
-        routeIndex,
-        serviceIndex,
-        path: ['spec', 'routes', routeIndex, 'services', serviceIndex],
-        spec,
-      })),
-  );
-}
-
-/** The Kubernetes Service an IngressRoute service item names (kind Service, the default). */
-export function findService(item: RouteService, services: ManifestObject[]): ManifestObject | undefined {
-  const namespace = asString(item.spec.namespace) ?? item.route.namespace;
-  return services.find((s) => s.name === item.spec.name && s.namespace === namespace);
-}
-
-/** The Service port an IngressRoute refers to: by number (the Service's `port`) or by name; the only one if omitted. */
-export function findServicePort(service: ManifestObject, port: unknown): Json | undefined {
-  const ports = asArray(asRecord(service.data.spec).ports).filter(isRecord);
-  if (port === undefined) return ports.length === 1 ? ports[0] : undefined;
-  return ports.find((p) =>
-    typeof port === 'number' ? p.port === port : p.name === port || String(p.port) === port,
-  );
-}
-
-/** Middleware reference → the Middleware object, following Traefik's naming rules. */
-export function findMiddleware(
-  ref: Json,
-  ir: ManifestObject,
-  middlewares: ManifestObject[],
-): { found?: ManifestObject; otherProvider?: boolean } {
-  const name = asString(ref.name) ?? '';
-  if (name.includes('@')) {
-    const [base, provider] = name.split('@');
-    // `<namespace>-<name>@kubernetescrd` is the cross-provider form; other providers are not in these files.
-    if (provider !== 'kubernetescrd') return { otherProvider: true };
-    return { found: middlewares.find((m) => `${m.namespace}-${m.name}` === base) };
-  }
-  const namespace = asString(ref.namespace) ?? ir.namespace;
-  return { found: middlewares.find((m) => m.name === name && m.namespace === namespace) };
 }
 
 export function checkCrossReferences(

@@ -17,7 +17,7 @@ import {
   isIngressRoute,
   isMiddleware,
   routeServices,
-} from './cross-references.ts';
+} from './lookups.ts';
 import {
   asArray,
   asRecord,
