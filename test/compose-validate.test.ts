@@ -55,7 +55,7 @@ describe('typical mistakes', () => {
       'a router pointing at a missing service',
       (t: string) => t.replace('routers.app.service=app', 'routers.app.service=ap'),
       'router-missing-service',
-      'rule=PathPrefix',
+      'routers.app.service=ap',
       "did you mean 'app'?",
     ],
     [
@@ -66,7 +66,7 @@ describe('typical mistakes', () => {
           'routers.app.service=app\n      - traefik.http.routers.app.middlewares=strip@docker',
         ),
       'router-missing-middleware',
-      'rule=PathPrefix',
+      'routers.app.middlewares=strip@docker',
       'traefik.http.middlewares.strip.stripprefix.prefixes',
     ],
     [
@@ -109,8 +109,8 @@ describe('typical mistakes', () => {
       'an entry point typo',
       (t: string) => t.replace('entrypoints=web', 'entrypoints=wbe'),
       'router-unknown-entrypoint',
-      'rule=PathPrefix',
-      "'web'",
+      'entrypoints=wbe',
+      'write `web`',
     ],
     [
       'SameSite from the blog',
@@ -118,6 +118,17 @@ describe('typical mistakes', () => {
       'label-value',
       'samesite=io',
       'lax',
+    ],
+    [
+      'a strategy Traefik v3.7 does not have',
+      (t: string) =>
+        t.replace(
+          'server.port=3000',
+          'server.port=3000\n      - traefik.http.services.app.loadbalancer.strategy=roundrobin',
+        ),
+      'label-value',
+      'strategy=roundrobin',
+      'wrr',
     ],
     [
       'an old Traefik',
@@ -148,15 +159,15 @@ describe('typical mistakes', () => {
       'spelling',
     ],
     [
-      'a removed v2 middleware',
+      'an option Traefik v3 removed',
       (t: string) =>
         t.replace(
           'routers.app.service=app',
-          'routers.app.service=app\n      - traefik.http.middlewares.lan.ipwhitelist.sourcerange=10.0.0.0/8',
+          'routers.app.service=app\n      - traefik.http.middlewares.auth.forwardauth.tls.caoptional=true',
         ),
-      'label-removed-in-v3',
-      'ipwhitelist',
-      'ipallowlist',
+      'traefik-removed-option',
+      'forwardauth.tls.caoptional',
+      'remove it',
     ],
   ])('%s', (_, edit, code, lineNeedle, fixText) => {
     const text = edit(GOOD);
@@ -177,6 +188,26 @@ describe('typical mistakes', () => {
     expect(severity('traefik:v3.6.2')).toEqual(['warning']);
     expect(severity('traefik:latest')).toEqual(['error']);
     expect(severity('traefik')).toEqual(['error']);
+  });
+
+  it('options Traefik v3 deprecated but still reads are warnings: ipWhiteList, stripPrefix.forceSlash, sslRedirect', () => {
+    const text = GOOD.replace(
+      'routers.app.service=app',
+      [
+        'routers.app.service=app',
+        '      - traefik.http.middlewares.lan.ipwhitelist.sourcerange=10.0.0.0/8',
+        '      - traefik.http.middlewares.strip.stripprefix.forceslash=false',
+        '      - traefik.http.middlewares.tls.headers.sslredirect=true',
+      ].join('\n'),
+    );
+    const deprecated = only(analyze(text).findings, 'traefik-deprecated-option');
+    expect(deprecated.map((f) => [f.severity, f.line])).toEqual([
+      ['warning', lineOf(text, 'ipwhitelist')],
+      ['warning', lineOf(text, 'forceslash')],
+      ['warning', lineOf(text, 'sslredirect')],
+    ]);
+    expect(deprecated[0].fix).toContain('ipAllowList');
+    expect(analyze(text).findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
   it('a version key is a warning, not an error', () => {

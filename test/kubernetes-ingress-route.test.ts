@@ -33,7 +33,13 @@ describe('ingressRoutesToDynamicConfig', () => {
         entryPoints: ['web'],
         service: 'wsk-app-80',
         middlewares: [],
-        source: { file: `${GOOD}k8s/ingressroute.yaml`, line: 10, object: 'IngressRoute/app' },
+        source: {
+          file: `${GOOD}k8s/ingressroute.yaml`,
+          line: 10,
+          object: 'IngressRoute/app',
+          // Each setting's own line, for the model lints' findings.
+          fields: { rule: 10, 'entryPoints.0': 8 },
+        },
       },
     });
     expect(config.services).toEqual({
@@ -44,7 +50,17 @@ describe('ingressRoutesToDynamicConfig', () => {
         port: 3000,
         sticky: { cookie: { name: 'wsk_sticky', httpOnly: true, secure: false, sameSite: 'lax' } },
         strategy: 'wrr',
-        source: { file: `${GOOD}k8s/ingressroute.yaml`, line: 13, object: 'IngressRoute/app' },
+        source: {
+          file: `${GOOD}k8s/ingressroute.yaml`,
+          line: 13,
+          object: 'IngressRoute/app',
+          fields: {
+            'sticky.cookie.name': 18,
+            'sticky.cookie.httpOnly': 19,
+            'sticky.cookie.secure': 20,
+            'sticky.cookie.sameSite': 21,
+          },
+        },
       },
     });
     expect(config.middlewares).toEqual({});

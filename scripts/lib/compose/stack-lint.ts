@@ -1,14 +1,14 @@
-// The step-3 stack read as a whole: references between routers, services, middlewares and Traefik's
-// entry points, and the settings that break in practice (secure cookie on http, writable docker.sock,
-// a public dashboard, no stickiness with replicas).
+// The step-3 stack read as a whole: Traefik's service (image, static flags, docker.sock, dashboard), the
+// references between routers, services and middlewares that labels make, and then the lints of the
+// shared Traefik model (traefik/lint.ts: rules, entry points, stickiness, the sticky cookie).
 import { closest } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
-import type { DynamicConfig } from '../traefik/dynamic-config.ts';
+import type { DynamicConfig, Service } from '../traefik/dynamic-config.ts';
 import { checkTraefikImage } from '../traefik/image.ts';
-import { staticConfigFindings } from '../traefik/lint.ts';
+import { lintDynamicConfig, staticConfigFindings } from '../traefik/lint.ts';
 import { parseStaticConfig, type StaticConfig } from '../traefik/static-config.ts';
 import { TRAEFIK_IMAGE } from '../traefik/version.ts';
-import { type LoadedCompose, labelsOf } from './load.ts';
+import type { LoadedCompose } from './load.ts';
 
 interface ComposeService {
   image?: string;
@@ -148,12 +148,24 @@ export function lintStack(
     );
   }
 
-  const entryPointNames = Object.keys(traefik?.static.entryPoints ?? {});
   for (const router of Object.values(config.routers)) {
-    const line = router.source?.line;
-    const object = router.source?.object;
-    const push = (code: string, message: string, fix: string, severity: 'error' | 'warning' = 'error') =>
-      findings.push({ code, severity, file, line, object, message, fix });
+    const source = router.source;
+    const push = (
+      code: string,
+      message: string,
+      fix: string,
+      severity: 'error' | 'warning' = 'error',
+      field?: string,
+    ) =>
+      findings.push({
+        code,
+        severity,
+        file,
+        line: (field && source?.fields?.[field]) || source?.line,
+        object: source?.object,
+        message,
+        fix,
+      });
     if (!router.rule)
       push(
         'router-missing-rule',
@@ -167,6 +179,8 @@ export function lintStack(
         'router-missing-service',
         `Router ${router.name} sends to service '${service}', which no label defines.`,
         near ? `did you mean '${near}'?` : `define traefik.http.services.${service}.loadbalancer.server.port`,
+        'error',
+        'service',
       );
     }
     for (const reference of router.middlewares) {
@@ -177,6 +191,7 @@ export function lintStack(
           `Router ${router.name} uses middleware '${reference}' from the ${provider} provider, which this stack doesn't configure.`,
           `define it with labels and write ${name}@docker`,
           'warning',
+          'middlewares',
         );
       } else if (!config.middlewares[name]) {
         const near = Object.keys(config.middlewares).length
@@ -188,89 +203,42 @@ export function lintStack(
           near
             ? `did you mean '${near}'?`
             : `define it, e.g. traefik.http.middlewares.${name}.stripprefix.prefixes=/wsk`,
-        );
-      }
-    }
-    for (const ep of router.entryPoints) {
-      if (traefik && !entryPointNames.some((n) => n.toLowerCase() === ep.toLowerCase())) {
-        push(
-          'router-unknown-entrypoint',
-          `Router ${router.name} listens on entry point '${ep}', which Traefik's command doesn't define.`,
-          entryPointNames.length
-            ? `did you mean '${closest(ep, entryPointNames)}'?`
-            : `add --entrypoints.${ep}.address=:80 to Traefik's command`,
+          'error',
+          'middlewares',
         );
       }
     }
   }
 
   for (const service of Object.values(config.services)) {
-    const object = `service ${service.target}`;
-    const serviceLine = service.source?.line ?? loaded.lineOf(['services', service.target, 'labels']);
-    // Point at the label that says it when there is one, else at the service's first label.
-    const labelLine = (option: string) =>
-      labelsOf(loaded, service.target).find(
-        (l) =>
-          l.key.toLowerCase() ===
-          `traefik.http.services.${service.name}.loadbalancer.${option}`.toLowerCase(),
-      )?.line ?? serviceLine;
-    const push = (
-      code: string,
-      message: string,
-      fix: string,
-      severity: 'error' | 'warning' = 'error',
-      line = serviceLine,
-    ) => findings.push({ code, severity, file, line, object, message, fix });
     if (!service.port) {
-      push(
-        'service-missing-port',
-        `Service ${service.name} names no port: Traefik would guess from the image's EXPOSE, and guess wrong once there are two.`,
-        `traefik.http.services.${service.name}.loadbalancer.server.port=3000`,
-      );
-    }
-    const cookie = service.sticky?.cookie;
-    const routersOn = Object.values(config.routers).filter((r) => r.service === service.name);
-    // Plain http unless TLS is on the router or on every entry point it listens on.
-    const plainHttp = routersOn.some(
-      (r) =>
-        !r.tls &&
-        (r.entryPoints.length ? r.entryPoints : entryPointNames).some(
-          (ep) => !(traefik?.static.entryPoints[ep]?.tls ?? false),
-        ),
-    );
-    if (cookie?.secure && plainHttp) {
-      push(
-        'cookie-secure-on-http',
-        `The sticky cookie of ${service.name} is secure, but its router serves plain http: browsers never send a Secure cookie back over http, so stickiness silently stops (traefik#2653).`,
-        `remove traefik.http.services.${service.name}.loadbalancer.sticky.cookie.secure=true (add it back with TLS)`,
-        'error',
-        labelLine('sticky.cookie.secure'),
-      );
-    }
-    if (cookie?.name?.toLowerCase() === 'io') {
-      push(
-        'cookie-name-io',
-        "A sticky cookie named 'io' collides with the cookie socket.io v2 set (traefik#3926).",
-        `pick your own: traefik.http.services.${service.name}.loadbalancer.sticky.cookie.name=wsk_sticky`,
-        'warning',
-      );
-    }
-    if (cookie?.sameSite === 'none' && !cookie.secure) {
-      push(
-        'cookie-samesite-none-insecure',
-        'SameSite=None without Secure is refused by browsers (traefik#10009).',
-        'use samesite=lax on plain http',
-      );
-    }
-    if (!service.sticky && (replicas[service.target] ?? 1) > 1) {
-      push(
-        'sticky-missing',
-        `Service ${service.name} balances over ${replicas[service.target]} replicas without a sticky cookie: long-polling clients will get 400 "Session ID unknown".`,
-        `traefik.http.services.${service.name}.loadbalancer.sticky.cookie.name=wsk_sticky`,
-        'warning',
-      );
+      findings.push({
+        code: 'service-missing-port',
+        severity: 'error',
+        file,
+        line: service.source?.line ?? loaded.lineOf(['services', service.target, 'labels']),
+        object: `service ${service.target}`,
+        message: `Service ${service.name} names no port: Traefik would guess from the image's EXPOSE, and guess wrong once there are two.`,
+        fix: `traefik.http.services.${service.name}.loadbalancer.server.port=3000`,
+      });
     }
   }
+
+  const option = (s: Service, path: string) => `traefik.http.services.${s.name}.loadbalancer.${path}`;
+  findings.push(
+    ...lintDynamicConfig({
+      config,
+      staticConfig: traefik?.static,
+      replicas,
+      syntax: {
+        commandName: "Traefik's command",
+        addStickyCookie: (s) => `${option(s, 'sticky.cookie.name')}=wsk_sticky`,
+        removeSecure: (s) => `remove ${option(s, 'sticky.cookie.secure')}=true (add it back with TLS)`,
+        sameSiteLax: (s) => `${option(s, 'sticky.cookie.samesite')}=lax on plain http`,
+        renameCookie: (s) => `pick your own: ${option(s, 'sticky.cookie.name')}=wsk_sticky`,
+      },
+    }),
+  );
   return findings;
 }
 

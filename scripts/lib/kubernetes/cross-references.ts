@@ -74,10 +74,9 @@ export function checkCrossReferences(
 
   const appWorkloads = new Set<Workload>();
   for (const ir of ingressRoutes) {
-    findings.push(...entryPoints(ir, traefik));
     findings.push(...routeMiddlewares(ir, middlewares, traefik));
     for (const item of routeServices(ir)) {
-      findings.push(...routeService(item, services, workloads, traefik, objects));
+      findings.push(...routeService(item, services, traefik, objects));
       const service = findService(item, services);
       if (service)
         for (const w of selectedWorkloads(service, workloads))
@@ -232,26 +231,6 @@ function traefikDeployment(traefik: TraefikInstall): Finding[] {
   return findings;
 }
 
-function entryPoints(ir: ManifestObject, traefik: TraefikInstall | undefined): Finding[] {
-  if (!traefik?.entryPointsKnown) return [];
-  const report = reporter(ir);
-  const known = traefik.entryPoints.map((e) => e.name);
-  return asArray(asRecord(ir.data.spec).entryPoints).flatMap((name, j) => {
-    if (typeof name !== 'string' || known.includes(name)) return [];
-    const guess = nearest(name, known);
-    return [
-      report(
-        'ingressroute-unknown-entrypoint',
-        ['spec', 'entryPoints', j],
-        `entry point "${name}" is not defined by Traefik's Deployment (it defines ${known.join(', ')}): the route is never served`,
-        guess
-          ? `Write \`${guess}\` (entry point names are case-sensitive).`
-          : `Use one of ${known.join(', ')}, or add \`--entryPoints.${name}.address=:<port>\` to Traefik's args.`,
-      ),
-    ];
-  });
-}
-
 function routeMiddlewares(
   ir: ManifestObject,
   middlewares: ManifestObject[],
@@ -317,7 +296,6 @@ function routeMiddlewares(
 function routeService(
   item: RouteService,
   services: ManifestObject[],
-  workloads: Workload[],
   traefik: TraefikInstall | undefined,
   objects: ManifestObject[],
 ): Finding[] {
@@ -395,44 +373,6 @@ function routeService(
     );
   }
 
-  const backends = selectedWorkloads(service, workloads);
-  const replicas = backends.reduce((n, w) => n + w.replicas, 0);
-  const cookie = asRecord(asRecord(spec.sticky).cookie);
-  const hasCookie = isRecord(asRecord(spec.sticky).cookie);
-  if (!hasCookie && replicas > 1) {
-    findings.push(
-      report(
-        'ingressroute-no-sticky',
-        item.path,
-        `Service ${name} has ${replicas} pods and no sticky cookie: socket.io's long-polling requests land on different pods and fail with HTTP 400 "Session ID unknown"`,
-        'Add under this service:\n  sticky:\n    cookie:\n      name: wsk_sticky\n      httpOnly: true',
-      ),
-    );
-  }
-  if (cookie.secure === true && servesPlainHttp(ir, traefik)) {
-    findings.push(
-      report(
-        'cookie-secure-on-http',
-        [...item.path, 'sticky', 'cookie', 'secure'],
-        'the sticky cookie is `secure` but this route is served over plain http (the `web` entry point, no TLS): browsers never send it back, so there is no stickiness ("Session ID unknown")',
-        'Set `secure: false` on http, or serve the route over TLS (a websecure entry point and `tls:`).',
-      ),
-    );
-  }
-  if (
-    typeof cookie.sameSite === 'string' &&
-    cookie.sameSite.toLowerCase() === 'none' &&
-    cookie.secure !== true
-  ) {
-    findings.push(
-      report(
-        'cookie-samesite-none-insecure',
-        [...item.path, 'sticky', 'cookie', 'sameSite'],
-        'browsers reject a cookie with SameSite=None that is not Secure, so the sticky cookie is never stored',
-        'Use `sameSite: lax` on plain http (or `secure: true` over https).',
-      ),
-    );
-  }
   const affinity = asRecord(service.data.spec).sessionAffinity;
   if (affinity === 'ClientIP') {
     findings.push(
@@ -448,16 +388,6 @@ function routeService(
     );
   }
   return findings;
-}
-
-/** Whether a route can be reached over plain http, where a Secure cookie never comes back. */
-function servesPlainHttp(ir: ManifestObject, traefik: TraefikInstall | undefined): boolean {
-  const spec = asRecord(ir.data.spec);
-  if (spec.tls !== undefined) return false;
-  const names = asArray(spec.entryPoints).map(String);
-  if (!traefik?.entryPointsKnown) return names.length === 0 || names.some((n) => /^(web|http)$/i.test(n));
-  const eps = traefik.entryPoints.filter((e) => names.length === 0 || names.includes(e.name));
-  return eps.length === 0 ? names.some((n) => /^(web|http)$/i.test(n)) : eps.some((e) => !e.tls);
 }
 
 function appContainers(w: Workload): Finding[] {

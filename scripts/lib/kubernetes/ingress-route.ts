@@ -1,5 +1,6 @@
-// IngressRoutes and Middlewares → the shared DynamicConfig, so the local rehearsal's stand-in router
-// applies exactly the attendee's routing (rule, StripPrefix/ReplacePath, sticky cookie, strategy).
+// IngressRoutes and Middlewares → the shared DynamicConfig: the model lints (traefik/lint.ts) read it,
+// and the rehearsal applies exactly the attendee's routing (rule, StripPrefix/ReplacePath, sticky
+// cookie, strategy).
 // Names follow Traefik's CRD provider: service `<ns>-<service>-<port>`, middleware `<ns>-<name>`.
 // What the stand-in does not implement is listed in `unsupported`, never silently dropped.
 import {
@@ -96,7 +97,20 @@ export function ingressRoutesToDynamicConfig(objects: ManifestObject[]): Kuberne
         /-$/,
         '',
       );
-      const service: Service = { name: serviceKey, target: name, port, source: source(ir, item.path) };
+      const service: Service = {
+        name: serviceKey,
+        target: name,
+        port,
+        source: {
+          ...source(ir, item.path),
+          fields: Object.fromEntries(
+            Object.keys(asRecord(asRecord(item.spec.sticky).cookie)).map((f) => [
+              `sticky.cookie.${f}`,
+              ir.lineOf([...item.path, 'sticky', 'cookie', f]),
+            ]),
+          ),
+        },
+      };
       const cookie = asRecord(item.spec.sticky).cookie;
       if (isRecord(cookie)) {
         const sticky: StickyCookie = {};
@@ -125,8 +139,20 @@ export function ingressRoutesToDynamicConfig(objects: ManifestObject[]): Kuberne
         entryPoints: asArray(spec.entryPoints).map(String),
         service: serviceKey,
         middlewares: [],
-        source: source(ir, routePath),
+        source: {
+          ...source(ir, routePath),
+          fields: {
+            rule: ir.lineOf([...routePath, 'match']),
+            ...Object.fromEntries(
+              asArray(spec.entryPoints).map((_, j) => [
+                `entryPoints.${j}`,
+                ir.lineOf(['spec', 'entryPoints', j]),
+              ]),
+            ),
+          },
+        },
       };
+      if (spec.tls !== undefined) router.tls = true;
       if (typeof route.priority === 'number') router.priority = route.priority;
       asArray(route.middlewares).forEach((m, k) => {
         const { found } = findMiddleware(asRecord(m), ir, middlewares);
