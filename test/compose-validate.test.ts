@@ -33,6 +33,8 @@ it('the workshop stack has no findings, and translates into routers, services an
   expect(stack.replicas).toMatchObject({ app: 3, redis: 1, traefik: 1 });
   expect(stack.environment.app).toEqual({ REDIS_URL: 'redis://redis:6379' });
   expect(stack.traefik?.entryPoints).toEqual({ web: { address: ':80' } });
+  // What the rehearsal starts Traefik with (the parser is tested in traefik-static-config.test.ts).
+  expect(stack.traefik?.static).toMatchObject({ accessLog: { enabled: true }, api: { insecure: true } });
 });
 
 describe('typical mistakes', () => {
@@ -118,6 +120,17 @@ describe('typical mistakes', () => {
       'label-value',
       'samesite=io',
       'lax',
+    ],
+    [
+      'a misspelt middleware option',
+      (t: string) =>
+        t.replace(
+          'routers.app.service=app',
+          'routers.app.service=app\n      - traefik.http.middlewares.strip.stripprefix.prefix=/wsk',
+        ),
+      'label-unknown-key',
+      'stripprefix.prefix=',
+      'did you mean `traefik.http.middlewares.strip.stripprefix.prefixes`?',
     ],
     [
       'a strategy Traefik v3.7 does not have',

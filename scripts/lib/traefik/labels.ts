@@ -318,9 +318,13 @@ function suggestion(key: string): string | undefined {
   const name = /^http\.[^.]+\.([^.]+)/i.exec(key)?.[1] ?? 'NAME';
   const candidates = ROWS.filter((r) => !r.key.endsWith('**'))
     .map((r) => r.key.replace('{name}', name).replace('{n}', '0').replace('{word}', 'X-Header'))
+    // Kinds whose options are not listed: a misspelt kind with any option is still close to them.
     .concat(
-      Object.keys(MIDDLEWARE_KINDS).map((kind) => `http.middlewares.${name}.${kind}.${parts.at(-1) ?? ''}`),
-    );
+      Object.entries(MIDDLEWARE_KINDS)
+        .filter(([, options]) => options === 'any')
+        .map(([kind]) => `http.middlewares.${name}.${kind}.${parts.at(-1) ?? ''}`),
+    )
+    .filter((c) => c.toLowerCase() !== key.toLowerCase());
   const near = closest(
     key.toLowerCase(),
     candidates.map((c) => c.toLowerCase()),
