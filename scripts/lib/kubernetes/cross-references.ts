@@ -1,7 +1,8 @@
 // The lints on links between objects that no schema sees but that decide whether a request reaches a
 // pod: namespaces, Deployment selector → template, Service → pods (selector, targetPort), Traefik's own
-// Deployment, IngressRoute → entry points, → Middlewares, → Service (+ port), and the app's containers
-// (image, probes). The lookups they share with the translation are in lookups.ts.
+// Deployment, IngressRoute → Middlewares, → Service (+ port), and the app's containers (image, probes).
+// The lookups they share with the translation are in lookups.ts; what reads Traefik's own model (rules,
+// entry points, stickiness, the sticky cookie) runs in traefik/lint.ts, for labels too.
 import { closest, distance } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
 import { checkTraefikImage } from '../traefik/image.ts';
