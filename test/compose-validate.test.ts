@@ -258,5 +258,17 @@ describe('typical mistakes', () => {
       'routers.app.service=app\n      - traefik.http.routers.app.tls=true',
     );
     expect(analyze(text).config.unsupported.map((u) => u.key)).toContain('traefik.http.routers.app.tls');
+    // Modelled all the same: a Secure sticky cookie is right behind a TLS router.
+    const secure = text.replace(
+      'sticky.cookie.samesite=lax',
+      'sticky.cookie.samesite=lax\n      - traefik.http.services.app.loadbalancer.sticky.cookie.secure=true',
+    );
+    expect(only(analyze(secure).findings, 'cookie-secure-on-http')).toEqual([]);
+    expect(
+      only(
+        analyze(secure.replace('routers.app.tls=true', 'routers.app.tls=false')).findings,
+        'cookie-secure-on-http',
+      ),
+    ).toHaveLength(1);
   });
 });
