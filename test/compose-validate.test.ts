@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCompose } from '../scripts/lib/compose/index.ts';
 import type { Finding } from '../scripts/lib/findings.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
+import { TRAEFIK_IMAGE } from '../scripts/lib/traefik/version.ts';
 
 const FILE = join(ROOT, 'solutions/03-compose-traefik/compose.yaml');
 const GOOD = readFileSync(FILE, 'utf8');
@@ -32,6 +33,8 @@ it('the workshop stack has no findings, and translates into routers, services an
   expect(stack.replicas).toMatchObject({ app: 3, redis: 1, traefik: 1 });
   expect(stack.environment.app).toEqual({ REDIS_URL: 'redis://redis:6379' });
   expect(stack.traefik?.entryPoints).toEqual({ web: { address: ':80' } });
+  // What the rehearsal starts Traefik with (the parser is tested in traefik-static-config.test.ts).
+  expect(stack.traefik?.static).toMatchObject({ accessLog: { enabled: true }, api: { insecure: true } });
 });
 
 describe('typical mistakes', () => {
@@ -54,7 +57,7 @@ describe('typical mistakes', () => {
       'a router pointing at a missing service',
       (t: string) => t.replace('routers.app.service=app', 'routers.app.service=ap'),
       'router-missing-service',
-      'rule=PathPrefix',
+      'routers.app.service=ap',
       "did you mean 'app'?",
     ],
     [
@@ -65,7 +68,7 @@ describe('typical mistakes', () => {
           'routers.app.service=app\n      - traefik.http.routers.app.middlewares=strip@docker',
         ),
       'router-missing-middleware',
-      'rule=PathPrefix',
+      'routers.app.middlewares=strip@docker',
       'traefik.http.middlewares.strip.stripprefix.prefixes',
     ],
     [
@@ -108,8 +111,8 @@ describe('typical mistakes', () => {
       'an entry point typo',
       (t: string) => t.replace('entrypoints=web', 'entrypoints=wbe'),
       'router-unknown-entrypoint',
-      'rule=PathPrefix',
-      "'web'",
+      'entrypoints=wbe',
+      'write `web`',
     ],
     [
       'SameSite from the blog',
@@ -119,11 +122,33 @@ describe('typical mistakes', () => {
       'lax',
     ],
     [
+      'a misspelt middleware option',
+      (t: string) =>
+        t.replace(
+          'routers.app.service=app',
+          'routers.app.service=app\n      - traefik.http.middlewares.strip.stripprefix.prefix=/wsk',
+        ),
+      'label-unknown-key',
+      'stripprefix.prefix=',
+      'did you mean `traefik.http.middlewares.strip.stripprefix.prefixes`?',
+    ],
+    [
+      'a strategy Traefik v3.7 does not have',
+      (t: string) =>
+        t.replace(
+          'server.port=3000',
+          'server.port=3000\n      - traefik.http.services.app.loadbalancer.strategy=roundrobin',
+        ),
+      'label-value',
+      'strategy=roundrobin',
+      'wrr',
+    ],
+    [
       'an old Traefik',
-      (t: string) => t.replace('image: traefik:v3.7', 'image: traefik:v2.2'),
+      (t: string) => t.replace(`image: ${TRAEFIK_IMAGE}`, 'image: traefik:v2.2'),
       'traefik-image',
       'image: traefik:v2.2',
-      'traefik:v3.7',
+      `image: ${TRAEFIK_IMAGE}`,
     ],
     [
       'no exposedbydefault=false',
@@ -147,15 +172,15 @@ describe('typical mistakes', () => {
       'spelling',
     ],
     [
-      'a removed v2 middleware',
+      'an option Traefik v3 removed',
       (t: string) =>
         t.replace(
           'routers.app.service=app',
-          'routers.app.service=app\n      - traefik.http.middlewares.lan.ipwhitelist.sourcerange=10.0.0.0/8',
+          'routers.app.service=app\n      - traefik.http.middlewares.auth.forwardauth.tls.caoptional=true',
         ),
-      'label-removed-in-v3',
-      'ipwhitelist',
-      'ipallowlist',
+      'traefik-removed-option',
+      'forwardauth.tls.caoptional',
+      'remove it',
     ],
   ])('%s', (_, edit, code, lineNeedle, fixText) => {
     const text = edit(GOOD);
@@ -164,6 +189,38 @@ describe('typical mistakes', () => {
     expect(found, `expected a ${code} finding`).toHaveLength(1);
     expect(found[0].line).toBe(lineOf(text, lineNeedle));
     expect(`${found[0].message} ${found[0].fix}`).toContain(fixText);
+  });
+
+  it('the image pin: the exact release passes, another v3 tag warns, v2 or a floating tag is an error', () => {
+    expect(GOOD).toContain(`image: ${TRAEFIK_IMAGE}\n`);
+    const severity = (image: string) =>
+      only(analyze(GOOD.replace(`image: ${TRAEFIK_IMAGE}`, `image: ${image}`)).findings, 'traefik-image').map(
+        (f) => f.severity,
+      );
+    expect(severity('traefik:v3.7')).toEqual(['warning']);
+    expect(severity('traefik:v3.6.2')).toEqual(['warning']);
+    expect(severity('traefik:latest')).toEqual(['error']);
+    expect(severity('traefik')).toEqual(['error']);
+  });
+
+  it('options Traefik v3 deprecated but still reads are warnings: ipWhiteList, stripPrefix.forceSlash, sslRedirect', () => {
+    const text = GOOD.replace(
+      'routers.app.service=app',
+      [
+        'routers.app.service=app',
+        '      - traefik.http.middlewares.lan.ipwhitelist.sourcerange=10.0.0.0/8',
+        '      - traefik.http.middlewares.strip.stripprefix.forceslash=false',
+        '      - traefik.http.middlewares.tls.headers.sslredirect=true',
+      ].join('\n'),
+    );
+    const deprecated = only(analyze(text).findings, 'traefik-deprecated-option');
+    expect(deprecated.map((f) => [f.severity, f.line])).toEqual([
+      ['warning', lineOf(text, 'ipwhitelist')],
+      ['warning', lineOf(text, 'forceslash')],
+      ['warning', lineOf(text, 'sslredirect')],
+    ]);
+    expect(deprecated[0].fix).toContain('ipAllowList');
+    expect(analyze(text).findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
   it('a version key is a warning, not an error', () => {
@@ -195,11 +252,34 @@ describe('typical mistakes', () => {
     expect(stack.config.services.app.port).toBe(3000);
   });
 
-  it('settings the stand-in router does not rehearse are listed, not ignored', () => {
+  it('settings the rehearsal does not pass to Traefik are listed, not ignored', () => {
+    // Both routers of the solution (by path, and by Host) on TLS.
     const text = GOOD.replace(
       'routers.app.service=app',
       'routers.app.service=app\n      - traefik.http.routers.app.tls=true',
+    ).replace(
+      'routers.chat.service=app',
+      'routers.chat.service=app\n      - traefik.http.routers.chat.tls=true',
     );
-    expect(analyze(text).config.unsupported.map((u) => u.key)).toContain('traefik.http.routers.app.tls');
+    const resolver = text.replace(
+      'routers.app.tls=true',
+      'routers.app.tls=true\n      - traefik.http.routers.app.tls.certresolver=le',
+    );
+    expect(analyze(resolver).config.unsupported.map((u) => u.key)).toContain(
+      'traefik.http.routers.app.tls.certresolver',
+    );
+    expect(analyze(text).config.routers.app.tls).toBe(true);
+    // Modelled all the same: a Secure sticky cookie is right behind a TLS router.
+    const secure = text.replace(
+      'sticky.cookie.samesite=lax',
+      'sticky.cookie.samesite=lax\n      - traefik.http.services.app.loadbalancer.sticky.cookie.secure=true',
+    );
+    expect(only(analyze(secure).findings, 'cookie-secure-on-http')).toEqual([]);
+    expect(
+      only(
+        analyze(secure.replace('routers.app.tls=true', 'routers.app.tls=false')).findings,
+        'cookie-secure-on-http',
+      ),
+    ).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-// IngressRoute + Middleware → DynamicConfig for the stand-in router: what it runs must be what the
+// IngressRoute + Middleware → DynamicConfig for the rehearsal's Traefik: what it runs must be what the
 // attendee wrote, and what it cannot run must be listed.
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,13 @@ describe('ingressRoutesToDynamicConfig', () => {
         entryPoints: ['web'],
         service: 'wsk-app-80',
         middlewares: [],
-        source: { file: `${GOOD}k8s/ingressroute.yaml`, line: 10, object: 'IngressRoute/app' },
+        source: {
+          file: `${GOOD}k8s/ingressroute.yaml`,
+          line: 10,
+          object: 'IngressRoute/app',
+          // Each setting's own line, for the model lints' findings.
+          fields: { rule: 10, 'entryPoints.0': 8 },
+        },
       },
     });
     expect(config.services).toEqual({
@@ -44,7 +50,17 @@ describe('ingressRoutesToDynamicConfig', () => {
         port: 3000,
         sticky: { cookie: { name: 'wsk_sticky', httpOnly: true, secure: false, sameSite: 'lax' } },
         strategy: 'wrr',
-        source: { file: `${GOOD}k8s/ingressroute.yaml`, line: 13, object: 'IngressRoute/app' },
+        source: {
+          file: `${GOOD}k8s/ingressroute.yaml`,
+          line: 13,
+          object: 'IngressRoute/app',
+          fields: {
+            'sticky.cookie.name': 18,
+            'sticky.cookie.httpOnly': 19,
+            'sticky.cookie.secure': 20,
+            'sticky.cookie.sameSite': 21,
+          },
+        },
       },
     });
     expect(config.middlewares).toEqual({});
@@ -75,7 +91,7 @@ describe('ingressRoutesToDynamicConfig', () => {
     expect(config.unsupported).toEqual([]);
   });
 
-  it('translates ReplacePath, and lists middleware kinds the stand-in does not run', () => {
+  it('translates ReplacePath, and lists middleware kinds the translation does not carry', () => {
     const middlewares =
       '---\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: root\n  namespace: wsk\nspec:\n  replacePath:\n    path: /\n' +
       '---\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: hsts\n  namespace: wsk\nspec:\n  headers:\n    stsSeconds: 60\n';
@@ -102,7 +118,7 @@ describe('ingressRoutesToDynamicConfig', () => {
     ]);
   });
 
-  it('lists TLS, extra service options and cookie options in unsupported', () => {
+  it('models TLS; lists its secret, extra service options and cookie options in unsupported', () => {
     const { config } = translate({
       'k8s/ingressroute.yaml': [
         ['          strategy: wrr\n', '          strategy: wrr\n          nativeLB: true\n'],
@@ -115,8 +131,9 @@ describe('ingressRoutesToDynamicConfig', () => {
     expect(config.unsupported.map((u) => u.key).sort()).toEqual([
       'spec.routes[0].services[0].nativeLB',
       'spec.routes[0].services[0].sticky.cookie.domain',
-      'spec.tls',
+      'spec.tls.secretName',
     ]);
+    expect(Object.values(config.routers).every((r) => r.tls)).toBe(true);
     expect(config.services['wsk-app-80'].sticky?.cookie).not.toHaveProperty('domain');
   });
 

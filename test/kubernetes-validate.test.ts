@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../scripts/lib/findings.ts';
 import { errorsOf } from '../scripts/lib/findings.ts';
 import { validateManifests } from '../scripts/lib/kubernetes/index.ts';
+import { TRAEFIK_IMAGE } from '../scripts/lib/traefik/version.ts';
 import { GOOD, type Variant, variant } from './fixtures/kubernetes/variant.ts';
 
 const made: Variant[] = [];
@@ -129,7 +130,7 @@ describe('schemas', () => {
     expect(findings.find((f) => f.code === 'schema-type')?.message).toContain('not a Kubernetes quantity');
   });
 
-  it('accepts Traefik v3 fields the packaged (v2.10-era) CRD schema lacks, and route kind left out', () => {
+  it('accepts Traefik v3 fields (sticky cookie path and maxAge), and a route without `kind`', () => {
     const { findings } = check({
       'k8s/ingressroute.yaml': [
         ['      kind: Rule\n', ''],
@@ -296,9 +297,10 @@ describe('cross-references', () => {
 
   it('reports an entry point typo with the closest name', () => {
     const { v, findings } = check({ 'k8s/ingressroute.yaml': [['    - web\n', '    - wbe\n']] });
-    const f = only(findings, 'ingressroute-unknown-entrypoint');
+    // The same code, line rule and fix as a router label's entry point (test/compose-validate.test.ts).
+    const f = only(findings, 'router-unknown-entrypoint');
     expect(f.line).toBe(v.line('k8s/ingressroute.yaml', '- wbe'));
-    expect(f.fix).toBe('Write `web` (entry point names are case-sensitive).');
+    expect(f.fix).toBe('write `web` (entry point names are case-sensitive)');
   });
 
   it('reports a missing middleware', () => {
@@ -338,7 +340,9 @@ describe('cross-references', () => {
     const { v, findings } = check({ 'k8s/ingressroute.yaml': [['secure: false', 'secure: true']] });
     const f = only(findings, 'cookie-secure-on-http');
     expect(f.line).toBe(v.line('k8s/ingressroute.yaml', 'secure: true'));
-    expect(f.message).toContain('never send it back');
+    // Browsers do send Secure cookies to http://localhost: a warning about the other http origins.
+    expect(f.severity).toBe('warning');
+    expect(f.message).toContain('http://localhost only');
   });
 
   it('reports SameSite=None without Secure', () => {
@@ -347,7 +351,7 @@ describe('cross-references', () => {
   });
 
   it('reports 3 replicas without a sticky cookie ("Session ID unknown")', () => {
-    const { findings } = check({
+    const { v, findings } = check({
       'k8s/ingressroute.yaml': [
         [
           '          sticky:\n            cookie:\n              name: wsk_sticky\n              httpOnly: true\n              secure: false\n              sameSite: lax\n',
@@ -355,7 +359,19 @@ describe('cross-references', () => {
         ],
       ],
     });
-    expect(only(findings, 'ingressroute-no-sticky').message).toContain('Session ID unknown');
+    // A warning, as for compose.yaml's labels: the sticky-long-polling check shows it through Traefik.
+    const f = only(findings, 'sticky-missing');
+    expect(f).toMatchObject({ severity: 'warning', line: v.line('k8s/ingressroute.yaml', '- name: app') });
+    expect(f.message).toContain('Session ID unknown');
+  });
+
+  it('reports a v2 rule in an IngressRoute, as for a router label (the shared model lint)', () => {
+    const { v, findings } = check({
+      'k8s/ingressroute.yaml': [['match: PathPrefix(`/`)', 'match: PathPrefix(`/`, `/wsk`)']],
+    });
+    const f = only(findings, 'rule-invalid');
+    expect(f).toMatchObject({ severity: 'error', line: v.line('k8s/ingressroute.yaml', 'match:') });
+    expect(f.fix).toContain('PathPrefix(`/`) || PathPrefix(`/wsk`)');
   });
 
   it('reports an IngressRoute to a Service that does not exist, and to a port it does not have', () => {
@@ -367,9 +383,19 @@ describe('cross-references', () => {
     expect(f.fix).toContain('port: 80');
   });
 
-  it('reports an unknown strategy', () => {
-    const { findings } = check({ 'k8s/ingressroute.yaml': [['strategy: wrr', 'strategy: roundrobin']] });
-    expect(only(findings, 'ingressroute-strategy').fix).toBe('Write `strategy: RoundRobin`.');
+  it("reports an unknown strategy and a route kind that is not Rule, from Traefik v3.7's CRD schema", () => {
+    const { v, findings } = check({ 'k8s/ingressroute.yaml': [['strategy: wrr', 'strategy: roundrobin']] });
+    const strategy = only(findings, 'schema-enum');
+    expect(strategy.line).toBe(v.line('k8s/ingressroute.yaml', 'strategy: roundrobin'));
+    expect(strategy.message).toContain('`wrr`');
+    expect(strategy.fix).toBe('Write `strategy: RoundRobin`.');
+    const rules = check({ 'k8s/ingressroute.yaml': [['kind: Rule', 'kind: Rules']] });
+    const kind = only(rules.findings, 'schema-enum');
+    expect(kind).toMatchObject({
+      severity: 'error',
+      line: rules.v.line('k8s/ingressroute.yaml', 'kind: Rules'),
+    });
+    expect(kind.fix).toBe('Write `kind: Rule`.');
   });
 
   it('warns that sessionAffinity: ClientIP does nothing behind Traefik', () => {
@@ -387,18 +413,25 @@ describe('cross-references', () => {
     expect(errorsOf(findings)).toEqual([]);
   });
 
-  it('reports Traefik without the CRD provider, and a Traefik image that is not v3.7', () => {
+  it('reports Traefik without the CRD provider, and a Traefik image that is not the pinned release', () => {
     const { v, findings } = check({
       'k8s/traefik.yaml': [
         ['            - --providers.kubernetescrd\n', ''],
-        ['image: traefik:v3.7', 'image: traefik:v2.11'],
+        [`image: ${TRAEFIK_IMAGE}`, 'image: traefik:v2.11'],
       ],
     });
     expect(only(findings, 'traefik-provider-missing').line).toBe(v.line('k8s/traefik.yaml', 'args:'));
     const image = only(findings, 'traefik-image');
-    expect(image).toMatchObject({ severity: 'error', fix: 'Use `image: traefik:v3.7`.' });
-    const older = check({ 'k8s/traefik.yaml': [['image: traefik:v3.7', 'image: traefik:v3.6.2']] });
-    expect(only(older.findings, 'traefik-image').severity).toBe('warning');
+    expect(image).toMatchObject({ severity: 'error', fix: `image: ${TRAEFIK_IMAGE}` });
+    // The same rule and severity as compose.yaml's image (test/compose-validate.test.ts).
+    for (const [tag, severity] of [
+      ['traefik:v3.6.2', 'warning'],
+      ['traefik:v3.7', 'warning'],
+      ['traefik:latest', 'error'],
+    ]) {
+      const other = check({ 'k8s/traefik.yaml': [[`image: ${TRAEFIK_IMAGE}`, `image: ${tag}`]] });
+      expect(only(other.findings, 'traefik-image').severity, tag).toBe(severity);
+    }
   });
 
   it('reports a missing readiness probe', () => {
@@ -469,7 +502,7 @@ describe('the rest of the chain', () => {
     expect(f.fix).toBe('Use one of: http.');
   });
 
-  it('accepts v3.7 fields the packaged schema lacks; warns (not errs) on other unknown Traefik fields that are no typo', () => {
+  it('accepts v3.7 fields (passiveHealthCheck); warns (not errs) on other unknown Traefik fields that are no typo', () => {
     const known = check({
       'k8s/ingressroute.yaml': [
         [
@@ -495,21 +528,31 @@ describe('the rest of the chain', () => {
     const { v, findings } = check({
       'k8s/ingressroute.yaml': [['sameSite: lax\n', `sameSite: lax\n${middleware}`]],
     });
-    const deprecated = findings.filter((f) => f.code === 'traefik-deprecated-field');
+    const deprecated = findings.filter((f) => f.code === 'traefik-deprecated-option');
     expect(deprecated.map((f) => [f.object, f.severity, f.line, f.fix])).toEqual([
       [
         'Middleware/lan',
         'warning',
         v.line('k8s/ingressroute.yaml', 'ipWhiteList:'),
-        'Use `ipAllowList` (same options).',
+        'rename it to ipAllowList (same options)',
       ],
-      ['Middleware/strip', 'warning', v.line('k8s/ingressroute.yaml', 'forceSlash:'), 'Remove `forceSlash`.'],
+      [
+        'Middleware/strip',
+        'warning',
+        v.line('k8s/ingressroute.yaml', 'forceSlash:'),
+        'remove forceSlash: v3 ignores it',
+      ],
     ]);
     expect(errorsOf(findings)).toEqual([]);
   });
 
   it('reports a sameSite value the v3.7 CRD rejects', () => {
-    const { findings } = check({ 'k8s/ingressroute.yaml': [['sameSite: lax', 'sameSite: relaxed']] });
-    expect(only(findings, 'ingressroute-cookie-samesite').fix).toContain('sameSite: lax');
+    const { v, findings } = check({ 'k8s/ingressroute.yaml': [['sameSite: lax', 'sameSite: relaxed']] });
+    const f = only(findings, 'schema-enum');
+    expect(f).toMatchObject({
+      severity: 'error',
+      line: v.line('k8s/ingressroute.yaml', 'sameSite: relaxed'),
+    });
+    expect(f.fix).toContain('lax, strict');
   });
 });

@@ -176,7 +176,7 @@ describe('the rehearsal runs the real Traefik', () => {
       const problems = (await env.reload?.()) ?? [];
       // The workshop's own finding, then Traefik's verdict on the same router.
       expect(problems[0]).toMatch(/has 2 values: Traefik v3 takes one value per matcher/);
-      expect(problems.at(-1)).toMatch(/^router app: .*unexpected number of parameters/);
+      expect(problems.at(-1)).toMatch(/compose\.yaml:\d+: router app: .*unexpected number of parameters/);
       expect(await get('/', 'localhost')).toBe(404);
       await waitFor('the 404 with no router, and the rule error naming the router', async () =>
         /"GET \/ HTTP\/1\.1" 404 \d+ "-" "-" \d+ "-" "-"/.test(log()) &&

@@ -3,6 +3,7 @@
 import type { Finding } from '../findings.ts';
 import { type DynamicConfig, emptyDynamicConfig } from '../traefik/dynamic-config.ts';
 import { labelsToDynamicConfig } from '../traefik/labels.ts';
+import type { StaticConfig } from '../traefik/static-config.ts';
 import { labelsOf, loadCompose } from './load.ts';
 import { validateComposeSchema } from './schema.ts';
 import { findTraefik, lintStack } from './stack-lint.ts';
@@ -16,7 +17,8 @@ export interface ComposeStack {
   config: DynamicConfig;
   replicas: Record<string, number>;
   environment: Record<string, Record<string, string>>;
-  traefik?: { service: string; entryPoints: Record<string, { address: string }>; args: string[] };
+  /** Traefik's service: its entry points, and the static configuration its `command:` sets. */
+  traefik?: { service: string; entryPoints: Record<string, { address: string }>; static: StaticConfig };
 }
 
 interface ServiceSpec {
@@ -58,6 +60,10 @@ export function analyzeCompose(file: string, text?: string): ComposeStack {
     config,
     replicas,
     environment,
-    traefik: traefik && { service: traefik.service, entryPoints: traefik.entryPoints, args: traefik.args },
+    traefik: traefik && {
+      service: traefik.service,
+      entryPoints: traefik.entryPoints,
+      static: traefik.static,
+    },
   };
 }

@@ -1,12 +1,14 @@
-// The step-3 stack read as a whole: references between routers, services, middlewares and Traefik's
-// entry points, and the settings that break in practice (secure cookie on http, writable docker.sock,
-// a public dashboard, no stickiness with replicas).
+// The step-3 stack read as a whole: Traefik's service (image, static flags, docker.sock, dashboard), the
+// references between routers, services and middlewares that labels make, and then the lints of the
+// shared Traefik model (traefik/lint.ts: rules, entry points, stickiness, the sticky cookie).
 import { closest } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
-import type { DynamicConfig } from '../traefik/dynamic-config.ts';
-import { type LoadedCompose, labelsOf } from './load.ts';
-
-export const TRAEFIK_IMAGE = 'traefik:v3.7';
+import type { DynamicConfig, Service } from '../traefik/dynamic-config.ts';
+import { checkTraefikImage } from '../traefik/image.ts';
+import { lintDynamicConfig, staticConfigFindings } from '../traefik/lint.ts';
+import { parseStaticConfig, type StaticConfig } from '../traefik/static-config.ts';
+import { TRAEFIK_IMAGE } from '../traefik/version.ts';
+import type { LoadedCompose } from './load.ts';
 
 interface ComposeService {
   image?: string;
@@ -17,27 +19,32 @@ interface ComposeService {
 
 export interface TraefikService {
   service: string;
+  /** The entry points its flags define, by name (Traefik's implicit ones left out). */
   entryPoints: Record<string, { address: string }>;
   args: string[];
+  static: StaticConfig;
 }
 
-/** The service running Traefik (by image), its command-line arguments and entry points. */
+/** The service running Traefik (by image), its command-line arguments and static configuration. */
 export function findTraefik(loaded: LoadedCompose): TraefikService | undefined {
   const services = (loaded.doc?.services ?? {}) as Record<string, ComposeService>;
-  const entry = Object.entries(services).find(([, s]) => /(^|\/)traefik(:|$)/.test(s?.image ?? ''));
+  const entry = Object.entries(services).find(([, s]) => /(^|\/)traefik(:|@|$)/.test(s?.image ?? ''));
   if (!entry) return undefined;
   const [service, spec] = entry;
-  const args = Array.isArray(spec.command)
-    ? spec.command.map(String)
+  const list = Array.isArray(spec.command);
+  const args = list
+    ? (spec.command as unknown[]).map(String)
     : String(spec.command ?? '')
         .split(/\s+/)
         .filter(Boolean);
-  const entryPoints: Record<string, { address: string }> = {};
-  for (const arg of args) {
-    const m = /^--entrypoints\.([^.=]+)\.address=(.*)$/i.exec(arg);
-    if (m) entryPoints[m[1]] = { address: m[2] };
-  }
-  return { service, entryPoints, args };
+  const lines = args.map((_, i) => loaded.lineOf(['services', service, 'command', ...(list ? [i] : [])]));
+  const parsed = parseStaticConfig(args, lines);
+  const entryPoints = Object.fromEntries(
+    Object.values(parsed.entryPoints)
+      .filter((ep) => !ep.implicit)
+      .map((ep) => [ep.name, { address: ep.address }]),
+  );
+  return { service, entryPoints, args, static: parsed };
 }
 
 export function lintStack(
@@ -69,23 +76,30 @@ export function lintStack(
   if (traefik) {
     const spec = services[traefik.service];
     const at = (i: number) => ['services', traefik.service, 'command', i];
-    if (spec.image !== TRAEFIK_IMAGE) {
+    const image = checkTraefikImage(spec.image ?? '');
+    if (image) {
       add(
         'traefik-image',
         ['services', traefik.service, 'image'],
         `service ${traefik.service}`,
-        `Traefik runs ${spec.image}: the workshop is written for ${TRAEFIK_IMAGE}.`,
-        `image: ${TRAEFIK_IMAGE}`,
+        image.message,
+        image.fix,
+        image.severity,
       );
     }
-    const exposed = traefik.args.findIndex((a) => /^--providers\.docker\.exposedbydefault=false$/i.test(a));
-    if (exposed < 0) {
+    findings.push(...staticConfigFindings(traefik.static, file, `service ${traefik.service}`));
+    const docker = traefik.static.providers.docker;
+    if (!docker || docker.exposedByDefault) {
       add(
         'traefik-exposed-by-default',
         ['services', traefik.service, 'command'],
         `service ${traefik.service}`,
-        'Traefik exposes every container by default, Redis included.',
-        'add --providers.docker.exposedbydefault=false and label the app traefik.enable=true',
+        docker
+          ? 'Traefik exposes every container by default, Redis included.'
+          : 'Traefik runs without the Docker provider (--providers.docker), so it reads no labels.',
+        docker
+          ? 'add --providers.docker.exposedbydefault=false and label the app traefik.enable=true'
+          : 'add --providers.docker=true and --providers.docker.exposedbydefault=false',
       );
     } else {
       for (const name of labelled) {
@@ -99,17 +113,16 @@ export function lintStack(
           );
       }
     }
-    traefik.args.forEach((arg, i) => {
-      if (/^--api\.insecure(=true)?$/i.test(arg) && !dashboardOnLoopback(spec)) {
-        add(
-          'dashboard-public',
-          at(i),
-          `service ${traefik.service}`,
-          '--api.insecure serves the dashboard without authentication, and port 8080 is published on every interface.',
-          'publish it on loopback only: "127.0.0.1:8080:8080"',
-        );
-      }
-    });
+    const insecure = traefik.static.flags.findLast((f) => f.key === 'api.insecure');
+    if (traefik.static.api.insecure && insecure && !dashboardOnLoopback(spec)) {
+      add(
+        'dashboard-public',
+        at(insecure.index),
+        `service ${traefik.service}`,
+        '--api.insecure serves the dashboard without authentication, and port 8080 is published on every interface.',
+        'publish it on loopback only: "127.0.0.1:8080:8080"',
+      );
+    }
     (spec.volumes ?? []).forEach((volume, i) => {
       const text =
         typeof volume === 'string'
@@ -135,12 +148,24 @@ export function lintStack(
     );
   }
 
-  const entryPointNames = Object.keys(traefik?.entryPoints ?? {});
   for (const router of Object.values(config.routers)) {
-    const line = router.source?.line;
-    const object = router.source?.object;
-    const push = (code: string, message: string, fix: string, severity: 'error' | 'warning' = 'error') =>
-      findings.push({ code, severity, file, line, object, message, fix });
+    const source = router.source;
+    const push = (
+      code: string,
+      message: string,
+      fix: string,
+      severity: 'error' | 'warning' = 'error',
+      field?: string,
+    ) =>
+      findings.push({
+        code,
+        severity,
+        file,
+        line: (field && source?.fields?.[field]) || source?.line,
+        object: source?.object,
+        message,
+        fix,
+      });
     if (!router.rule)
       push(
         'router-missing-rule',
@@ -154,6 +179,8 @@ export function lintStack(
         'router-missing-service',
         `Router ${router.name} sends to service '${service}', which no label defines.`,
         near ? `did you mean '${near}'?` : `define traefik.http.services.${service}.loadbalancer.server.port`,
+        'error',
+        'service',
       );
     }
     for (const reference of router.middlewares) {
@@ -164,6 +191,7 @@ export function lintStack(
           `Router ${router.name} uses middleware '${reference}' from the ${provider} provider, which this stack doesn't configure.`,
           `define it with labels and write ${name}@docker`,
           'warning',
+          'middlewares',
         );
       } else if (!config.middlewares[name]) {
         const near = Object.keys(config.middlewares).length
@@ -175,86 +203,42 @@ export function lintStack(
           near
             ? `did you mean '${near}'?`
             : `define it, e.g. traefik.http.middlewares.${name}.stripprefix.prefixes=/wsk`,
-        );
-      }
-    }
-    for (const ep of router.entryPoints) {
-      if (traefik && !entryPointNames.some((n) => n.toLowerCase() === ep.toLowerCase())) {
-        push(
-          'router-unknown-entrypoint',
-          `Router ${router.name} listens on entry point '${ep}', which Traefik's command doesn't define.`,
-          entryPointNames.length
-            ? `did you mean '${closest(ep, entryPointNames)}'?`
-            : `add --entrypoints.${ep}.address=:80 to Traefik's command`,
+          'error',
+          'middlewares',
         );
       }
     }
   }
 
   for (const service of Object.values(config.services)) {
-    const object = `service ${service.target}`;
-    const serviceLine = service.source?.line ?? loaded.lineOf(['services', service.target, 'labels']);
-    // Point at the label that says it when there is one, else at the service's first label.
-    const labelLine = (option: string) =>
-      labelsOf(loaded, service.target).find(
-        (l) =>
-          l.key.toLowerCase() ===
-          `traefik.http.services.${service.name}.loadbalancer.${option}`.toLowerCase(),
-      )?.line ?? serviceLine;
-    const push = (
-      code: string,
-      message: string,
-      fix: string,
-      severity: 'error' | 'warning' = 'error',
-      line = serviceLine,
-    ) => findings.push({ code, severity, file, line, object, message, fix });
     if (!service.port) {
-      push(
-        'service-missing-port',
-        `Service ${service.name} names no port: Traefik would guess from the image's EXPOSE, and guess wrong once there are two.`,
-        `traefik.http.services.${service.name}.loadbalancer.server.port=3000`,
-      );
-    }
-    const cookie = service.sticky?.cookie;
-    const routersOn = Object.values(config.routers).filter((r) => r.service === service.name);
-    const plainHttp = routersOn.some((r) =>
-      (r.entryPoints.length ? r.entryPoints : entryPointNames).some((ep) =>
-        /:80$|:8000$/.test(traefik?.entryPoints[ep]?.address ?? ':80'),
-      ),
-    );
-    if (cookie?.secure && plainHttp) {
-      push(
-        'cookie-secure-on-http',
-        `The sticky cookie of ${service.name} is secure, but its router serves plain http: browsers never send a Secure cookie back over http, so stickiness silently stops (traefik#2653).`,
-        `remove traefik.http.services.${service.name}.loadbalancer.sticky.cookie.secure=true (add it back with TLS)`,
-        'error',
-        labelLine('sticky.cookie.secure'),
-      );
-    }
-    if (cookie?.name?.toLowerCase() === 'io') {
-      push(
-        'cookie-name-io',
-        "A sticky cookie named 'io' collides with the cookie socket.io v2 set (traefik#3926).",
-        `pick your own: traefik.http.services.${service.name}.loadbalancer.sticky.cookie.name=wsk_sticky`,
-        'warning',
-      );
-    }
-    if (cookie?.sameSite === 'none' && !cookie.secure) {
-      push(
-        'cookie-samesite-none-insecure',
-        'SameSite=None without Secure is refused by browsers (traefik#10009).',
-        'use samesite=lax on plain http',
-      );
-    }
-    if (!service.sticky && (replicas[service.target] ?? 1) > 1) {
-      push(
-        'sticky-missing',
-        `Service ${service.name} balances over ${replicas[service.target]} replicas without a sticky cookie: long-polling clients will get 400 "Session ID unknown".`,
-        `traefik.http.services.${service.name}.loadbalancer.sticky.cookie.name=wsk_sticky`,
-        'warning',
-      );
+      findings.push({
+        code: 'service-missing-port',
+        severity: 'error',
+        file,
+        line: service.source?.line ?? loaded.lineOf(['services', service.target, 'labels']),
+        object: `service ${service.target}`,
+        message: `Service ${service.name} names no port: Traefik would guess from the image's EXPOSE, and guess wrong once there are two.`,
+        fix: `traefik.http.services.${service.name}.loadbalancer.server.port=3000`,
+      });
     }
   }
+
+  const option = (s: Service, path: string) => `traefik.http.services.${s.name}.loadbalancer.${path}`;
+  findings.push(
+    ...lintDynamicConfig({
+      config,
+      staticConfig: traefik?.static,
+      replicas,
+      syntax: {
+        commandName: "Traefik's command",
+        addStickyCookie: (s) => `${option(s, 'sticky.cookie.name')}=wsk_sticky`,
+        removeSecure: (s) => `remove ${option(s, 'sticky.cookie.secure')}=true (add it back with TLS)`,
+        sameSiteLax: (s) => `${option(s, 'sticky.cookie.samesite')}=lax on plain http`,
+        renameCookie: (s) => `pick your own: ${option(s, 'sticky.cookie.name')}=wsk_sticky`,
+      },
+    }),
+  );
   return findings;
 }
 

@@ -37,7 +37,7 @@ export const GUIDES = [
   { file: 'instructor-guide.md', title: 'Instructor guide' },
   { file: 'troubleshooting.md', title: 'Troubleshooting' },
   { file: 'load-figures.md', title: 'Load figures' },
-  { file: 'router-figures.md', title: 'Stand-in router figures' },
+  { file: 'router-figures.md', title: 'Traefik in the rehearsal: figures' },
 ];
 
 export const stepPage = (step: Step) => `steps/${folderName(step)}.html`;

@@ -6,6 +6,7 @@ import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
 import { startProcess } from '../processes.ts';
 import { composeV2Answers, dockerEngineAnswers } from '../tools.ts';
+import { asArgs } from '../traefik/static-config.ts';
 import { startRehearsal } from './rehearsal.ts';
 import type { Environment, StartOptions } from './types.ts';
 
@@ -32,7 +33,7 @@ export async function startComposeStep(
       config: stack.config,
       replicas: stack.replicas,
       environment: stack.environment,
-      traefikArgs: stack.traefik?.args ?? [],
+      traefikArgs: stack.traefik ? asArgs(stack.traefik.static) : [],
       socketPath: options.socketPath,
       standsInFor: 'Docker Compose behind Traefik',
       reread: async () => {

@@ -9,6 +9,7 @@ import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
 import { startProcess, waitForHttp } from '../processes.ts';
 import { dockerEngineAnswers, findExecutable } from '../tools.ts';
+import { asArgs, parseStaticConfig } from '../traefik/static-config.ts';
 import { startRehearsal } from './rehearsal.ts';
 import { traefikFile } from './traefik-crds.ts';
 import type { Environment, StartOptions } from './types.ts';

@@ -23,7 +23,7 @@ export interface Environment {
   traefik?: TraefikRun;
   /** Lines `--start` prints: label and URL. */
   links: { label: string; url: string }[];
-  /** Plain statements printed with the links (e.g. that a router is a stand-in). */
+  /** Plain statements printed with the links (e.g. what the rehearsal does not rehearse). */
   notes: string[];
   /**
    * Applies the attendee's edited routing to the running Traefik, without a restart (`--start` calls it on

@@ -1,17 +1,31 @@
-// The links between objects that no schema sees but that decide whether a request reaches a pod:
-// IngressRoute → Service (+ port) → pods (selector, targetPort), entry points and middlewares named
-// by IngressRoutes, Traefik's own Deployment, and the app's image, probes and stickiness.
+// The lints on links between objects that no schema sees but that decide whether a request reaches a
+// pod: namespaces, Deployment selector → template, Service → pods (selector, targetPort), Traefik's own
+// Deployment, IngressRoute → Middlewares, → Service (+ port), and the app's containers (image, probes).
+// The lookups they share with the translation are in lookups.ts; what reads Traefik's own model (rules,
+// entry points, stickiness, the sticky cookie) runs in traefik/lint.ts, for labels too.
 import { closest, distance } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
+import { checkTraefikImage } from '../traefik/image.ts';
+import { staticConfigFindings } from '../traefik/lint.ts';
+import { TRAEFIK_IMAGE } from '../traefik/version.ts';
+import {
+  findMiddleware,
+  findService,
+  findServicePort,
+  isIngressRoute,
+  isMiddleware,
+  type RouteService,
+  routeServices,
+} from './lookups.ts';
 import {
   asArray,
   asRecord,
   asString,
   isClusterScoped,
   isRecord,
-  type Json,
   type ManifestObject,
   type PathSegment,
+  ref,
   reporter,
 } from './manifest.ts';
 import {
@@ -31,70 +45,6 @@ export function nearest(name: string, candidates: string[]): string | undefined 
   if (candidates.length === 0) return undefined;
   const guess = closest(name, candidates);
   return distance(guess, name) <= Math.max(2, Math.floor(name.length / 3)) ? guess : undefined;
-}
-
-// The enums of Traefik v3.7's IngressRoute CRD (the packaged v2.10 schema has plain strings).
-const STRATEGIES = ['wrr', 'p2c', 'hrw', 'leasttime', 'RoundRobin'];
-const SAME_SITE = ['none', 'lax', 'strict', 'None', 'Lax', 'Strict'];
-
-export const isIngressRoute = (o: ManifestObject) =>
-  o.apiVersion === 'traefik.io/v1alpha1' && o.kind === 'IngressRoute';
-export const isMiddleware = (o: ManifestObject) =>
-  o.apiVersion === 'traefik.io/v1alpha1' && o.kind === 'Middleware';
-
-/** One `services[]` item of one route, with where it is. */
-export interface RouteService {
-  route: ManifestObject;
-  routeIndex: number;
-  serviceIndex: number;
-  path: PathSegment[];
-  spec: Json;
-}
-
-export function routeServices(ir: ManifestObject): RouteService[] {
-  return asArray(asRecord(ir.data.spec).routes).flatMap((r, routeIndex) =>
-    asArray(asRecord(r).services)
-      .filter(isRecord)
-      .map((spec, serviceIndex) => ({
-        route: ir,
-        routeIndex,
-        serviceIndex,
-        path: ['spec', 'routes', routeIndex, 'services', serviceIndex],
-        spec,
-      })),
-  );
-}
-
-/** The Kubernetes Service an IngressRoute service item names (kind Service, the default). */
-export function findService(item: RouteService, services: ManifestObject[]): ManifestObject | undefined {
-  const namespace = asString(item.spec.namespace) ?? item.route.namespace;
-  return services.find((s) => s.name === item.spec.name && s.namespace === namespace);
-}
-
-/** The Service port an IngressRoute refers to: by number (the Service's `port`) or by name; the only one if omitted. */
-export function findServicePort(service: ManifestObject, port: unknown): Json | undefined {
-  const ports = asArray(asRecord(service.data.spec).ports).filter(isRecord);
-  if (port === undefined) return ports.length === 1 ? ports[0] : undefined;
-  return ports.find((p) =>
-    typeof port === 'number' ? p.port === port : p.name === port || String(p.port) === port,
-  );
-}
-
-/** Middleware reference → the Middleware object, following Traefik's naming rules. */
-export function findMiddleware(
-  ref: Json,
-  ir: ManifestObject,
-  middlewares: ManifestObject[],
-): { found?: ManifestObject; otherProvider?: boolean } {
-  const name = asString(ref.name) ?? '';
-  if (name.includes('@')) {
-    const [base, provider] = name.split('@');
-    // `<namespace>-<name>@kubernetescrd` is the cross-provider form; other providers are not in these files.
-    if (provider !== 'kubernetescrd') return { otherProvider: true };
-    return { found: middlewares.find((m) => `${m.namespace}-${m.name}` === base) };
-  }
-  const namespace = asString(ref.namespace) ?? ir.namespace;
-  return { found: middlewares.find((m) => m.name === name && m.namespace === namespace) };
 }
 
 export function checkCrossReferences(
@@ -117,7 +67,7 @@ export function checkCrossReferences(
         'traefik-deployment-missing',
         [],
         'there is an IngressRoute but no Traefik Deployment to serve it',
-        'Add a Deployment running `traefik:v3.7` with `--providers.kubernetescrd` and a `--entryPoints.web.address=:8000` entry point.',
+        `Add a Deployment running \`${TRAEFIK_IMAGE}\` with \`--providers.kubernetescrd\` and a \`--entryPoints.web.address=:8000\` entry point.`,
       ),
     );
   }
@@ -125,10 +75,9 @@ export function checkCrossReferences(
 
   const appWorkloads = new Set<Workload>();
   for (const ir of ingressRoutes) {
-    findings.push(...entryPoints(ir, traefik));
     findings.push(...routeMiddlewares(ir, middlewares, traefik));
     for (const item of routeServices(ir)) {
-      findings.push(...routeService(item, services, workloads, traefik, objects));
+      findings.push(...routeService(item, services, traefik, objects));
       const service = findService(item, services);
       if (service)
         for (const w of selectedWorkloads(service, workloads))
@@ -272,46 +221,15 @@ function traefikDeployment(traefik: TraefikInstall): Finding[] {
       ),
     );
   }
-  const image = asString(traefik.container.image) ?? '';
-  const { tag } = parseImage(image);
-  const version = /^v?(\d+)\.(\d+)(?:\.\d+)?$/.exec(tag ?? '');
-  const v3 = version?.[1] === '3';
-  if (!v3 || version?.[2] !== '7') {
+  findings.push(
+    ...staticConfigFindings(traefik.static, traefik.workload.object.file, ref(traefik.workload.object)),
+  );
+  const image = checkTraefikImage(asString(traefik.container.image) ?? '');
+  if (image)
     findings.push(
-      report(
-        'traefik-image',
-        [...containerPath, 'image'],
-        !tag || tag === 'latest'
-          ? `image "${image}" floats to whatever Traefik is newest; this workshop is written and checked against v3.7`
-          : v3
-            ? `image "${image}" is Traefik ${tag}; this workshop is checked against v3.7`
-            : `image "${image}" is not Traefik v3: the traefik.io CRDs, v3 rule syntax and EndpointSlices need v3`,
-        'Use `image: traefik:v3.7`.',
-        v3 ? 'warning' : 'error',
-      ),
+      report('traefik-image', [...containerPath, 'image'], image.message, image.fix, image.severity),
     );
-  }
   return findings;
-}
-
-function entryPoints(ir: ManifestObject, traefik: TraefikInstall | undefined): Finding[] {
-  if (!traefik?.entryPointsKnown) return [];
-  const report = reporter(ir);
-  const known = traefik.entryPoints.map((e) => e.name);
-  return asArray(asRecord(ir.data.spec).entryPoints).flatMap((name, j) => {
-    if (typeof name !== 'string' || known.includes(name)) return [];
-    const guess = nearest(name, known);
-    return [
-      report(
-        'ingressroute-unknown-entrypoint',
-        ['spec', 'entryPoints', j],
-        `entry point "${name}" is not defined by Traefik's Deployment (it defines ${known.join(', ')}): the route is never served`,
-        guess
-          ? `Write \`${guess}\` (entry point names are case-sensitive).`
-          : `Use one of ${known.join(', ')}, or add \`--entryPoints.${name}.address=:<port>\` to Traefik's args.`,
-      ),
-    ];
-  });
 }
 
 function routeMiddlewares(
@@ -379,7 +297,6 @@ function routeMiddlewares(
 function routeService(
   item: RouteService,
   services: ManifestObject[],
-  workloads: Workload[],
   traefik: TraefikInstall | undefined,
   objects: ManifestObject[],
 ): Finding[] {
@@ -457,65 +374,6 @@ function routeService(
     );
   }
 
-  const backends = selectedWorkloads(service, workloads);
-  const replicas = backends.reduce((n, w) => n + w.replicas, 0);
-  const cookie = asRecord(asRecord(spec.sticky).cookie);
-  const hasCookie = isRecord(asRecord(spec.sticky).cookie);
-  if (!hasCookie && replicas > 1) {
-    findings.push(
-      report(
-        'ingressroute-no-sticky',
-        item.path,
-        `Service ${name} has ${replicas} pods and no sticky cookie: socket.io's long-polling requests land on different pods and fail with HTTP 400 "Session ID unknown"`,
-        'Add under this service:\n  sticky:\n    cookie:\n      name: wsk_sticky\n      httpOnly: true',
-      ),
-    );
-  }
-  if (cookie.secure === true && servesPlainHttp(ir, traefik)) {
-    findings.push(
-      report(
-        'cookie-secure-on-http',
-        [...item.path, 'sticky', 'cookie', 'secure'],
-        'the sticky cookie is `secure` but this route is served over plain http (the `web` entry point, no TLS): browsers never send it back, so there is no stickiness ("Session ID unknown")',
-        'Set `secure: false` on http, or serve the route over TLS (a websecure entry point and `tls:`).',
-      ),
-    );
-  }
-  if (
-    typeof cookie.sameSite === 'string' &&
-    cookie.sameSite.toLowerCase() === 'none' &&
-    cookie.secure !== true
-  ) {
-    findings.push(
-      report(
-        'cookie-samesite-none-insecure',
-        [...item.path, 'sticky', 'cookie', 'sameSite'],
-        'browsers reject a cookie with SameSite=None that is not Secure, so the sticky cookie is never stored',
-        'Use `sameSite: lax` on plain http (or `secure: true` over https).',
-      ),
-    );
-  }
-  if (cookie.sameSite !== undefined && !SAME_SITE.includes(String(cookie.sameSite))) {
-    findings.push(
-      report(
-        'ingressroute-cookie-samesite',
-        [...item.path, 'sticky', 'cookie', 'sameSite'],
-        `sameSite "${String(cookie.sameSite)}" is not one Traefik v3.7's CRD accepts (none, lax, strict): kubectl apply rejects the IngressRoute`,
-        'Write `sameSite: lax` (or strict, or none with secure: true over https).',
-      ),
-    );
-  }
-  if (spec.strategy !== undefined && !STRATEGIES.includes(String(spec.strategy))) {
-    const guess = nearest(String(spec.strategy), STRATEGIES);
-    findings.push(
-      report(
-        'ingressroute-strategy',
-        [...item.path, 'strategy'],
-        `strategy "${String(spec.strategy)}" is not a Traefik v3.7 load-balancing strategy (${STRATEGIES.slice(0, 4).join(', ')})`,
-        guess ? `Write \`strategy: ${guess}\`.` : 'Use `strategy: wrr` (weighted round robin, the default).',
-      ),
-    );
-  }
   const affinity = asRecord(service.data.spec).sessionAffinity;
   if (affinity === 'ClientIP') {
     findings.push(
@@ -531,16 +389,6 @@ function routeService(
     );
   }
   return findings;
-}
-
-/** Whether a route can be reached over plain http, where a Secure cookie never comes back. */
-function servesPlainHttp(ir: ManifestObject, traefik: TraefikInstall | undefined): boolean {
-  const spec = asRecord(ir.data.spec);
-  if (spec.tls !== undefined) return false;
-  const names = asArray(spec.entryPoints).map(String);
-  if (!traefik?.entryPointsKnown) return names.length === 0 || names.some((n) => /^(web|http)$/i.test(n));
-  const eps = traefik.entryPoints.filter((e) => names.length === 0 || names.includes(e.name));
-  return eps.length === 0 ? names.some((n) => /^(web|http)$/i.test(n)) : eps.some((e) => !e.tls);
 }
 
 function appContainers(w: Workload): Finding[] {

@@ -1,7 +1,8 @@
-// IngressRoutes and Middlewares → the shared DynamicConfig, so the local rehearsal's stand-in router
-// applies exactly the attendee's routing (rule, StripPrefix/ReplacePath, sticky cookie, strategy).
+// IngressRoutes and Middlewares → the shared DynamicConfig: the model lints (traefik/lint.ts) read it,
+// and the rehearsal applies exactly the attendee's routing (rule, StripPrefix/ReplacePath, sticky
+// cookie, strategy).
 // Names follow Traefik's CRD provider: service `<ns>-<service>-<port>`, middleware `<ns>-<name>`.
-// What the stand-in does not implement is listed in `unsupported`, never silently dropped.
+// What the translation does not carry to Traefik is listed in `unsupported`, never silently dropped.
 import {
   type DynamicConfig,
   emptyDynamicConfig,
@@ -17,7 +18,7 @@ import {
   isIngressRoute,
   isMiddleware,
   routeServices,
-} from './cross-references.ts';
+} from './lookups.ts';
 import {
   asArray,
   asRecord,
@@ -38,7 +39,7 @@ export interface KubernetesRouting {
   env: Record<string, Record<string, string>>;
 }
 
-/** Fields of an IngressRoute service the stand-in router implements. */
+/** Fields of an IngressRoute service the translation carries to the rehearsal's Traefik. */
 const SUPPORTED_SERVICE_FIELDS = new Set(['name', 'namespace', 'kind', 'port', 'sticky', 'strategy']);
 const SUPPORTED_COOKIE_FIELDS = new Set(['name', 'secure', 'httpOnly', 'sameSite', 'maxAge', 'path']);
 const SUPPORTED_ROUTE_FIELDS = new Set(['kind', 'match', 'middlewares', 'priority', 'services']);
@@ -63,7 +64,8 @@ export function ingressRoutesToDynamicConfig(objects: ManifestObject[]): Kuberne
 
   for (const ir of objects.filter(isIngressRoute)) {
     const spec = asRecord(ir.data.spec);
-    if (spec.tls !== undefined) unsupported(ir, ['spec', 'tls']);
+    // TLS runs in the rehearsal on Traefik's default certificate; which secret or resolver does not.
+    for (const key of Object.keys(asRecord(spec.tls))) unsupported(ir, ['spec', 'tls', key]);
     const routes = asArray(spec.routes);
     const items = routeServices(ir);
     routes.forEach((r, i) => {
@@ -72,7 +74,7 @@ export function ingressRoutesToDynamicConfig(objects: ManifestObject[]): Kuberne
       for (const key of Object.keys(route))
         if (!SUPPORTED_ROUTE_FIELDS.has(key)) unsupported(ir, [...routePath, key]);
       const routeItems = items.filter((item) => item.routeIndex === i);
-      // Several services in one route make a weighted round robin in Traefik: the stand-in uses the first.
+      // Several services in one route make a weighted round robin in Traefik: the translation takes the first.
       if (routeItems.length > 1) unsupported(ir, [...routePath, 'services']);
       const item = routeItems[0];
       if (!item) return;
@@ -96,7 +98,20 @@ export function ingressRoutesToDynamicConfig(objects: ManifestObject[]): Kuberne
         /-$/,
         '',
       );
-      const service: Service = { name: serviceKey, target: name, port, source: source(ir, item.path) };
+      const service: Service = {
+        name: serviceKey,
+        target: name,
+        port,
+        source: {
+          ...source(ir, item.path),
+          fields: Object.fromEntries(
+            Object.keys(asRecord(asRecord(item.spec.sticky).cookie)).map((f) => [
+              `sticky.cookie.${f}`,
+              ir.lineOf([...item.path, 'sticky', 'cookie', f]),
+            ]),
+          ),
+        },
+      };
       const cookie = asRecord(item.spec.sticky).cookie;
       if (isRecord(cookie)) {
         const sticky: StickyCookie = {};
@@ -125,8 +140,20 @@ export function ingressRoutesToDynamicConfig(objects: ManifestObject[]): Kuberne
         entryPoints: asArray(spec.entryPoints).map(String),
         service: serviceKey,
         middlewares: [],
-        source: source(ir, routePath),
+        source: {
+          ...source(ir, routePath),
+          fields: {
+            rule: ir.lineOf([...routePath, 'match']),
+            ...Object.fromEntries(
+              asArray(spec.entryPoints).map((_, j) => [
+                `entryPoints.${j}`,
+                ir.lineOf(['spec', 'entryPoints', j]),
+              ]),
+            ),
+          },
+        },
       };
+      if (spec.tls !== undefined) router.tls = true;
       if (typeof route.priority === 'number') router.priority = route.priority;
       asArray(route.middlewares).forEach((m, k) => {
         const { found } = findMiddleware(asRecord(m), ir, middlewares);

@@ -2,11 +2,14 @@
 // - kubernetes-models 4.5: the Kubernetes API as of 1.33 (its schemas have 1.33's Lifecycle.stopSignal
 //   and PodStatus.observedGeneration, not 1.34's Container.restartPolicyRules; the README's 1.27 badge is
 //   stale). kind v0.32 runs 1.36; the objects the workshop uses did not change in between.
-// - @kubernetes-models/traefik 0.2: traefik.io/v1alpha1 (see traefik-v3-fields.ts for its age).
+// - @kubernetes-models/traefik 2: traefik.io/v1alpha1, generated from Traefik v3.7's own CRD types
+//   (pkg/provider/kubernetes/crd/traefikio/v1alpha1), enums included (sameSite, strategy, route kind).
+//   It ships ES modules exported for `import` only, so its kinds are imported (together: 560 kB).
 // Classes are required one by one (CommonJS builds) so a check loads a few schemas, not all 1,700.
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import * as traefikModels from '@kubernetes-models/traefik/traefik.io/v1alpha1';
 
 const require = createRequire(import.meta.url);
 
@@ -42,7 +45,7 @@ const KUBERNETES_GROUPS = new Set([
   'storage.k8s.io',
 ]);
 
-/** Traefik v3's kinds; ServersTransportTCP is newer than the packaged schemas. */
+/** Traefik v3's kinds. */
 export const TRAEFIK_KINDS = [
   'IngressRoute',
   'IngressRouteTCP',
@@ -104,16 +107,14 @@ export function findModel(apiVersion: string, kind: string): ModelLookup {
   if (!/^[a-z0-9.-]*$/.test(group) || !/^v[0-9a-z]+$/.test(version) || !/^[A-Za-z][A-Za-z0-9]*$/.test(kind)) {
     return { status: 'unknown-kind', kinds: [] };
   }
-  let base: string;
   if (group === 'traefik.io') {
-    if (version !== 'v1alpha1') return { status: 'unknown-kind', kinds: [] };
-    if (kind === 'ServersTransportTCP') return { status: 'no-schema' };
-    base = '@kubernetes-models/traefik/traefik.io/v1alpha1';
-  } else if (KUBERNETES_GROUPS.has(group)) {
-    base = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
-  } else {
-    return { status: 'no-schema' };
+    const model = (traefikModels as Record<string, unknown>)[kind] as ModelClass | undefined;
+    if (version === 'v1alpha1' && model?.kind === kind && model.apiVersion === apiVersion)
+      return { status: 'found', model };
+    return { status: 'unknown-kind', kinds: version === 'v1alpha1' ? TRAEFIK_KINDS : [] };
   }
+  if (!KUBERNETES_GROUPS.has(group)) return { status: 'no-schema' };
+  const base = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
   try {
     const exported = require(`${base}/${kind}`) as Record<string, unknown>;
     const model = exported[kind] as ModelClass | undefined;
@@ -128,9 +129,7 @@ export function findModel(apiVersion: string, kind: string): ModelLookup {
 /** The kinds of one group/version, read from the package's files, for "did you mean". */
 function kindsOf(base: string): string[] {
   try {
-    const pkg = base.startsWith('@') ? '@kubernetes-models/traefik' : 'kubernetes-models';
-    const root = dirname(require.resolve(pkg));
-    const dir = join(root, base.slice(pkg.length + 1));
+    const dir = join(dirname(require.resolve('kubernetes-models')), base.slice('kubernetes-models/'.length));
     return readdirSync(dir)
       .filter((f) => /^[A-Z][A-Za-z0-9]*\.d\.ts$/.test(f))
       .map((f) => f.replace(/\.d\.ts$/, ''))

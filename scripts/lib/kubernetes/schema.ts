@@ -9,6 +9,7 @@
 // valid names to suggest.
 import { closest, distance } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
+import { retiredDynamicOption } from '../traefik/deprecations.ts';
 import { checkApiVersion } from './api-versions.ts';
 import {
   formatPath,
@@ -20,7 +21,6 @@ import {
   reporter,
 } from './manifest.ts';
 import { findModel, HOME_OF_KIND } from './models.ts';
-import { traefikV3Deprecation, traefikV3Fields } from './traefik-v3-fields.ts';
 
 /** An error as the generated (ajv) validators report it. */
 interface SchemaError {
@@ -86,7 +86,6 @@ export function validateObjectSchema(o: ManifestObject): Finding[] {
       ];
     }
     if (lookup.status === 'no-schema') {
-      if (o.kind === 'ServersTransportTCP') return [];
       return [
         report(
           'schema-unavailable',
@@ -134,7 +133,7 @@ export function validateObjectSchema(o: ManifestObject): Finding[] {
   const findings: Finding[] = [];
   const unknown = unknownFields(o, visits, isTraefik);
   findings.push(...unknown.findings);
-  findings.push(...schemaErrorFindings(o, errors, isTraefik, unknown.renamed));
+  findings.push(...schemaErrorFindings(o, errors, unknown.renamed));
   findings.push(...metadataFindings(o));
   return findings;
 }
@@ -156,18 +155,23 @@ function unknownFields(o: ManifestObject, visits: Visit[], isTraefik: boolean) {
     for (const key of Object.keys(visit.target)) {
       const path = [...visit.path, key];
       const id = formatPath(path);
-      const deprecated = isTraefik ? traefikV3Deprecation(o.kind, visit.path, key) : undefined;
-      if (deprecated && !seen.has(id)) {
+      const retired = isTraefik ? retiredTraefikField(o, visit.path, key) : undefined;
+      if (retired && !seen.has(id)) {
         seen.add(id);
         findings.push(
-          report('traefik-deprecated-field', path, `\`${id}\`: ${deprecated.why}`, deprecated.fix, 'warning'),
+          report(
+            retired.retired.severity === 'error' ? 'traefik-removed-option' : 'traefik-deprecated-option',
+            path,
+            `\`${id}\`: ${retired.option} ${retired.retired.severity === 'error' ? 'was removed in' : 'is deprecated in'} Traefik v3`,
+            retired.retired.fix,
+            retired.retired.severity,
+          ),
         );
         continue;
       }
       if (visit.read.has(key) || GENERATOR_DROPPED(key)) continue;
       if (seen.has(id)) continue; // a YAML alias reaches the same object twice
       seen.add(id);
-      if (isTraefik && traefikV3Fields(o.kind, visit.path).includes(key)) continue;
       const guess = known.length > 0 ? closest(key, known) : undefined;
       const typo =
         guess !== undefined &&
@@ -179,7 +183,7 @@ function unknownFields(o: ManifestObject, visits: Visit[], isTraefik: boolean) {
           report(
             'schema-unknown-field',
             path,
-            `\`${id}\` is not a field of ${o.kind} in the Traefik CRD schema this workshop checks against (@kubernetes-models/traefik 0.2, older than Traefik v3.7)`,
+            `\`${id}\` is not a field of ${o.kind} in the Traefik CRD schema this workshop checks against (@kubernetes-models/traefik 2, from Traefik v3.7's CRD types)`,
             `If it is a Traefik v3.7 field, ignore this; otherwise remove it. Known fields here: ${known.join(', ')}.`,
             'warning',
           ),
@@ -199,6 +203,25 @@ function unknownFields(o: ManifestObject, visits: Visit[], isTraefik: boolean) {
     }
   }
   return { findings, renamed };
+}
+
+/**
+ * A Traefik object's field that v3 removed or deprecated, from the list the labels and static flags
+ * share: a Middleware's `spec.X.Y` is the dynamic option `middlewares.NAME.X.Y`, a route's `syntax`
+ * the router's `ruleSyntax`.
+ */
+function retiredTraefikField(o: ManifestObject, at: PathSegment[], key: string) {
+  if (o.kind === 'Middleware' && at[0] === 'spec')
+    return retiredDynamicOption(['middlewares', o.name, ...at.slice(1).map(String), key], { exact: true });
+  if (
+    o.kind === 'IngressRoute' &&
+    at[0] === 'spec' &&
+    at[1] === 'routes' &&
+    at.length === 3 &&
+    key === 'syntax'
+  )
+    return retiredDynamicOption(['routers', o.name, 'ruleSyntax'], { exact: true });
+  return undefined;
 }
 
 function parsePointer(pointer: string): PathSegment[] {
@@ -221,12 +244,7 @@ const describeValue = (v: unknown) =>
 
 const withArticle = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 
-function schemaErrorFindings(
-  o: ManifestObject,
-  errors: SchemaError[],
-  isTraefik: boolean,
-  renamed: Set<string>,
-): Finding[] {
+function schemaErrorFindings(o: ManifestObject, errors: SchemaError[], renamed: Set<string>): Finding[] {
   const report = reporter(o);
   // anyOf/oneOf (int-or-string, quantities) report one error per branch: one finding per field.
   const byPath = new Map<string, SchemaError[]>();
@@ -245,15 +263,6 @@ function schemaErrorFindings(
     if (first.keyword === 'required') {
       const missing = String(first.params.missingProperty);
       if (renamed.has(`${formatPath(path)}/${missing}`)) continue;
-      // Traefik v3 made a route's `kind: Rule` optional; the packaged v2.10 schema still requires it.
-      if (
-        isTraefik &&
-        o.kind === 'IngressRoute' &&
-        missing === 'kind' &&
-        path[0] === 'spec' &&
-        path[1] === 'routes'
-      )
-        continue;
       findings.push(
         report(
           'schema-required',
@@ -277,13 +286,21 @@ function schemaErrorFindings(
         ),
       );
     } else if (enumError) {
-      const allowed = (enumError.params.allowedValues as unknown[] | undefined) ?? [];
+      const allowed = ((enumError.params.allowedValues as unknown[] | undefined) ?? []).map(String);
+      // A wrong case or a near miss (`roundrobin`, `Lax `) names the one value meant.
+      const near =
+        typeof value === 'string' && allowed.length > 0
+          ? (allowed.find((a) => a.toLowerCase() === value.trim().toLowerCase()) ??
+            (distance(closest(value, allowed), value) <= 2 ? closest(value, allowed) : undefined))
+          : undefined;
       findings.push(
         report(
           'schema-enum',
           path,
-          `${field} is ${describeValue(value)}, which is not one of ${allowed.map((a) => `\`${String(a)}\``).join(', ')}`,
-          `Use one of: ${allowed.map(String).join(', ')} (values are case-sensitive).`,
+          `${field} is ${describeValue(value)}, which is not one of ${allowed.map((a) => `\`${a}\``).join(', ')}`,
+          near && typeof leaf === 'string'
+            ? `Write \`${leaf}: ${near}\`.`
+            : `Use one of: ${allowed.join(', ')} (values are case-sensitive).`,
         ),
       );
     } else if (types.length > 0) {

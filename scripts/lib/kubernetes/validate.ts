@@ -2,13 +2,15 @@
 // the cross-references between objects, and kind-config.yaml against the Traefik it must reach.
 import { join } from 'node:path';
 import type { Finding } from '../findings.ts';
+import { lintDynamicConfig } from '../traefik/lint.ts';
 import { checkCrossReferences } from './cross-references.ts';
+import { ingressRoutesToDynamicConfig } from './ingress-route.ts';
 import { validateKindConfig, validateKindConfigObject } from './kind-config.ts';
 import { type LoadOptions, loadManifests } from './load.ts';
 import type { ManifestObject } from './manifest.ts';
 import { checkRbac } from './rbac.ts';
 import { validateObjectSchema } from './schema.ts';
-import { findTraefik } from './workloads.ts';
+import { findTraefik, type TraefikInstall } from './workloads.ts';
 
 export interface ValidateOptions extends LoadOptions {
   /** kind-config.yaml to check too (a kind `Cluster` document inside the folder is checked anyway). */
@@ -46,7 +48,27 @@ export function validateObjects(objects: ManifestObject[]): Finding[] {
     ...objects.flatMap(validateObjectSchema),
     ...checkRbac(objects, traefik),
     ...checkCrossReferences(objects, traefik),
+    ...lintRouting(objects, traefik),
   ]);
+}
+
+/** The IngressRoutes decoded into Traefik's model, linted by the rules compose.yaml's labels get too. */
+function lintRouting(objects: ManifestObject[], traefik: TraefikInstall | undefined): Finding[] {
+  const { config, replicas } = ingressRoutesToDynamicConfig(objects);
+  const sticky = '  sticky:\n    cookie:\n      name: wsk_sticky\n      httpOnly: true\n      sameSite: lax';
+  return lintDynamicConfig({
+    config,
+    staticConfig: traefik?.static,
+    replicas,
+    syntax: {
+      commandName: "Traefik's args",
+      addStickyCookie: () => `Add under this service:\n${sticky}`,
+      removeSecure: () =>
+        'Set `secure: false` on http, or serve the route over TLS (a websecure entry point and `tls:`).',
+      sameSiteLax: () => 'Use `sameSite: lax` on plain http (or `secure: true` over https).',
+      renameCookie: () => 'Pick your own name: `name: wsk_sticky`.',
+    },
+  });
 }
 
 const samePath = (a: string, b: string, dir: string) => a === b || a === join(dir, b);

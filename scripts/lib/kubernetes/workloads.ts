@@ -1,6 +1,8 @@
 // What the cross-reference checks and the translation need to know about pods: which objects run
 // them, their labels, containers and ports, how many replicas, and which one is Traefik (with the
 // entry points and providers its command line sets up).
+
+import { parseStaticConfig, type StaticConfig } from '../traefik/static-config.ts';
 import {
   asArray,
   asRecord,
@@ -136,7 +138,7 @@ export function parseImage(image: string): ImageRef {
   return { repository: rest, digest };
 }
 
-// --- Traefik -------------------------------------------------------------------------------------
+// --- Traefik ---------------------------------------------------------------------------------------
 
 export interface TraefikFlag {
   /** The flag as written, e.g. `--entryPoints.web.address=:8000`. */
@@ -161,6 +163,10 @@ export interface TraefikInstall {
   containerIndex: number;
   container: Json;
   flags: TraefikFlag[];
+  /** The static configuration its command line sets (the parser shared with compose.yaml). */
+  static: StaticConfig;
+  /** Path in the object of each argument the parser read, by its index. */
+  argPaths: PathSegment[][];
   /** False when Traefik reads a config file: entry points are then not visible in the manifests. */
   entryPointsKnown: boolean;
   entryPoints: EntryPoint[];
@@ -188,65 +194,39 @@ export function findTraefik(objects: ManifestObject[]): TraefikInstall | undefin
   if (!best) return undefined;
   const container = best.workload.containers[best.containerIndex];
   const containerPath = [...best.workload.templatePath, 'spec', 'containers', best.containerIndex];
-  const flags = [
-    ...parseFlags(asArray(container.command), [...containerPath, 'command']),
-    ...parseFlags(asArray(container.args), [...containerPath, 'args']),
-  ];
-  const entryPoints = new Map<string, EntryPoint>();
-  for (const flag of flags) {
-    const m = /^entrypoints\.([^.]+)\.(.+)$/.exec(flag.key);
-    if (!m) continue;
-    // Names keep their spelling: IngressRoutes refer to them as written.
-    const name = flag.raw.replace(/^--?/, '').split('.')[1];
-    const ep = entryPoints.get(name) ?? { name, tls: false };
-    if (m[2] === 'address') {
-      ep.port = Number(/:(\d+)/.exec(flag.value ?? '')?.[1]) || undefined;
-      ep.path = flag.path;
-    }
-    if (m[2] === 'http.tls' ? flag.value !== 'false' : m[2].startsWith('http.tls.')) ep.tls = true;
-    entryPoints.set(name, ep);
-  }
-  const configFile = flags.some((f) => f.key === 'configfile');
-  const enabled = (key: string) =>
-    flags.some((f) => (f.key === key && f.value !== 'false') || f.key.startsWith(`${key}.`));
-  // Traefik adds `traefik` (:8080) for the API, dashboard and ping unless told otherwise, and
-  // `http` (:80) when no entry point is configured at all.
-  if (!entryPoints.has('traefik') && (enabled('api') || enabled('ping'))) {
-    entryPoints.set('traefik', { name: 'traefik', port: 8080, tls: false });
-  }
-  if (entryPoints.size === 0 && !configFile) entryPoints.set('http', { name: 'http', port: 80, tls: false });
+  // `command` replaces the image's entrypoint (its first item is the program), `args` follow it.
+  const items = [
+    ...asArray(container.command).map((item, i) => ({ item, path: [...containerPath, 'command', i] })),
+    ...asArray(container.args).map((item, i) => ({ item, path: [...containerPath, 'args', i] })),
+  ].filter((a, i) => !(i === 0 && container.command !== undefined && a.item === 'traefik'));
+  const args = items.map((a) => String(a.item));
+  const argPaths = items.map((a) => a.path);
+  const parsed = parseStaticConfig(
+    args,
+    argPaths.map((path) => best.workload.object.lineOf(path)),
+  );
+  const flags = parsed.flags.map((f) => ({
+    raw: f.raw,
+    key: f.key,
+    value: f.value,
+    path: argPaths[f.index],
+  }));
+  const entryPoints = Object.values(parsed.entryPoints).map((ep) => ({
+    name: ep.name,
+    port: ep.port,
+    tls: ep.tls,
+    path: ep.index === undefined ? undefined : argPaths[ep.index],
+  }));
   return {
     workload: best.workload,
     containerIndex: best.containerIndex,
     container,
     flags,
-    entryPointsKnown: !configFile,
-    entryPoints: [...entryPoints.values()],
-    crdProvider: enabled('providers.kubernetescrd'),
-    allowCrossNamespace: flags.some(
-      (f) => f.key === 'providers.kubernetescrd.allowcrossnamespace' && f.value !== 'false',
-    ),
+    static: parsed,
+    argPaths,
+    entryPointsKnown: parsed.configFile === undefined,
+    entryPoints,
+    crdProvider: parsed.providers.kubernetesCRD !== undefined,
+    allowCrossNamespace: parsed.providers.kubernetesCRD?.allowCrossNamespace ?? false,
   };
-}
-
-function parseFlags(list: unknown[], path: PathSegment[]): TraefikFlag[] {
-  const flags: TraefikFlag[] = [];
-  list.forEach((item, i) => {
-    if (typeof item !== 'string' || !item.startsWith('-')) return;
-    const [name, ...value] = item.replace(/^--?/, '').split('=');
-    const next = list[i + 1];
-    flags.push({
-      raw: item,
-      key: name.toLowerCase(),
-      // `--flag value` as two items is accepted too.
-      value:
-        value.length > 0
-          ? value.join('=')
-          : typeof next === 'string' && !next.startsWith('-')
-            ? next
-            : undefined,
-      path: [...path, i],
-    });
-  });
-  return flags;
 }

@@ -1,6 +1,6 @@
 // The part of Traefik's dynamic configuration the workshop uses. Docker labels (step 3) and
-// IngressRoutes (step 4) are both translated into it; the validators check it and the rehearsal hands it
-// to the real Traefik through the file provider. One model: the rehearsal applies exactly what was validated.
+// IngressRoutes (step 4) are both decoded into it; the lints of traefik/lint.ts run once over it, and the
+// rehearsal hands it to the real Traefik through its file provider: Traefik runs exactly what was validated.
 
 /** Where a piece of configuration came from, so messages can name the file, the line and the object. */
 export interface Source {
@@ -8,6 +8,11 @@ export interface Source {
   line?: number;
   /** e.g. `service app` (Compose) or `IngressRoute/app` (Kubernetes). */
   object?: string;
+  /**
+   * Lines of single settings as written, by their path in this model (`entryPoints.0`,
+   * `sticky.cookie.secure`), so that a finding on one setting names its own label or field.
+   */
+  fields?: Record<string, number>;
 }
 
 export interface Router {
@@ -20,6 +25,8 @@ export interface Router {
   /** Middleware names without provider suffix, in order. */
   middlewares: string[];
   priority?: number;
+  /** TLS terminated by this router (label `tls=true`, an IngressRoute's `tls:`). */
+  tls?: boolean;
   source?: Source;
 }
 

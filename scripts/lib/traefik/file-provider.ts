@@ -18,6 +18,7 @@ export function fileProviderConfig(config: DynamicConfig, servers: Servers): Rec
         ...(r.entryPoints.length ? { entryPoints: r.entryPoints } : {}),
         ...(r.middlewares.length ? { middlewares: r.middlewares } : {}),
         ...(r.priority !== undefined ? { priority: r.priority } : {}),
+        ...(r.tls ? { tls: {} } : {}),
       },
     ]),
   );

@@ -1,10 +1,12 @@
-// Traefik's Docker-provider labels: each key checked against Traefik's label grammar (keys are
-// case-insensitive; values typed), then translated into the dynamic configuration the stand-in router
-// runs. A misspelt key gets the closest valid one.
+// Traefik's Docker-provider labels decoded into the dynamic configuration, by one table: each row is a
+// key pattern, the type of its value, and how it applies to the model. Keys are case-insensitive; a key
+// no row matches gets the closest valid one; options v3 removed or deprecated come from the shared list
+// (deprecations.ts). Rows without `apply` are valid for Traefik but not modelled: they are listed in
+// `unsupported`, never dropped silently.
 import { closest, distance } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
-import type { DynamicConfig, Middleware, Router, Service, StickyCookie } from './dynamic-config.ts';
-import { parseRule } from './rules.ts';
+import { retiredDynamicOption } from './deprecations.ts';
+import type { DynamicConfig, Middleware, Router, Service, Source, StickyCookie } from './dynamic-config.ts';
 
 export interface Label {
   key: string;
@@ -12,87 +14,332 @@ export interface Label {
   line: number;
 }
 
-type ValueType = 'string' | 'bool' | 'int' | 'port' | 'list' | 'rule' | 'samesite' | 'scheme' | 'any';
+type ValueType =
+  | 'string'
+  | 'bool'
+  | 'int'
+  | 'port'
+  | 'list'
+  | 'rule'
+  | 'samesite'
+  | 'scheme'
+  | 'strategy'
+  | 'any';
 
-const ROUTER_FIELDS: Record<string, ValueType> = {
-  rule: 'rule',
-  entrypoints: 'list',
-  middlewares: 'list',
-  service: 'string',
-  priority: 'int',
-  rulesyntax: 'string',
-  tls: 'bool',
-  'tls.certresolver': 'string',
-  'tls.options': 'string',
-  'observability.accesslogs': 'bool',
-  'observability.metrics': 'bool',
-  'observability.tracing': 'bool',
+const VALUES: Record<ValueType, { valid: (v: string) => boolean; expects: string; example: string }> = {
+  string: { valid: (v) => v !== '', expects: 'a value', example: 'app' },
+  list: { valid: (v) => v !== '', expects: 'a comma-separated list', example: 'web' },
+  rule: { valid: (v) => v !== '', expects: 'a rule', example: 'PathPrefix(`/`)' },
+  any: { valid: () => true, expects: 'a value', example: '…' },
+  bool: { valid: (v) => /^(true|false)$/i.test(v), expects: 'true or false', example: 'true' },
+  int: { valid: (v) => /^-?\d+$/.test(v), expects: 'a whole number', example: '10' },
+  port: {
+    valid: (v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535,
+    expects: 'a port (1–65535)',
+    example: '3000',
+  },
+  samesite: { valid: (v) => /^(none|lax|strict)$/i.test(v), expects: 'none, lax or strict', example: 'lax' },
+  scheme: { valid: (v) => /^(http|https|h2c)$/i.test(v), expects: 'http, https or h2c', example: 'http' },
+  strategy: {
+    valid: (v) => /^(wrr|p2c|hrw|leasttime)$/i.test(v),
+    expects: 'wrr, p2c, hrw or leasttime',
+    example: 'wrr',
+  },
 };
-const ROUTER_PATTERNS: [RegExp, ValueType][] = [[/^tls\.domains\[\d+\]\.(main|sans)$/, 'string']];
 
-const LOADBALANCER_FIELDS: Record<string, ValueType> = {
-  'server.port': 'port',
-  'server.scheme': 'scheme',
-  'server.url': 'string',
-  'server.weight': 'int',
-  'server.preservepath': 'bool',
-  passhostheader: 'bool',
-  serverstransport: 'string',
-  strategy: 'string',
-  'sticky.cookie': 'bool',
-  'sticky.cookie.name': 'string',
-  'sticky.cookie.secure': 'bool',
-  'sticky.cookie.httponly': 'bool',
-  'sticky.cookie.samesite': 'samesite',
-  'sticky.cookie.maxage': 'int',
-  'sticky.cookie.path': 'string',
-  'sticky.cookie.domain': 'string',
-  'healthcheck.path': 'string',
-  'healthcheck.interval': 'string',
-  'healthcheck.timeout': 'string',
-  'healthcheck.port': 'port',
-  'healthcheck.scheme': 'scheme',
-  'healthcheck.hostname': 'string',
-  'healthcheck.method': 'string',
-  'healthcheck.status': 'int',
-  'healthcheck.followredirects': 'bool',
-  'healthcheck.mode': 'string',
-  'responseforwarding.flushinterval': 'string',
-};
-const LOADBALANCER_PATTERNS: [RegExp, ValueType][] = [[/^healthcheck\.headers\.[\w-]+$/, 'string']];
+/** What a row's `apply` may change: the model objects of this container, created on first use. */
+interface Target {
+  router(name: string): Router;
+  service(name: string): Service;
+  middleware(name: string): Middleware;
+  /** Records the label's line as the line of a setting (`entryPoints.0`, `sticky.cookie.secure`). */
+  at(source: Source | undefined, field: string): void;
+  enable(on: boolean): void;
+  finding(code: string, message: string, fix: string, severity?: Finding['severity']): void;
+}
+
+interface Row {
+  /**
+   * The key after `traefik.`, lowercased: `{name}` is a router, service or middleware name (its
+   * spelling kept), `{n}` an index, `{word}` any single segment, `**` anything further.
+   */
+  key: string;
+  type: ValueType;
+  apply?: (to: Target, name: string, value: string) => void;
+}
+
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+// References may carry the provider (`@docker`): that's this provider, so the plain name is kept.
+const withoutDocker = (reference: string) => reference.replace(/@docker$/i, '');
+const bool = (v: string) => v.toLowerCase() === 'true';
+
+/** A sticky-cookie option: where it goes in the model. */
+const cookie =
+  <K extends keyof StickyCookie>(field: K, read: (v: string) => StickyCookie[K]) =>
+  (to: Target, name: string, value: string) => {
+    const s = to.service(name);
+    s.sticky ??= { cookie: {} };
+    s.sticky.cookie[field] = read(value);
+    to.at(s.source, `sticky.cookie.${field}`);
+  };
 
 /** Middleware kinds, with the options the workshop's steps use typed; other options of a known kind pass. */
-const MIDDLEWARES: Record<string, Record<string, ValueType> | 'any'> = {
-  stripprefix: { prefixes: 'list' },
+const MIDDLEWARE_KINDS: Record<string, Record<string, ValueType> | 'any'> = {
+  stripprefix: { prefixes: 'list', forceslash: 'bool' },
   stripprefixregex: { regex: 'list' },
   replacepath: { path: 'string' },
   replacepathregex: { regex: 'string', replacement: 'string' },
   addprefix: { prefix: 'string' },
   redirectscheme: { scheme: 'string', port: 'port', permanent: 'bool' },
   redirectregex: { regex: 'string', replacement: 'string', permanent: 'bool' },
-  headers: 'any',
-  basicauth: 'any',
-  digestauth: 'any',
-  forwardauth: 'any',
-  ratelimit: 'any',
-  inflightreq: 'any',
-  compress: 'any',
   chain: { middlewares: 'list' },
   retry: { attempts: 'int', initialinterval: 'string' },
-  circuitbreaker: 'any',
-  buffering: 'any',
-  ipallowlist: 'any',
-  errors: 'any',
-  grpcweb: 'any',
-  passtlsclientcert: 'any',
-  contenttype: 'any',
+  ...Object.fromEntries(
+    [
+      'headers',
+      'basicauth',
+      'digestauth',
+      'forwardauth',
+      'ratelimit',
+      'inflightreq',
+      'compress',
+      'circuitbreaker',
+      'buffering',
+      'ipallowlist',
+      'ipwhitelist',
+      'errors',
+      'grpcweb',
+      'passtlsclientcert',
+      'contenttype',
+      'encodedcharacters',
+    ].map((kind) => [kind, 'any' as const]),
+  ),
 };
-/** Removed in v3, with what replaced them. */
-const REMOVED: Record<string, string> = {
-  'middlewares.ipwhitelist': 'ipallowlist',
-  'stripprefix.forceslash': '(nothing: v3 always keeps the leading slash)',
-  'headers.sslredirect': 'a redirectscheme middleware',
-};
+
+const ROWS: Row[] = [
+  { key: 'enable', type: 'bool', apply: (to, _, v) => to.enable(bool(v)) },
+  // Docker-only settings: they change which network Traefik dials, nothing in the routing model.
+  { key: 'docker.network', type: 'string', apply: () => {} },
+  { key: 'docker.lbswarm', type: 'bool', apply: () => {} },
+  { key: 'tcp.**', type: 'any' },
+  { key: 'udp.**', type: 'any' },
+
+  {
+    key: 'http.routers.{name}.rule',
+    type: 'rule',
+    apply: (to, name, v) => {
+      const r = to.router(name);
+      r.rule = v;
+      to.at(r.source, 'rule');
+    },
+  },
+  {
+    key: 'http.routers.{name}.entrypoints',
+    type: 'list',
+    apply: (to, name, v) => {
+      const r = to.router(name);
+      r.entryPoints = list(v);
+      r.entryPoints.forEach((_, i) => {
+        to.at(r.source, `entryPoints.${i}`);
+      });
+    },
+  },
+  {
+    key: 'http.routers.{name}.middlewares',
+    type: 'list',
+    apply: (to, name, v) => {
+      const r = to.router(name);
+      r.middlewares = list(v).map(withoutDocker);
+      to.at(r.source, 'middlewares');
+    },
+  },
+  {
+    key: 'http.routers.{name}.service',
+    type: 'string',
+    apply: (to, name, v) => {
+      const r = to.router(name);
+      r.service = withoutDocker(v);
+      to.at(r.source, 'service');
+    },
+  },
+  {
+    key: 'http.routers.{name}.priority',
+    type: 'int',
+    apply: (to, name, v) => {
+      to.router(name).priority = Number(v);
+    },
+  },
+  { key: 'http.routers.{name}.rulesyntax', type: 'string', apply: () => {} },
+  // TLS is modelled: a Secure cookie is right behind it, and the rehearsal's Traefik serves it (default certificate).
+  {
+    key: 'http.routers.{name}.tls',
+    type: 'bool',
+    apply: (to, name, v) => {
+      to.router(name).tls = bool(v);
+    },
+  },
+  { key: 'http.routers.{name}.tls.certresolver', type: 'string' },
+  { key: 'http.routers.{name}.tls.options', type: 'string' },
+  { key: 'http.routers.{name}.tls.domains[{n}].main', type: 'string' },
+  { key: 'http.routers.{name}.tls.domains[{n}].sans', type: 'list' },
+  { key: 'http.routers.{name}.observability.accesslogs', type: 'bool' },
+  { key: 'http.routers.{name}.observability.metrics', type: 'bool' },
+  { key: 'http.routers.{name}.observability.tracing', type: 'bool' },
+
+  {
+    key: 'http.services.{name}.loadbalancer.server.port',
+    type: 'port',
+    apply: (to, name, v) => {
+      const s = to.service(name);
+      s.port = Number(v);
+      to.at(s.source, 'port');
+    },
+  },
+  {
+    key: 'http.services.{name}.loadbalancer.strategy',
+    type: 'strategy',
+    apply: (to, name, v) => {
+      to.service(name).strategy = v.toLowerCase();
+    },
+  },
+  {
+    key: 'http.services.{name}.loadbalancer.sticky.cookie',
+    type: 'bool',
+    apply: (to, name, v) => {
+      const s = to.service(name);
+      if (bool(v)) s.sticky ??= { cookie: {} };
+      else delete s.sticky;
+      to.at(s.source, 'sticky');
+    },
+  },
+  {
+    key: 'http.services.{name}.loadbalancer.sticky.cookie.name',
+    type: 'string',
+    apply: cookie('name', String),
+  },
+  {
+    key: 'http.services.{name}.loadbalancer.sticky.cookie.secure',
+    type: 'bool',
+    apply: cookie('secure', bool),
+  },
+  {
+    key: 'http.services.{name}.loadbalancer.sticky.cookie.httponly',
+    type: 'bool',
+    apply: cookie('httpOnly', bool),
+  },
+  {
+    key: 'http.services.{name}.loadbalancer.sticky.cookie.samesite',
+    type: 'samesite',
+    apply: cookie('sameSite', (v) => v.toLowerCase()),
+  },
+  {
+    key: 'http.services.{name}.loadbalancer.sticky.cookie.maxage',
+    type: 'int',
+    apply: cookie('maxAge', Number),
+  },
+  {
+    key: 'http.services.{name}.loadbalancer.sticky.cookie.path',
+    type: 'string',
+    apply: cookie('path', String),
+  },
+  { key: 'http.services.{name}.loadbalancer.sticky.cookie.domain', type: 'string' },
+  { key: 'http.services.{name}.loadbalancer.server.scheme', type: 'scheme' },
+  { key: 'http.services.{name}.loadbalancer.server.url', type: 'string' },
+  { key: 'http.services.{name}.loadbalancer.server.weight', type: 'int' },
+  { key: 'http.services.{name}.loadbalancer.server.preservepath', type: 'bool' },
+  { key: 'http.services.{name}.loadbalancer.passhostheader', type: 'bool' },
+  { key: 'http.services.{name}.loadbalancer.serverstransport', type: 'string' },
+  { key: 'http.services.{name}.loadbalancer.responseforwarding.flushinterval', type: 'string' },
+  ...['path', 'interval', 'timeout', 'hostname', 'method', 'mode', 'unhealthyinterval'].map(
+    (option): Row => ({ key: `http.services.{name}.loadbalancer.healthcheck.${option}`, type: 'string' }),
+  ),
+  { key: 'http.services.{name}.loadbalancer.healthcheck.port', type: 'port' },
+  { key: 'http.services.{name}.loadbalancer.healthcheck.scheme', type: 'scheme' },
+  { key: 'http.services.{name}.loadbalancer.healthcheck.status', type: 'int' },
+  { key: 'http.services.{name}.loadbalancer.healthcheck.followredirects', type: 'bool' },
+  { key: 'http.services.{name}.loadbalancer.healthcheck.headers.{word}', type: 'string' },
+  { key: 'http.services.{name}.loadbalancer.passivehealthcheck.**', type: 'any' },
+  { key: 'http.services.{name}.weighted.**', type: 'any' },
+  { key: 'http.services.{name}.mirroring.**', type: 'any' },
+  { key: 'http.services.{name}.failover.**', type: 'any' },
+
+  {
+    key: 'http.middlewares.{name}.stripprefix.prefixes',
+    type: 'list',
+    apply: (to, name, v) => {
+      to.middleware(name).stripPrefix = { prefixes: list(v) };
+    },
+  },
+  {
+    key: 'http.middlewares.{name}.replacepath.path',
+    type: 'string',
+    apply: (to, name, v) => {
+      to.middleware(name).replacePath = { path: v };
+    },
+  },
+  ...Object.entries(MIDDLEWARE_KINDS).flatMap(([kind, options]): Row[] =>
+    options === 'any'
+      ? [{ key: `http.middlewares.{name}.${kind}.**`, type: 'any' }]
+      : Object.entries(options).map(([option, type]) => ({
+          key: `http.middlewares.{name}.${kind}.${option}`,
+          type,
+        })),
+  ),
+];
+
+/** A row's key as a regular expression capturing `{name}`. */
+const PATTERNS = ROWS.map((row) => {
+  const source = row.key
+    .split('.')
+    .map((part) =>
+      part === '**'
+        ? '.+'
+        : part
+            .replace(/[[\]]/g, '\\$&')
+            .replace('{name}', '(?<name>[^.]+)')
+            .replace('{n}', '\\d+')
+            .replace('{word}', '[^.]+'),
+    )
+    .join('\\.');
+  return new RegExp(`^${source}$`, 'i');
+});
+
+/** The first row matching a key (after `traefik.`), with the name it captured. */
+function rowOf(key: string): { row: Row; name: string } | undefined {
+  for (let i = 0; i < ROWS.length; i++) {
+    const m = PATTERNS[i].exec(key);
+    // More specific rows (stripprefix.prefixes) come before the catch-all of their kind.
+    if (m) return { row: ROWS[i], name: m.groups?.name ?? '' };
+  }
+  return undefined;
+}
+
+/** The closest valid key to an unknown one, the user's names kept: `{name}` becomes theirs. */
+function suggestion(key: string): string | undefined {
+  const parts = key.split('.');
+  const name = /^http\.[^.]+\.([^.]+)/i.exec(key)?.[1] ?? 'NAME';
+  const candidates = ROWS.filter((r) => !r.key.endsWith('**'))
+    .map((r) => r.key.replace('{name}', name).replace('{n}', '0').replace('{word}', 'X-Header'))
+    // Kinds whose options are not listed: a misspelt kind with any option is still close to them.
+    .concat(
+      Object.entries(MIDDLEWARE_KINDS)
+        .filter(([, options]) => options === 'any')
+        .map(([kind]) => `http.middlewares.${name}.${kind}.${parts.at(-1) ?? ''}`),
+    )
+    .filter((c) => c.toLowerCase() !== key.toLowerCase());
+  const near = closest(
+    key.toLowerCase(),
+    candidates.map((c) => c.toLowerCase()),
+  );
+  const index = candidates.findIndex((c) => c.toLowerCase() === near);
+  return distance(near, key.toLowerCase()) <= Math.max(3, Math.floor(key.length / 8))
+    ? candidates[index]
+    : undefined;
+}
 
 export interface LabelTranslation {
   config: DynamicConfig;
@@ -101,26 +348,6 @@ export interface LabelTranslation {
   /** Label keys that are valid but defined per container (for the stack lints). */
   labels: Label[];
 }
-
-function checkValue(type: ValueType, value: string): string | undefined {
-  const v = value.trim();
-  if (type === 'bool' && !/^(true|false)$/i.test(v)) return `expects true or false, got '${value}'`;
-  if (type === 'int' && !/^-?\d+$/.test(v)) return `expects a whole number, got '${value}'`;
-  if (type === 'port' && !(/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535))
-    return `expects a port (1–65535), got '${value}'`;
-  if (type === 'samesite' && !/^(none|lax|strict)$/i.test(v))
-    return `expects none, lax or strict, got '${value}'`;
-  if (type === 'scheme' && !/^(http|https|h2c)$/i.test(v))
-    return `expects http, https or h2c, got '${value}'`;
-  if ((type === 'string' || type === 'list') && !v) return 'is empty';
-  return undefined;
-}
-
-const list = (v: string) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 
 /**
  * Labels of one Compose service → routers, services and middlewares, with a finding per invalid label.
@@ -135,227 +362,94 @@ export function labelsToDynamicConfig(
   const findings: Finding[] = [];
   const config: DynamicConfig = { routers: {}, services: {}, middlewares: {}, unsupported: [] };
   let enabled = false;
-  const finding = (
-    label: Label,
-    code: string,
-    message: string,
-    fix: string,
-    severity: 'error' | 'warning' = 'error',
-  ) => findings.push({ code, severity, file, line: label.line, object, message, fix });
-  const unknown = (label: Label, valid: string[], prefix: string, rest: string) => {
-    const near = closest(rest, valid);
-    const close = distance(rest, near) <= Math.max(3, Math.floor(rest.length / 3));
-    finding(
-      label,
-      'label-unknown-key',
-      `\`${label.key}\` is not a Traefik label: Traefik ignores it silently.`,
-      close ? `did you mean \`${prefix}${near}\`?` : `valid keys here: ${valid.slice(0, 8).join(', ')}…`,
-    );
-  };
-  const router = (name: string): Router => {
-    config.routers[name] ??= {
-      name,
-      rule: '',
-      entryPoints: [],
-      service: '',
-      middlewares: [],
-      source: { file, object },
-    };
-    return config.routers[name];
-  };
-  const service = (name: string): Service => {
-    config.services[name] ??= { name, target: composeService, source: { file, object } };
-    return config.services[name];
-  };
-  const middleware = (name: string): Middleware => {
-    config.middlewares[name] ??= { name, source: { file, object } };
-    return config.middlewares[name];
+  let label: Label = labels[0];
+  const source = (): Source => ({ file, line: label.line, object, fields: {} });
+
+  const to: Target = {
+    router: (name) => {
+      config.routers[name] ??= {
+        name,
+        rule: '',
+        entryPoints: [],
+        service: '',
+        middlewares: [],
+        source: source(),
+      };
+      return config.routers[name];
+    },
+    service: (name) => {
+      config.services[name] ??= { name, target: composeService, source: source() };
+      return config.services[name];
+    },
+    middleware: (name) => {
+      config.middlewares[name] ??= { name, source: source() };
+      return config.middlewares[name];
+    },
+    at: (s, field) => {
+      if (s?.fields) s.fields[field] = label.line;
+    },
+    enable: (on) => {
+      enabled = on;
+    },
+    finding: (code, message, fix, severity = 'error') =>
+      findings.push({ code, severity, file, line: label.line, object, message, fix }),
   };
 
-  for (const label of labels) {
-    const parts = label.key.trim().split('.');
-    const lower = parts.map((p) => p.toLowerCase());
-    if (lower[0] !== 'traefik') continue; // Not Traefik's: other tools' labels are none of our business.
+  for (label of labels) {
+    const key = label.key.trim();
+    if (!/^traefik\./i.test(key)) continue; // Not Traefik's: other tools' labels are none of our business.
+    const rest = key.slice('traefik.'.length);
     const value = label.value.trim();
-    const source = { file, line: label.line, object };
-    const typed = (type: ValueType) => {
-      const problem = checkValue(type, value);
-      if (problem)
-        finding(
-          label,
-          'label-value',
-          `\`${label.key}\` ${problem}.`,
-          `write a valid value, e.g. ${example(type)}`,
-        );
-      return !problem;
-    };
 
-    if (lower.length === 2 && lower[1] === 'enable') {
-      if (typed('bool')) enabled = value.toLowerCase() === 'true';
-      continue;
-    }
-    if (lower[1] === 'docker' && ['network', 'lbswarm'].includes(lower[2] ?? '') && lower.length === 3)
-      continue;
-    if (lower[1] === 'tcp' || lower[1] === 'udp') {
-      config.unsupported.push({ key: label.key, source });
-      continue;
-    }
-    if (lower[1] !== 'http' || lower.length < 5) {
-      const valid = [
-        'traefik.enable',
-        'traefik.http.routers.NAME.rule',
-        'traefik.http.services.NAME.loadbalancer.server.port',
-        'traefik.http.middlewares.NAME.KIND.OPTION',
-        'traefik.docker.network',
-      ];
-      const section = lower[1] === 'http' ? `traefik.http.${lower[2] ?? ''}` : label.key;
-      if (lower[1] === 'http' && !['routers', 'services', 'middlewares'].includes(lower[2] ?? '')) {
-        const near = closest(lower[2] ?? '', ['routers', 'services', 'middlewares', 'serverstransports']);
-        finding(
-          label,
-          'label-unknown-key',
-          `\`${label.key}\` is not a Traefik label: \`${section}\` is not a section.`,
-          `did you mean \`traefik.http.${near}.${parts.slice(3).join('.')}\`?`,
-        );
-      } else {
-        unknown(label, valid, '', label.key);
-      }
-      continue;
-    }
-    const [section, name] = [lower[2], parts[3]];
-    const rest = lower.slice(4).join('.');
-
-    if (section === 'routers') {
-      const type = ROUTER_FIELDS[rest] ?? ROUTER_PATTERNS.find(([re]) => re.test(rest))?.[1];
-      if (!type) {
-        unknown(label, Object.keys(ROUTER_FIELDS), `traefik.http.routers.${name}.`, rest);
-        continue;
-      }
-      if (!typed(type)) continue;
-      const r = router(name);
-      if (rest === 'rule') {
-        r.rule = value;
-        r.source = source;
-        const parsed = parseRule(value);
-        if (!parsed.ok) finding(label, 'rule-invalid', `Router ${name}: ${parsed.message}`, parsed.fix);
-      } else if (rest === 'entrypoints') r.entryPoints = list(value);
-      // References may carry the provider (`@docker`): that's this provider, so the plain name is kept.
-      else if (rest === 'middlewares') r.middlewares = list(value).map(withoutDocker);
-      else if (rest === 'service') r.service = withoutDocker(value);
-      else if (rest === 'priority') r.priority = Number(value);
-      else if (rest === 'rulesyntax')
-        finding(
-          label,
-          'rule-syntax-v2',
-          '`ruleSyntax` keeps a router on the v2 rule syntax, which Traefik v3 deprecates.',
-          'remove it and write the rule in v3 syntax',
-          'warning',
-        );
-      else config.unsupported.push({ key: label.key, source });
-      continue;
+    // `http.middlewares.NAME.ipwhitelist.sourcerange` → ['middlewares', 'NAME', 'ipwhitelist', 'sourcerange']
+    const retired = /^http\./i.test(rest) ? retiredDynamicOption(rest.split('.').slice(1)) : undefined;
+    if (retired) {
+      const removed = retired.retired.severity === 'error';
+      to.finding(
+        removed ? 'traefik-removed-option' : 'traefik-deprecated-option',
+        `\`${key}\`: ${retired.option} ${removed ? 'was removed in Traefik v3, which rejects this label' : 'is deprecated in Traefik v3'}.`,
+        retired.retired.fix,
+        retired.retired.severity,
+      );
+      if (removed) continue;
     }
 
-    if (section === 'services') {
-      if (lower[4] !== 'loadbalancer') {
-        if (lower[4] === 'weighted' || lower[4] === 'mirroring' || lower[4] === 'failover')
-          config.unsupported.push({ key: label.key, source });
-        else
-          unknown(
-            label,
-            Object.keys(LOADBALANCER_FIELDS).map((f) => `loadbalancer.${f}`),
-            `traefik.http.services.${name}.`,
-            rest,
-          );
-        continue;
-      }
-      const field = lower.slice(5).join('.');
-      const type = LOADBALANCER_FIELDS[field] ?? LOADBALANCER_PATTERNS.find(([re]) => re.test(field))?.[1];
-      if (!type) {
-        unknown(
-          label,
-          Object.keys(LOADBALANCER_FIELDS),
-          `traefik.http.services.${name}.loadbalancer.`,
-          field,
-        );
-        continue;
-      }
-      if (!typed(type)) continue;
-      const s = service(name);
-      s.source = s.source?.line ? s.source : source;
-      if (field === 'server.port') s.port = Number(value);
-      else if (field === 'strategy') s.strategy = value;
-      else if (field.startsWith('sticky.cookie')) {
-        s.sticky ??= { cookie: {} };
-        const cookie: StickyCookie = s.sticky.cookie;
-        const option = field.slice('sticky.cookie.'.length);
-        if (field === 'sticky.cookie' && value.toLowerCase() === 'false') delete s.sticky;
-        else if (option === 'name') cookie.name = value;
-        else if (option === 'secure') cookie.secure = value.toLowerCase() === 'true';
-        else if (option === 'httponly') cookie.httpOnly = value.toLowerCase() === 'true';
-        else if (option === 'samesite') cookie.sameSite = value.toLowerCase();
-        else if (option === 'maxage') cookie.maxAge = Number(value);
-        else if (option === 'path') cookie.path = value;
-        else if (option === 'domain') config.unsupported.push({ key: label.key, source });
-      } else config.unsupported.push({ key: label.key, source });
+    const found = rowOf(rest);
+    if (!found) {
+      const near = suggestion(rest);
+      to.finding(
+        'label-unknown-key',
+        `\`${key}\` is not a Traefik label: Traefik ignores it silently.`,
+        near
+          ? `did you mean \`traefik.${near}\`?`
+          : 'valid keys look like traefik.enable, traefik.http.routers.NAME.rule, traefik.http.services.NAME.loadbalancer.server.port, traefik.http.middlewares.NAME.KIND.OPTION',
+      );
       continue;
     }
-
-    if (section === 'middlewares') {
-      const kind = lower[4];
-      const option = lower.slice(5).join('.');
-      if (kind === 'ipwhitelist' || REMOVED[`${kind}.${option}`]) {
-        const replacement = REMOVED[`middlewares.${kind}`] ?? REMOVED[`${kind}.${option}`];
-        finding(
-          label,
-          'label-removed-in-v3',
-          `\`${label.key}\` was removed in Traefik v3.`,
-          `use ${replacement}`,
-        );
-        continue;
-      }
-      const options = MIDDLEWARES[kind];
-      if (!options) {
-        unknown(label, Object.keys(MIDDLEWARES), `traefik.http.middlewares.${name}.`, kind);
-        continue;
-      }
-      if (options !== 'any') {
-        const type = options[option];
-        if (!type) {
-          unknown(label, Object.keys(options), `traefik.http.middlewares.${name}.${kind}.`, option);
-          continue;
-        }
-        if (!typed(type)) continue;
-      }
-      const m = middleware(name);
-      if (kind === 'stripprefix' && option === 'prefixes') m.stripPrefix = { prefixes: list(value) };
-      else if (kind === 'replacepath' && option === 'path') m.replacePath = { path: value };
-      else config.unsupported.push({ key: label.key, source });
+    const { row, name } = found;
+    const type = VALUES[row.type];
+    if (!type.valid(value)) {
+      to.finding(
+        'label-value',
+        `\`${key}\` expects ${type.expects}, got '${label.value}'.`,
+        `write a valid value, e.g. ${type.example}`,
+      );
+      continue;
     }
+    row.apply?.(to, name, value);
+    if (!row.apply) config.unsupported.push({ key, source: { file, line: label.line, object } });
   }
 
   // Traefik's Docker defaults: a container with routers but no service gets one named after it; a router
   // without a service uses the container's only service.
   const routers = Object.values(config.routers);
-  if (routers.length && !Object.keys(config.services).length) service(composeService);
+  if (routers.length && !Object.keys(config.services).length) {
+    label = labels.find((l) => /^traefik\.http\.routers\./i.test(l.key)) ?? labels[0];
+    to.service(composeService);
+  }
   const services = Object.keys(config.services);
   for (const r of routers) {
     if (!r.service && services.length === 1) r.service = services[0];
   }
   return { config, findings, enabled, labels };
-}
-
-const withoutDocker = (reference: string) => reference.replace(/@docker$/i, '');
-
-function example(type: ValueType): string {
-  return {
-    bool: 'true',
-    int: '10',
-    port: '3000',
-    samesite: 'lax',
-    scheme: 'http',
-    list: 'web',
-    rule: 'PathPrefix(`/`)',
-    string: 'app',
-    any: '…',
-  }[type];
 }
