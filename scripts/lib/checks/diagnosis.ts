@@ -1,6 +1,7 @@
 // When a check fails while an instance crashed or logged an error, that output is the likelier cause
 // than whatever the expectation's own hint guesses: show it, and give the hint that matches it, or say
 // plainly that the hint is generic. Each hint below was written from the output its mistake produces.
+import { relative } from 'node:path';
 import { explainCrash } from '../app-process.ts';
 import type { Instance } from '../environments/types.ts';
 
@@ -92,21 +93,17 @@ export function gatherEvidence(
     const output = proc.output();
     if (!proc.running() && !proc.stopRequested()) {
       crashed = true;
-      const crash = explainCrash(output, dir).replace(/^The server /, '');
+      // explainCrash speaks of a start; here the instance had been up.
+      const crash = explainCrash(output, dir)
+        .replace(/^The server exited before it was ready/, 'exited')
+        .replace(/^The server /, '');
       lines.push(`${instance.id} ${crash}`);
       texts.push(output);
       continue;
     }
     if (!since) continue;
     const fresh = output.slice(since.get(proc) ?? 0);
-    const errors = [
-      ...new Set(
-        fresh
-          .split('\n')
-          .map((l) => l.trim())
-          .filter((l) => l && !l.startsWith('at ') && ERROR_LINE.test(l)),
-      ),
-    ];
+    const errors = [...new Set(errorLines(fresh, dir))];
     if (!errors.length) continue;
     // The last lines are the freshest; the count says how much more there is.
     const shown = errors.slice(-3);
@@ -116,6 +113,27 @@ export function gatherEvidence(
     texts.push(fresh);
   }
   return { lines, crashed, text: texts.join('\n') };
+}
+
+/**
+ * The error lines of some output, each with the first stack frame below it that points into the
+ * attendee's folder (file:line), when there is one.
+ */
+function errorLines(output: string, dir: string): string[] {
+  const lines = output.split('\n').map((l) => l.trim());
+  const found: string[] = [];
+  lines.forEach((line, i) => {
+    if (!line || line.startsWith('at ') || !ERROR_LINE.test(line)) return;
+    const frames = lines.slice(i + 1, i + 12);
+    const end = frames.findIndex((l) => !l.startsWith('at '));
+    const frame = frames.slice(0, end < 0 ? undefined : end).find((l) => l.includes(dir));
+    const where = frame && /((?:file:\/\/)?\/[^\s()]+):(\d+):\d+/.exec(frame);
+    const location = where
+      ? ` (at ${relative(process.cwd(), where[1].replace(/^file:\/\//, ''))}:${where[2]})`
+      : '';
+    found.push(`${line}${location}`);
+  });
+  return found;
 }
 
 /** The message and hint of a failure, told in the light of what the instances said. */

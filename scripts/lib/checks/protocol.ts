@@ -339,10 +339,20 @@ export const redisOutage: Expectation = {
           );
         }
         const output = instance.process.output();
+        const crash = explainCrash(output, ctx.dir);
+        if (crash.startsWith('The server crashed')) {
+          throw new CheckFailure(
+            `${instance.id} crashed when Redis went away: ${crash}`,
+            matchHint(output) ??
+              'generic hint: the error above is the cause; a server must outlive its Redis (the clients reconnect by themselves) and answer 503 on /readyz meanwhile',
+            { diagnosed: true },
+          );
+        }
+        // No error printed: the process ended on purpose (process.exit, or nothing left to run).
         throw new CheckFailure(
-          `${instance.id} crashed when Redis went away: ${explainCrash(output, ctx.dir)}`,
-          matchHint(output) ??
-            'generic hint: read the crash above; a server must outlive its Redis (the clients reconnect by themselves) and answer 503 on /readyz meanwhile',
+          `${instance.id} exited when Redis went away, without printing an error: ${crash.replace(/^The server exited before it was ready/, 'it just ended')}`,
+          "nothing restarts a local instance, and the Redis clients reconnect by themselves: in their 'error' listeners log the error, don't exit",
+          { diagnosed: true },
         );
       });
     }

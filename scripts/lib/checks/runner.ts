@@ -79,9 +79,11 @@ export async function runStep(
         failed = true;
         let explained = explain(err, expectation.hint);
         const instances = environments.flatMap((e) => e.instances);
-        const evidence = gatherEvidence(instances, dir, expectation.disturbs ? undefined : since);
         const redisUrl = environments.find((e) => e.redis)?.redis?.url;
-        explained = explainWithEvidence(explained, evidence, redisUrl);
+        if (!(err instanceof CheckFailure && err.diagnosed)) {
+          const evidence = gatherEvidence(instances, dir, expectation.disturbs ? undefined : since);
+          explained = explainWithEvidence(explained, evidence, redisUrl);
+        }
         const hint = explained.hint.replaceAll('npm run step N', `npm run step ${step.number}`);
         result = { id, title, status: 'fail', ms: Date.now() - t0, ...explained, hint };
         if (err instanceof CheckFailure && err.findings) result.findings = err.findings;

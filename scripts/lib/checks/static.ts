@@ -26,7 +26,9 @@ export function fromFindings(
         for (const w of warnings) ctx.warn(w);
         return;
       }
-      throw new CheckFailure(errors.map(formatFinding).join('\n'), errors[0].fix, [...errors, ...warnings]);
+      throw new CheckFailure(errors.map(formatFinding).join('\n'), errors[0].fix, {
+        findings: [...errors, ...warnings],
+      });
     },
   };
 }

@@ -24,11 +24,18 @@ export class CheckFailure extends Error {
   readonly hint?: string;
   /** Every finding behind the failure (a file check's errors), each with its own fix. */
   readonly findings?: Finding[];
-  constructor(message: string, hint?: string, findings?: Finding[]) {
+  /** The message already tells what the instances did (a crash it saw): the runner adds nothing. */
+  readonly diagnosed: boolean;
+  constructor(
+    message: string,
+    hint?: string,
+    { findings, diagnosed = false }: { findings?: Finding[]; diagnosed?: boolean } = {},
+  ) {
     super(message);
     this.name = 'CheckFailure';
     this.hint = hint;
     this.findings = findings;
+    this.diagnosed = diagnosed;
   }
 }
 
