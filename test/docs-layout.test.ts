@@ -1,7 +1,7 @@
 // The docs site read on a phone (390 px) and a laptop (1280 px), in Debian's Chromium: no page is wider
 // than the screen (wide tables and code scroll inside their own box, long words wrap), and each page is
 // screenshot so that a failure can be looked at. Also: issue references and guide mentions are links.
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,8 +20,11 @@ beforeAll(async () => {
   pages = buildSite({ out }).pages;
   if (runs) browser = await launchChromium();
 }, 60_000);
+let failed = false;
 afterAll(async () => {
   await browser?.close();
+  // The screenshots are kept only when a test failed: they are what to look at then.
+  if (!failed) rmSync(shots, { recursive: true, force: true });
 });
 
 /** Elements whose right edge passes the viewport, outside any box that scrolls sideways. */
@@ -52,6 +55,7 @@ for (const width of [390, 1280]) {
         await page.screenshot({ path: shot, fullPage: true });
         expect(statSync(shot).size, shot).toBeGreaterThan(1_000);
         const layout = await page.evaluate(OVERFLOWING);
+        failed ||= layout.wide.length > 0 || layout.pageWidth !== layout.width;
         expect(layout.wide, `${path} at ${width} px (screenshot: ${shot})`).toEqual([]);
         expect(layout.pageWidth, `${path} scrolls sideways at ${width} px (screenshot: ${shot})`).toBe(
           layout.width,

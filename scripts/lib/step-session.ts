@@ -3,8 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { styleText } from 'node:util';
 import { watch } from 'chokidar';
+import { explainCrash } from './app-process.ts';
 import { checkSteps } from './checks/check-steps.ts';
+import { matchHint } from './checks/diagnosis.ts';
 import type { StepResult } from './checks/types.ts';
+import type { Environment } from './environments/types.ts';
 import { diffWithSolution, ensurePlayground } from './playground.ts';
 import { replaceWith } from './playground-commands.ts';
 import { stopAllOnExit } from './processes.ts';
@@ -42,8 +45,39 @@ export async function startInForeground(step: Step, { local = false } = {}): Pro
   for (const { label, url } of env.links) print(`  ${label.padEnd(width)}  ${styleText('cyan', url)}`);
   for (const note of env.notes) print(styleText('yellow', `  ${note}`));
   print(styleText('dim', '\nCtrl-C stops everything this command started.'));
+  reportExits(env, dir);
   // Stay in the foreground; the signal handlers stop the processes and exit.
   return new Promise<never>(() => {});
+}
+
+/**
+ * Says when an instance ends without being asked to (a crash, a process.exit): its last output scrolls
+ * by among the others' logs, and the step goes on serving with one instance fewer. A restarted
+ * instance has a new process, so the instances are looked at again each second.
+ */
+function reportExits(env: Environment, dir: string): void {
+  const reported = new Set<unknown>();
+  setInterval(() => {
+    for (const instance of env.instances) {
+      const proc = instance.process;
+      if (proc.running() || proc.stopRequested() || reported.has(proc)) continue;
+      reported.add(proc);
+      void proc.exited.then(({ code, signal }) => {
+        const crash = explainCrash(proc.output(), dir).replace(
+          /^The server exited before it was ready/,
+          'It exited',
+        );
+        print(
+          styleText(
+            ['red', 'bold'],
+            `${instance.id} exited (${signal ?? `code ${code}`}): ${crash.replace(/^The server /, '')}`,
+          ),
+        );
+        const hint = matchHint(proc.output());
+        if (hint) print(styleText('yellow', `  hint: ${hint}`));
+      });
+    }
+  }, 1_000);
 }
 
 /** `--watch`: re-runs the checks on every save (debounced), redrawing the result in place. */

@@ -11,7 +11,8 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 table { border-collapse: collapse; margin: 1rem 0; display: block; max-width: 100%; overflow-x: auto; }
 main { overflow-wrap: break-word; }
 :not(pre) > code { overflow-wrap: anywhere; }
-td { min-width: 6rem; }
+/* Cells keep a readable width and the table scrolls, rather than squeezing words into a column. */
+td { min-width: 9rem; } td:first-child { min-width: 3rem; }
 header { display: flex; flex-wrap: wrap; gap: .2rem 0; }
 th, td { border-bottom: 1px solid #dde; padding: .35rem .7rem; text-align: left; vertical-align: top; }
 blockquote { margin: 1rem 0; padding: .5rem 1rem; border-left: 4px solid #99a; background: #f7f7fa; }
