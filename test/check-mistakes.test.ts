@@ -6,6 +6,8 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { runStep } from '../scripts/lib/checks/runner.ts';
+import { freePort } from '../scripts/lib/ports.ts';
+import { startRedisServer } from '../scripts/lib/redis.ts';
 import { findStep, STEPS, solutionDir } from '../scripts/lib/steps.ts';
 import { renderResults } from '../scripts/lib/ui/results.ts';
 import { ROOT, removeTempHomes, tempHome } from './helpers/cli.ts';
@@ -440,3 +442,29 @@ it('the top-level kind-config.yaml is the step-4 solution’s', () => {
     readFileSync(join(solutionDir(findStep(4)), 'kind-config.yaml'), 'utf8'),
   );
 });
+
+it('step 2 with the clients on another Redis than the step’s: sharing works, and the check still fails', async () => {
+  // What a Redis on the machine's 6379 does to the old { host, port } options: broadcasts cross
+  // instances, so only asking the step's own Redis shows the mistake.
+  const other = await startRedisServer(await freePort());
+  try {
+    const dir = solutionWith({
+      step: 2,
+      what: 'a hard-coded Redis URL',
+      file: 'server.ts',
+      from: 'const pub = createClient({ url: REDIS_URL });',
+      to: `const pub = createClient({ url: '${other.url}' });`,
+      expectation: 'cross-instance',
+      message: /./,
+      hint: /./,
+    });
+    const { failure } = await runStep(findStep(2), dir);
+    expect(failure?.id, failure?.message).toBe('cross-instance');
+    expect(failure?.message).toMatch(
+      /^The step's Redis \(REDIS_URL=redis:\/\/127\.0\.0\.1:\d+\) has 0 client connection\(s\) for 3 instances/,
+    );
+    expect(failure?.hint).toMatch(/createClient\(\{ url: process\.env\.REDIS_URL \}\)/);
+  } finally {
+    await other.stop();
+  }
+}, 120_000);

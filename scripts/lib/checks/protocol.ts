@@ -249,12 +249,13 @@ export const crossInstance: Expectation = {
   hint: 'plug in the Redis adapter: const pub = createClient({ url: REDIS_URL }); const sub = pub.duplicate(); await both connect(); io.adapter(createAdapter(pub, sub))',
   async run(ctx) {
     const env = await ctx.environment();
-    await expectOnStepRedis(env);
     const clients: TestClient[] = [];
     for (const [i, instance] of env.instances.entries()) {
       clients.push(await client(ctx, env, i % 2 ? 'polling' : 'websocket', instance.url));
     }
     await expectFanOut(clients, 'cross-instance');
+    // Shared, but through which Redis? One the machine happens to run on 6379 would pass here.
+    await expectOnStepRedis(env);
   },
 };
 
