@@ -9,6 +9,8 @@ export interface Clue {
   /** What the output shows: a text to match, and for a hint its own wording. */
   test: RegExp;
   hint: (match: RegExpExecArray, context: { redisUrl?: string }) => string | undefined;
+  /** Read only in an instance's own output: in a check's message it would be about something else. */
+  outputOnly?: boolean;
 }
 
 /** Known outputs and their fixes, most specific first. */
@@ -26,6 +28,8 @@ export const CLUES: Clue[] = [
         : undefined,
   },
   {
+    // An instance dials nothing but Redis; a check's own message may name a refused router port.
+    outputOnly: true,
     test: /ECONNREFUSED (?:\[?[\w.:]+\]?):(\d+)/,
     hint: (m, { redisUrl }) => {
       const port = redisUrl ? new URL(redisUrl).port : undefined;
@@ -58,8 +62,14 @@ export const CLUES: Clue[] = [
 /** A line of output that reports a problem (not a stack frame, not ordinary logging). */
 const ERROR_LINE = /\b\w*Error\b|\bERR\b|\bE[A-Z]{4,}\b|[Uu]nhandled|[Uu]ncaught|\berror\b|\bfailed\b/i;
 
-export function matchHint(text: string, context: { redisUrl?: string } = {}): string | undefined {
+/** `fromOutput`: the text is an instance's output (all clues apply), not a check's message. */
+export function matchHint(
+  text: string,
+  context: { redisUrl?: string } = {},
+  fromOutput = true,
+): string | undefined {
   for (const clue of CLUES) {
+    if (clue.outputOnly && !fromOutput) continue;
     const match = clue.test.exec(text);
     const hint = match && clue.hint(match, context);
     if (hint) return hint;
@@ -144,10 +154,10 @@ export function explainWithEvidence(
 ): { message: string; hint: string } {
   if (!evidence.lines.length) {
     // A crash reported by the check itself (e.g. while starting) still deserves the matching hint.
-    const specific = matchHint(failure.message, { redisUrl });
+    const specific = matchHint(failure.message, { redisUrl }, false);
     return specific ? { ...failure, hint: specific } : failure;
   }
-  const specific = matchHint(`${evidence.text}\n${failure.message}`, { redisUrl });
+  const specific = matchHint(evidence.text, { redisUrl }) ?? matchHint(failure.message, { redisUrl }, false);
   if (evidence.crashed) {
     return {
       message: `${evidence.lines.join('\n')}\nWhat the check saw then: ${failure.message}`,
