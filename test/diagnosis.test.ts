@@ -48,3 +48,16 @@ it('logged errors follow the message; a known one brings its own hint, an unknow
     'generic hint (the errors logged above may be the real cause): the expectation’s hint',
   );
 });
+
+it('a crash while starting, with no known clue, gets a hint marked generic; a known one its own', () => {
+  const none = { lines: [], crashed: false, text: '' };
+  const unknown = { message: 'The server crashed at server.ts:3: Error: boom', hint: 'run the step' };
+  expect(explainWithEvidence(unknown, none, REDIS).hint).toBe(
+    'generic hint: the crash above is the cause; run the step',
+  );
+  const known = {
+    message: 'The server crashed at server.ts:3: ReferenceError: helper is not defined',
+    hint: 'run the step',
+  };
+  expect(explainWithEvidence(known, none, REDIS).hint).toBe('helper is used but never declared or imported');
+});

@@ -155,7 +155,11 @@ export function explainWithEvidence(
   if (!evidence.lines.length) {
     // A crash reported by the check itself (e.g. while starting) still deserves the matching hint.
     const specific = matchHint(failure.message, { redisUrl }, false);
-    return specific ? { ...failure, hint: specific } : failure;
+    if (specific) return { ...failure, hint: specific };
+    // A crash while starting, reported by the check itself: its hint can only be generic.
+    if (/^The server (crashed|exited before it was ready)/.test(failure.message))
+      return { ...failure, hint: `generic hint: the crash above is the cause; ${failure.hint}` };
+    return failure;
   }
   const specific = matchHint(evidence.text, { redisUrl }) ?? matchHint(failure.message, { redisUrl }, false);
   if (evidence.crashed) {
