@@ -338,11 +338,7 @@ const MISTAKES: Mistake[] = [
 /** A copy of the step's solution with the mistake made (the text must be there to change). */
 function solutionWith(mistake: Mistake): string {
   const dir = join(mkdtempSync(join(tempHome(), 'mistake-')), 'dir');
-  // Not the solution's compiled server: a copy as new as the edit would be taken for up to date.
-  cpSync(solutionDir(findStep(mistake.step)), dir, {
-    recursive: true,
-    filter: (src) => !src.endsWith('.wsk-server.mjs'),
-  });
+  cpSync(solutionDir(findStep(mistake.step)), dir, { recursive: true });
   const path = join(dir, mistake.file);
   const original = readFileSync(path, 'utf8');
   const changed = original.replace(mistake.from, mistake.to);

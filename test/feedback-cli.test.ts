@@ -1,9 +1,10 @@
 // What the commands say while and after they check, and when a running step loses an instance: the
 // terminal's progress line, what passed and the next step, the diagnosed hint in --json, the menu's
 // starting point and instructions not printed twice in a row, and `--start` naming an instance that ended.
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { compileServer } from '../scripts/lib/app-process.ts';
 import type { Expectation } from '../scripts/lib/checks/types.ts';
 import { instructionsJustShown, JUST_SHOWN_MS, type Progress } from '../scripts/lib/progress.ts';
 import { stepMenuChoices } from '../scripts/lib/step-session.ts';
@@ -15,10 +16,7 @@ afterAll(removeTempHomes);
 
 const copyOf = (step: number, edit: (text: string) => string) => {
   const dir = join(tempHome(), 'dir');
-  cpSync(solutionDir(findStep(step)), dir, {
-    recursive: true,
-    filter: (src) => !src.endsWith('.wsk-server.mjs'),
-  });
+  cpSync(solutionDir(findStep(step)), dir, { recursive: true });
   writeFileSync(join(dir, 'server.ts'), edit(readFileSync(join(dir, 'server.ts'), 'utf8')));
   return dir;
 };
@@ -83,10 +81,7 @@ it('--start says when an instance exits, with its error and the hint that matche
   const home = tempHome();
   const playground = join(home, 'playground/01-single-server');
   mkdirSync(join(home, 'playground'), { recursive: true });
-  cpSync(solutionDir(findStep(1)), playground, {
-    recursive: true,
-    filter: (src) => !src.endsWith('.wsk-server.mjs'),
-  });
+  cpSync(solutionDir(findStep(1)), playground, { recursive: true });
   const file = join(playground, 'server.ts');
   // Starts fine, then dies a moment later: the kind of crash that scrolls by unnoticed.
   writeFileSync(
@@ -106,3 +101,15 @@ it('--start says when an instance exits, with its error and the hint that matche
     await run.exited;
   }
 }, 90_000);
+
+it('a compiled server is never reused for another source, whatever the files’ times say', async () => {
+  const dir = join(tempHome(), 'dir');
+  cpSync(solutionDir(findStep(1)), dir, { recursive: true });
+  const out = await compileServer(dir);
+  const file = join(dir, 'server.ts');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('const MAX_TEXT = 1000;', 'const MAX_TEXT = ;'));
+  // As after copying a folder: the compiled file looks newer than the edited source.
+  utimesSync(file, new Date(2000, 0, 1), new Date(2000, 0, 1));
+  utimesSync(out, new Date(), new Date());
+  await expect(compileServer(dir)).rejects.toThrow(/^Syntax error in .*server\.ts:\d+/);
+});
