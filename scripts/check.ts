@@ -7,7 +7,7 @@ import { main, UserError } from './lib/errors.ts';
 import { stopAllOnExit } from './lib/processes.ts';
 import { findStep } from './lib/steps.ts';
 import { useColor } from './lib/ui/color.ts';
-import { renderResults } from './lib/ui/results.ts';
+import { renderPassed, renderResults, terminalProgress } from './lib/ui/results.ts';
 
 await main(async () => {
   const { values, positionals } = parseCommandLine(
@@ -36,6 +36,7 @@ await main(async () => {
   const rows = await checkSteps(step, {
     dir: values.dir && resolve(values.dir),
     real: values.docker || values.cluster,
+    onProgress: terminalProgress(),
   });
   const results = checked(rows);
   if (!results.length)
@@ -43,7 +44,11 @@ await main(async () => {
 
   if (values.json)
     process.stdout.write(`${JSON.stringify({ ok: results.every((r) => r.ok), results }, null, 2)}\n`);
-  else process.stdout.write(renderResults(rows, { color: useColor() }));
+  else {
+    const color = useColor();
+    process.stdout.write(results.map((r) => renderPassed(r, { color })).join(''));
+    process.stdout.write(renderResults(rows, { color }));
+  }
 
   if (values.report) await report(values.report, values.name, results);
   return results.every((r) => r.ok) ? 0 : 1;

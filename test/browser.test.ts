@@ -1,7 +1,7 @@
 // The chat page in a real browser: it shows this tab's instance and transport (polling, then the upgrade
 // to WebSocket), what it can know about the sticky cookie, heartbeats per instance on a timeline, chats,
-// and the loss and reconnection when its instance is killed. CI installs Debian's chromium, so there it
-// must run.
+// and the loss and reconnection when its instance is killed; a refused chat is said on the page, never in an
+// alert(). CI installs Debian's chromium, so there it must run.
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -31,9 +31,14 @@ it.skipIf(!runs)(
   'shows its instance, the transport upgrade, the cookie it can see, heartbeats per instance, and chats',
   async () => {
     const page = await browser.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
     await page.goto(env.instances[0].url);
     await page.locator('#status.connected').waitFor({ timeout: 10_000 });
-    expect(await text(page, '#status')).toBe('instance-1');
+    expect(await text(page, 'p:has(#status)')).toMatch(/^connected to instance-1 \((polling|websocket)\)$/);
     expect(await text(page, '#tab')).toMatch(/^instance-1, socket \S+$/);
     // Browsers start on long-polling and upgrade: the page shows both, in that order.
     await page.locator('#transports', { hasText: 'polling → websocket' }).waitFor({ timeout: 10_000 });
@@ -47,9 +52,17 @@ it.skipIf(!runs)(
         .nth(1)
         .waitFor({ state: 'attached', timeout: 5_000 });
 
+    // Only spaces: the server refuses it, and the page says so beside the form, not in an alert().
+    await page.fill('#text', '   ');
+    await page.click('button[type=submit]');
+    await page.locator('#error:not([hidden])').waitFor({ timeout: 5_000 });
+    expect(await text(page, '#error')).toBe('Not sent: text must be a non-empty string');
+    expect(dialogs).toEqual([]);
+
     await page.fill('#text', 'hello from the browser');
     await page.click('button[type=submit]');
     await page.getByText('[instance-1] hello from the browser').waitFor({ timeout: 5_000 });
+    expect(await page.isHidden('#error')).toBe(true);
     await page.close();
   },
   60_000,
@@ -79,13 +92,15 @@ it.skipIf(!runs)(
     const instance = env.instances[0];
     await instance.process.stop({ signal: 'SIGKILL' });
     await page.locator('#status.disconnected').waitFor({ timeout: 10_000 });
+    // The line reads as a sentence in every state: never "Connected to disconnected: …".
+    expect(await text(page, 'p:has(#status)')).toMatch(/^disconnected: /);
     await page.locator('#events li.lost', { hasText: 'lost the connection to instance-1' }).waitFor();
     // No router in front here: the tab can only come back to the same address, so bring it back.
     await instance.restart();
     await page
       .getByText(/reconnected to instance-1 over \w+, \d+ ms after the loss/)
       .waitFor({ timeout: 15_000 });
-    expect(await text(page, '#status')).toBe('instance-1');
+    expect(await text(page, '#status')).toBe('connected to instance-1');
     await page.close();
   },
   60_000,

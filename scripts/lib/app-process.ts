@@ -66,7 +66,15 @@ export async function startApp(options: AppOptions): Promise<ManagedProcess> {
     return app;
   } catch (err) {
     await app.stop({ graceMs: 2_000 });
-    if (err instanceof ProcessCrashed) throw new UserError(explainCrash(app.output(), options.dir));
+    if (err instanceof ProcessCrashed) {
+      const message = explainCrash(app.output(), options.dir);
+      throw new UserError(
+        message,
+        message.startsWith('Syntax error')
+          ? 'fix the line named (the diff action of `npm run step N` compares it with the solution)'
+          : undefined,
+      );
+    }
     throw new UserError(
       `${options.instanceId} did not answer GET /healthz on port ${options.port} within 15 s.`,
       'the server must listen on process.env.PORT and answer 200 on /healthz',

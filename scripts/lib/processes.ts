@@ -18,6 +18,8 @@ export interface ManagedProcess {
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<ProcessExit>;
   running(): boolean;
+  /** Whether stop() was called: an exit after it was asked for, not a crash. */
+  stopRequested(): boolean;
   /** SIGTERM (or `signal`) to the group, then SIGKILL after `graceMs`; resolves once it has exited. */
   stop(options?: { signal?: NodeJS.Signals; graceMs?: number }): Promise<ProcessExit>;
 }
@@ -70,14 +72,17 @@ export function startProcess(options: StartOptions): ManagedProcess {
     });
   });
   const pid = child.pid;
+  let stopping = false;
   const handle: ManagedProcess = {
     name: options.name,
     pid,
     output: () => output,
     exited,
     running: () => exit === undefined,
+    stopRequested: () => stopping,
     async stop({ signal = 'SIGTERM', graceMs = 10_000 } = {}) {
       if (exit) return exit;
+      stopping = true;
       signalGroup(pid, signal);
       const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
       const result = await exited;

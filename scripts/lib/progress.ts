@@ -11,6 +11,8 @@ export interface Progress {
   version: 1;
   current?: number;
   steps: Record<string, { ok: boolean; at: string; failure?: string }>;
+  /** When each step's instructions were last printed in full (ISO time). */
+  shown?: Record<string, string>;
 }
 
 export function loadProgress(): Progress {
@@ -34,4 +36,17 @@ export function recordResults(results: StepResult[]) {
 
 export function setCurrentStep(step: number) {
   writeJsonAtomic(FILE, { ...loadProgress(), current: step });
+}
+
+export function markInstructionsShown(step: number, at = new Date()) {
+  const progress = loadProgress();
+  writeJsonAtomic(FILE, { ...progress, shown: { ...progress.shown, [step]: at.toISOString() } });
+}
+
+/** Instructions printed less than this long ago are not printed again in full before the menu. */
+export const JUST_SHOWN_MS = 30 * 60_000;
+
+export function instructionsJustShown(progress: Progress, step: number, now = Date.now()): boolean {
+  const at = progress.shown?.[step];
+  return at !== undefined && now - Date.parse(at) < JUST_SHOWN_MS;
 }

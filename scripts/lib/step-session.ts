@@ -3,20 +3,29 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { styleText } from 'node:util';
 import { watch } from 'chokidar';
+import { explainCrash } from './app-process.ts';
 import { checkSteps } from './checks/check-steps.ts';
+import { matchHint } from './checks/diagnosis.ts';
 import type { StepResult } from './checks/types.ts';
+import type { Environment } from './environments/types.ts';
 import { describeError } from './errors.ts';
 import { diffWithSolution, ensurePlayground } from './playground.ts';
 import { replaceWith } from './playground-commands.ts';
 import { stopAllOnExit } from './processes.ts';
-import { loadProgress, setCurrentStep } from './progress.ts';
+import {
+  instructionsJustShown,
+  loadProgress,
+  markInstructionsShown,
+  type Progress,
+  setCurrentStep,
+} from './progress.ts';
 import { folderName, playgroundDir, STEPS, type Step, starterDir } from './steps.ts';
 import { describeRouting } from './traefik/process.ts';
 import { useColor } from './ui/color.ts';
 import { colorPatch } from './ui/diff.ts';
 import { renderMarkdown } from './ui/markdown.ts';
 import { choose } from './ui/prompts.ts';
-import { renderExpectations, renderResults } from './ui/results.ts';
+import { renderExpectations, renderPassed, renderResults, terminalProgress } from './ui/results.ts';
 
 const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
@@ -51,6 +60,7 @@ export async function startInForeground(step: Step, { local = false } = {}): Pro
   }
   if (env.reload) reloadOnSave(dir, env.reload);
   print(styleText('dim', '\nCtrl-C stops everything this command started.'));
+  reportExits(env, dir);
   // Stay in the foreground; the signal handlers stop the processes and exit.
   return new Promise<never>(() => {});
 }
@@ -71,6 +81,36 @@ function reloadOnSave(dir: string, reload: () => Promise<string[]>) {
         .catch((err: Error) => print(styleText('red', `[traefik] not reloaded: ${describeError(err)}`)));
     }, 200);
   });
+}
+
+/**
+ * Says when an instance ends without being asked to (a crash, a process.exit): its last output scrolls
+ * by among the others' logs, and the step goes on serving with one instance fewer. A restarted
+ * instance has a new process, so the instances are looked at again each second.
+ */
+function reportExits(env: Environment, dir: string): void {
+  const reported = new Set<unknown>();
+  setInterval(() => {
+    for (const instance of env.instances) {
+      const proc = instance.process;
+      if (proc.running() || proc.stopRequested() || reported.has(proc)) continue;
+      reported.add(proc);
+      void proc.exited.then(({ code, signal }) => {
+        const crash = explainCrash(proc.output(), dir).replace(
+          /^The server exited before it was ready/,
+          'It exited',
+        );
+        print(
+          styleText(
+            ['red', 'bold'],
+            `${instance.id} exited (${signal ?? `code ${code}`}): ${crash.replace(/^The server /, '')}`,
+          ),
+        );
+        const hint = matchHint(proc.output());
+        if (hint) print(styleText('yellow', `  hint: ${hint}`));
+      });
+    }
+  }, 1_000);
 }
 
 /** `--watch`: re-runs the checks on every save (debounced), redrawing the result in place. */
@@ -118,7 +158,7 @@ export async function watchStep(step: Step): Promise<never> {
   return new Promise<never>(() => {});
 }
 
-type Action = 'start' | 'check' | 'hint' | 'watch' | 'diff' | 'solve' | 'reset' | 'next' | 'quit';
+type Action = 'start' | 'check' | 'hint' | 'read' | 'watch' | 'diff' | 'solve' | 'reset' | 'next' | 'quit';
 
 /** The interactive loop after the instructions: each action, then back to the menu. */
 export async function actionMenu(step: Step): Promise<void> {
@@ -128,6 +168,7 @@ export async function actionMenu(step: Step): Promise<void> {
       { name: 'check', message: 'check', hint: 'run this step’s checks' },
       { name: 'start', message: 'start', hint: 'run it in the foreground (Ctrl-C stops it and leaves)' },
       { name: 'hint', message: 'hint', hint: 'what to do about the first failing check' },
+      { name: 'read', message: 'read', hint: 'the step’s instructions again' },
       { name: 'watch', message: 'watch', hint: 're-check on every save' },
       { name: 'diff', message: 'diff', hint: 'your files against the solution' },
       { name: 'solve', message: 'solve', hint: 'replace your files with the solution (backed up)' },
@@ -138,6 +179,7 @@ export async function actionMenu(step: Step): Promise<void> {
       { name: 'quit', message: 'quit' },
     ]);
     if (action === 'quit') return;
+    if (action === 'read') print(instructions(step));
     if (action === 'start') await startInForeground(step);
     if (action === 'watch') await watchStep(step);
     if (action === 'next') return openStep(STEPS[step.number], { interactive: true });
@@ -152,14 +194,20 @@ export async function actionMenu(step: Step): Promise<void> {
       );
     }
     if (action === 'check' || (action === 'hint' && !last)) {
-      [last] = (await checkSteps(step)) as StepResult[];
+      [last] = (await checkSteps(step, {
+        onProgress: terminalProgress(process.stdout),
+      })) as StepResult[];
       if (action === 'check')
-        print(renderResults([last], { color: useColor() }) + renderExpectations(last, { color: useColor() }));
+        print(renderPassed(last, { color: useColor() }) + renderResults([last], { color: useColor() }));
     }
     if (action === 'hint' && last) {
       print(
         last.failure
-          ? `${last.failure.title}\n  ${styleText('yellow', `hint: ${last.failure.hint}`)}`
+          ? // The message too: when an instance crashed, it carries the output the hint answers.
+            `${last.failure.title}\n${(last.failure.message ?? '')
+              .split('\n')
+              .map((l) => `  ${l}`)
+              .join('\n')}\n  ${styleText('yellow', `hint: ${last.failure.hint}`)}`
           : 'All checks pass: no hint needed.',
       );
     }
@@ -168,8 +216,19 @@ export async function actionMenu(step: Step): Promise<void> {
 
 export async function openStep(step: Step, { interactive }: { interactive: boolean }): Promise<void> {
   const { created } = ensurePlayground(step);
+  // On a terminal the instructions printed a moment ago are still on screen: the menu's 'read' shows
+  // them again. Without one, the output is all there is, so it is always whole.
+  const justShown = interactive && instructionsJustShown(loadProgress(), step.number);
   setCurrentStep(step.number);
-  print(instructions(step));
+  if (justShown)
+    print(
+      styleText('bold', `Step ${step.number}: ${step.title}`) +
+        styleText('dim', ' (instructions shown a moment ago; choose "read" to see them again)'),
+    );
+  else {
+    print(instructions(step));
+    markInstructionsShown(step.number);
+  }
   print(
     styleText(
       'dim',
@@ -191,22 +250,29 @@ export async function openStep(step: Step, { interactive }: { interactive: boole
 
 /** The menu of steps with their status, from the progress file. */
 export async function stepMenu(): Promise<Step> {
-  const progress = loadProgress();
+  const { choices, initial } = stepMenuChoices(loadProgress());
+  const number = await choose('Which step?', choices, initial);
+  return STEPS[Number(number) - 1];
+}
+
+/** The steps with their status; the cursor starts on the current step, where the attendee left off. */
+export function stepMenuChoices(progress: Progress) {
   const status = (step: Step) => {
     const s = progress.steps[step.number];
     if (s?.ok) return '✔ done';
     if (s) return `✖ ${s.failure ?? 'failing'}`;
     return existsSync(playgroundDir(step)) ? 'started' : '';
   };
-  const number = await choose(
-    'Which step?',
-    STEPS.map((s) => ({
-      name: String(s.number),
-      message: `${s.number}. ${s.title}${progress.current === s.number ? '  (current)' : ''}`,
-      hint: status(s),
-    })),
+  const choices = STEPS.map((s) => ({
+    name: String(s.number),
+    message: `${s.number}. ${s.title}${progress.current === s.number ? '  (current)' : ''}`,
+    hint: status(s),
+  }));
+  const initial = Math.max(
+    0,
+    STEPS.findIndex((s) => s.number === progress.current),
   );
-  return STEPS[Number(number) - 1];
+  return { choices, initial };
 }
 
 export function stepList(): string {

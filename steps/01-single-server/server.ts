@@ -43,6 +43,7 @@ io.on('connection', (socket) => {
   // TODO 2: handle 'chat' (payload, ack): when invalid(payload) returns an error, ack { ok: false, error }
   //         and stop; else broadcast 'chat' { from: socket.id, text, instance: INSTANCE } to every client
   //         (io.emit, not socket.broadcast: the sender sees its own message too) and ack { ok: true, instance: INSTANCE }.
+  //         A client may send no ack at all: call ack only if typeof ack === 'function', or the server crashes.
   console.log(`[${INSTANCE}] ${socket.id} connected`);
 });
 

@@ -5,12 +5,16 @@ import { recordResults } from '../progress.ts';
 import { playgroundDir, STEPS, type Step } from '../steps.ts';
 import { notStarted, type Row } from '../ui/results.ts';
 import { runStep } from './runner.ts';
-import type { StepResult } from './types.ts';
+import type { Expectation, ExpectationResult, StepResult } from './types.ts';
 
 /** Checks one step's playground (made from the starter on first use) or every started step. */
 export async function checkSteps(
   step: Step | undefined,
-  options: { dir?: string; real?: boolean } = {},
+  options: {
+    dir?: string;
+    real?: boolean;
+    onProgress?: (step: Step, expectation: Expectation, result?: ExpectationResult) => void;
+  } = {},
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const targets = step ? [step] : STEPS;
@@ -20,7 +24,13 @@ export async function checkSteps(
       continue;
     }
     const dir = options.dir ?? ensurePlayground(s).dir;
-    rows.push(await runStep(s, dir, { real: options.real }));
+    const result = await runStep(s, dir, {
+      real: options.real,
+      onProgress: options.onProgress && ((e, r) => options.onProgress?.(s, e, r)),
+    });
+    const next = STEPS[s.number];
+    if (result.ok && next) result.next = { step: next.number, title: next.title };
+    rows.push(result);
   }
   const results = rows.filter((r): r is StepResult => !('notStarted' in r));
   if (!options.dir) recordResults(results);

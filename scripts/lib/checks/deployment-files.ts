@@ -1,7 +1,9 @@
 // Checks on the deployment files of steps 3–6 (Compose + labels, Kubernetes manifests + kind config),
 // and the /wsk prefix as clients see it, through the router.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
+import type { ComposeStack } from '../compose/index.ts';
 import { startKubernetesStep } from '../environments/kubernetes.ts';
 import type { Environment } from '../environments/types.ts';
 import type { Finding } from '../findings.ts';
@@ -33,7 +35,38 @@ export async function composeFindings(dir: string): Promise<Finding[]> {
   const { analyzeCompose } = await import('../compose/index.ts');
   const file = join(dir, 'compose.yaml');
   const stack = analyzeCompose(file);
-  return [...stack.findings, ...noRouter(stack.config, file, 'the Traefik labels on the app service')];
+  return [
+    ...stack.findings,
+    ...noRouter(stack.config, file, 'the Traefik labels on the app service'),
+    ...portMismatch(dir, stack),
+  ];
+}
+
+/**
+ * `loadbalancer.server.port` must be the port the app listens on: PORT from the service's environment,
+ * else from the Dockerfile's ENV, else server.ts's default 3000. Traefik would send every request to a
+ * closed port (502); the rehearsal cannot see it, as it starts the app on ports of its own.
+ */
+function portMismatch(dir: string, stack: ComposeStack): Finding[] {
+  const dockerfile = join(dir, 'Dockerfile');
+  const imagePort = existsSync(dockerfile)
+    ? /^\s*ENV\b.*\bPORT[= ](\d+)/m.exec(readFileSync(dockerfile, 'utf8'))?.[1]
+    : undefined;
+  return Object.values(stack.config.services).flatMap((service): Finding[] => {
+    const listens = Number(stack.environment[service.target]?.PORT ?? imagePort ?? 3000);
+    if (!service.port || service.port === listens || !Number.isInteger(listens)) return [];
+    return [
+      {
+        code: 'service-port-not-listened',
+        severity: 'error',
+        file: stack.file,
+        line: service.source?.line,
+        object: `service ${service.target}`,
+        message: `Traefik would send requests to port ${service.port}, but the app listens on ${listens}: every request would fail with 502.`,
+        fix: `traefik.http.services.${service.name}.loadbalancer.server.port=${listens}`,
+      },
+    ];
+  });
 }
 
 export async function kubernetesFindings(dir: string): Promise<Finding[]> {
@@ -141,6 +174,7 @@ export const kubernetesPrefix: Expectation = {
         heartbeatMs: 300,
       });
       ctx.defer(() => started.stop());
+      ctx.track(started);
       return started;
     });
     const clients: TestClient[] = [];

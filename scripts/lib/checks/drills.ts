@@ -15,6 +15,7 @@ export function drillExpectation(
     title,
     hint,
     timeoutMs: 30_000,
+    disturbs: true,
     async run(ctx) {
       const env = await ctx.environment();
       const running = env.instances.filter((i) => i.process.running());

@@ -1,9 +1,13 @@
 // The app protocol of the brief, as expectations shared by every step: whatever the topology
 // (one server, three instances, a router in front), the same things must arrive.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createClient } from 'redis';
 import { explainCrash } from '../app-process.ts';
 import type { Environment } from '../environments/types.ts';
 import { ProcessCrashed, waitFor } from '../processes.ts';
 import { connectClient, nextEvent, sendChat, type TestClient, type Transport } from './clients.ts';
+import { matchHint } from './diagnosis.ts';
 import { type CheckContext, CheckFailure, type Expectation } from './types.ts';
 
 const TRANSPORTS: Transport[] = ['polling', 'websocket'];
@@ -66,10 +70,12 @@ export const welcome: Expectation = {
 export const chatAck: Expectation = {
   id: 'chat-ack',
   title: "'chat' { text } is acknowledged { ok: true, instance }",
-  hint: "socket.on('chat', (payload, ack) => { …; ack({ ok: true, instance: INSTANCE }) })",
+  hint: "socket.on('chat', (payload, ack) => { …; if (typeof ack === 'function') ack({ ok: true, instance: INSTANCE }) })",
   async run(ctx) {
     const env = await ctx.environment();
     const c = await client(ctx, env, 'websocket');
+    // A client may send no ack callback at all (the page's older code, a script): the server must live on.
+    c.socket.emit('chat', { text: 'no ack wanted' });
     const answer = (await sendChat(c, { text: 'hello' })) as { ok?: unknown; instance?: unknown };
     if (answer?.ok !== true || answer.instance !== c.welcome.instance) {
       throw new CheckFailure(
@@ -173,8 +179,11 @@ export const readyz: Expectation = {
     const env = await ctx.environment();
     for (const instance of env.instances) {
       const code = await status(`${instance.url}/readyz`);
-      if (code !== 200)
+      if (code !== 200) {
+        // A 503 from a server waiting for a Redis it will never reach: say which Redis.
+        await expectOnStepRedis(env);
         throw new CheckFailure(`GET ${instance.url}/readyz answered ${code} while everything is up.`);
+      }
     }
   },
 };
@@ -185,6 +194,7 @@ export const sigterm: Expectation = {
   hint: "process.once('SIGTERM', () => io.close(() => process.exit(0))): closing the transports lets clients reconnect elsewhere",
   timeoutMs: 15_000,
   async run(ctx) {
+    await heartbeatKept(ctx.dir);
     const env = await ctx.environment();
     const instance = env.instances[env.instances.length - 1];
     const c = await client(ctx, env, 'websocket', instance.url);
@@ -211,6 +221,27 @@ export const sigterm: Expectation = {
   },
 };
 
+/**
+ * The heartbeat timer must be the one the SIGTERM handler clears. Nothing outside the process can see
+ * a timer that keeps firing while it drains (its clients are gone), but it publishes into a Redis client
+ * being quit: so this one is read from the source, naming the line.
+ */
+export async function heartbeatKept(dir: string): Promise<void> {
+  const source = await readFile(join(dir, 'server.ts'), 'utf8').catch(() => '');
+  const cleared = /clearInterval\(\s*(\w+)\s*\)/.exec(source)?.[1];
+  if (!cleared) return; // No handler clearing a timer: the behavioural SIGTERM check speaks for it.
+  const lines = source.split('\n');
+  const started = lines.findIndex((l) => /\bsetInterval\(/.test(l) && !/^\s*\/\//.test(l));
+  if (started < 0) return;
+  const kept = new RegExp(`\\b${cleared}\\s*(?::[^=]+)?=\\s*setInterval\\(`);
+  if (!kept.test(source)) {
+    throw new CheckFailure(
+      `server.ts:${started + 1}: the setInterval timer is not kept in \`${cleared}\`, which the SIGTERM handler clears: the heartbeat keeps firing while the server drains.`,
+      `const ${cleared} = setInterval(() => io.emit('heartbeat', { instance: INSTANCE, at: Date.now() }), HEARTBEAT_MS);`,
+    );
+  }
+}
+
 /** Step 2 onwards: a chat sent through one instance reaches the clients of every other instance. */
 export const crossInstance: Expectation = {
   id: 'cross-instance',
@@ -223,8 +254,40 @@ export const crossInstance: Expectation = {
       clients.push(await client(ctx, env, i % 2 ? 'polling' : 'websocket', instance.url));
     }
     await expectFanOut(clients, 'cross-instance');
+    // Shared, but through which Redis? One the machine happens to run on 6379 would pass here.
+    await expectOnStepRedis(env);
   },
 };
+
+/**
+ * Every instance must use the Redis the step started (REDIS_URL): a client pointed elsewhere (the old
+ * `{ host, port }` options, which redis v4+ ignores, reach 127.0.0.1:6379) would pass on a machine with
+ * a Redis there and share nothing in a room. The step's Redis counts its connections.
+ */
+async function expectOnStepRedis(env: Environment): Promise<void> {
+  if (!env.redis || env.redis.kind === 'external' || !env.instances.length) return;
+  const redis = createClient({ url: env.redis.url });
+  redis.on('error', () => {}); // Reported by the wait below, if at all.
+  try {
+    await redis.connect();
+    // Ours is one of the connections CLIENT LIST shows.
+    const others = async () =>
+      (await redis.sendCommand(['CLIENT', 'LIST'])).toString().trim().split('\n').length - 1;
+    const connected = await waitFor(
+      'the instances to connect to Redis',
+      async () => ((await others()) >= env.instances.length ? true : undefined),
+      { timeoutMs: 3_000, intervalMs: 100 },
+    ).catch(async () => others());
+    if (connected !== true) {
+      throw new CheckFailure(
+        `The step's Redis (REDIS_URL=${env.redis.url}) has ${connected} client connection(s) for ${env.instances.length} instances: the instances' Redis clients went somewhere else.`,
+        'createClient({ url: process.env.REDIS_URL }): redis v4+ ignores the old { host, port } options and falls back to 127.0.0.1:6379 (socket: { host, port } is the current spelling)',
+      );
+    }
+  } finally {
+    await redis.close().catch(() => {});
+  }
+}
 
 /** Sends from the first client; every client must get it. Names the instances that missed it. */
 export async function expectFanOut(clients: TestClient[], label: string, timeoutMs = 3_000): Promise<void> {
@@ -253,8 +316,9 @@ export async function expectFanOut(clients: TestClient[], label: string, timeout
 export const redisOutage: Expectation = {
   id: 'redis-outage',
   title: '/readyz is 503 while Redis is down; broadcasts resume within 5 s of its restart',
-  hint: "base /readyz on the Redis clients' isReady, and catch the rejection of a publish in flight when Redis drops (wrap pub.publish): the adapter does not wait for it",
+  hint: "base /readyz on the Redis clients' isReady: redisReady = () => pub.isReady && sub.isReady",
   timeoutMs: 20_000,
+  disturbs: true,
   async run(ctx) {
     const env = await ctx.environment();
     if (!env.redis || env.redis.kind === 'external') return; // An external Redis is not ours to restart.
@@ -276,11 +340,20 @@ export const redisOutage: Expectation = {
           );
         }
         const output = instance.process.output();
+        const crash = explainCrash(output, ctx.dir);
+        if (crash.startsWith('The server crashed')) {
+          throw new CheckFailure(
+            `${instance.id} crashed when Redis went away: ${crash}`,
+            matchHint(output) ??
+              'generic hint: the error above is the cause; a server must outlive its Redis (the clients reconnect by themselves) and answer 503 on /readyz meanwhile',
+            { diagnosed: true },
+          );
+        }
+        // No error printed: the process ended on purpose (process.exit, or nothing left to run).
         throw new CheckFailure(
-          `${instance.id} crashed when Redis went away: ${explainCrash(output, ctx.dir)}`,
-          /Unhandled 'error' event/.test(output)
-            ? "add an 'error' listener to both Redis clients: an EventEmitter without one throws, and the process dies"
-            : "a publish in flight when Redis dropped rejected with nobody listening: wrap pub.publish so that its rejection is caught (the adapter doesn't wait for it)",
+          `${instance.id} exited when Redis went away, without printing an error: ${crash.replace(/^The server exited before it was ready/, 'it just ended')}`,
+          "nothing restarts a local instance, and the Redis clients reconnect by themselves: in their 'error' listeners log the error, don't exit",
+          { diagnosed: true },
         );
       });
     }

@@ -2,20 +2,37 @@
 // expectations build on earlier ones: a server that does not start has no broadcast to check).
 import type { Environment } from '../environments/types.ts';
 import { UserError } from '../errors.ts';
+import type { Finding } from '../findings.ts';
 import type { Step } from '../steps.ts';
-import { type CheckContext, CheckFailure, type ExpectationResult, type StepResult } from './types.ts';
+import { explainWithEvidence, gatherEvidence } from './diagnosis.ts';
+import {
+  type CheckContext,
+  CheckFailure,
+  type Expectation,
+  type ExpectationResult,
+  type StepResult,
+} from './types.ts';
 
 /** Heartbeats every 300 ms so the heartbeat check takes a fraction of a second, not five. */
 const CHECK_HEARTBEAT_MS = 300;
 
-/** `real`: run against Docker Compose or the kind cluster instead of the local rehearsal. */
+/**
+ * `real`: run against Docker Compose or the kind cluster instead of the local rehearsal.
+ * `onProgress`: told when each expectation starts and ends (the terminal's live line).
+ */
 export async function runStep(
   step: Step,
   dir: string,
-  { real = false }: { real?: boolean } = {},
+  {
+    real = false,
+    onProgress,
+  }: { real?: boolean; onProgress?: (expectation: Expectation, result?: ExpectationResult) => void } = {},
 ): Promise<StepResult> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const fixtures = new Map<string, Promise<unknown>>();
+  // Environments started so far, kept as values so that a failure can ask their instances what happened.
+  const environments: Environment[] = [];
+  let warnings: Finding[] = [];
   const ctx: CheckContext = {
     step,
     dir,
@@ -27,10 +44,13 @@ export async function runStep(
       return ctx.fixture('environment', async () => {
         const env = await step.start(dir, { port: 0, heartbeatMs: CHECK_HEARTBEAT_MS, local: !real, real });
         cleanups.push(() => env.stop());
+        environments.push(env);
         return env;
       });
     },
     defer: (cleanup) => cleanups.push(cleanup),
+    warn: (finding) => warnings.push(finding),
+    track: (env) => environments.push(env),
   };
 
   const started = Date.now();
@@ -44,13 +64,32 @@ export async function runStep(
         continue;
       }
       const t0 = Date.now();
+      onProgress?.(expectation);
+      warnings = [];
+      // Where each instance's output stood: errors logged from here on are this expectation's.
+      const since = new Map(
+        environments.flatMap((e) => e.instances.map((i) => [i.process, i.process.output().length] as const)),
+      );
+      let result: ExpectationResult;
       try {
         await withTimeout(expectation.run(ctx), expectation.timeoutMs ?? 15_000, title);
-        results.push({ id, title, status: 'pass', ms: Date.now() - t0 });
+        result = { id, title, status: 'pass', ms: Date.now() - t0 };
+        if (warnings.length) result.findings = warnings;
       } catch (err) {
         failed = true;
-        results.push({ id, title, status: 'fail', ms: Date.now() - t0, ...explain(err, expectation.hint) });
+        let explained = explain(err, expectation.hint);
+        const instances = environments.flatMap((e) => e.instances);
+        const redisUrl = environments.find((e) => e.redis)?.redis?.url;
+        if (!(err instanceof CheckFailure && err.diagnosed)) {
+          const evidence = gatherEvidence(instances, dir, expectation.disturbs ? undefined : since);
+          explained = explainWithEvidence(explained, evidence, redisUrl);
+        }
+        const hint = explained.hint.replaceAll('npm run step N', `npm run step ${step.number}`);
+        result = { id, title, status: 'fail', ms: Date.now() - t0, ...explained, hint };
+        if (err instanceof CheckFailure && err.findings) result.findings = err.findings;
       }
+      results.push(result);
+      onProgress?.(expectation, result);
     }
   } finally {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});

@@ -1,5 +1,6 @@
-// Checks that read files the way the real tools would (Dockerfile, Compose, Kubernetes, kind): the
-// first error becomes the failure, naming the file, the line and the fix.
+// Checks that read files the way the real tools would (Dockerfile, Compose, Kubernetes, kind): every
+// error becomes part of the failure, each naming the file, the line and the fix; warnings are shown
+// whether or not it fails. One hidden finding is often the one that explains the others.
 import { relative } from 'node:path';
 import { type Finding, formatFinding } from '../findings.ts';
 import { type CheckContext, CheckFailure, type Expectation } from './types.ts';
@@ -15,15 +16,19 @@ export function fromFindings(
     title,
     hint,
     async run(ctx) {
-      const findings = await find(ctx);
+      const findings = (await find(ctx)).map((f) => ({
+        ...f,
+        file: relative(process.cwd(), f.file) || f.file,
+      }));
       const errors = findings.filter((f) => f.severity === 'error');
-      if (!errors.length) return;
-      const first = errors[0];
-      const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-      throw new CheckFailure(
-        formatFinding({ ...first, file: relative(process.cwd(), first.file) || first.file }) + more,
-        first.fix,
-      );
+      const warnings = findings.filter((f) => f.severity === 'warning');
+      if (!errors.length) {
+        for (const w of warnings) ctx.warn(w);
+        return;
+      }
+      throw new CheckFailure(errors.map(formatFinding).join('\n'), errors[0].fix, {
+        findings: [...errors, ...warnings],
+      });
     },
   };
 }

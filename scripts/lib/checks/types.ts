@@ -2,6 +2,7 @@
 // CheckFailure with a message. Printing belongs to the UI; these types are what both the terminal
 // table and --json render.
 import type { Environment } from '../environments/types.ts';
+import type { Finding } from '../findings.ts';
 import type { Step } from '../steps.ts';
 
 export interface Expectation {
@@ -11,15 +12,30 @@ export interface Expectation {
   hint: string;
   /** Upper bound for this expectation, so one stuck check never hangs the command. */
   timeoutMs?: number;
+  /**
+   * It breaks things on purpose (stops Redis, kills an instance): what the instances log meanwhile is
+   * expected, so a failure of it is not blamed on their output.
+   */
+  disturbs?: boolean;
   run(ctx: CheckContext): Promise<void>;
 }
 
 export class CheckFailure extends Error {
   readonly hint?: string;
-  constructor(message: string, hint?: string) {
+  /** Every finding behind the failure (a file check's errors), each with its own fix. */
+  readonly findings?: Finding[];
+  /** The message already tells what the instances did (a crash it saw): the runner adds nothing. */
+  readonly diagnosed: boolean;
+  constructor(
+    message: string,
+    hint?: string,
+    { findings, diagnosed = false }: { findings?: Finding[]; diagnosed?: boolean } = {},
+  ) {
     super(message);
     this.name = 'CheckFailure';
     this.hint = hint;
+    this.findings = findings;
+    this.diagnosed = diagnosed;
   }
 }
 
@@ -33,6 +49,10 @@ export interface CheckContext {
   fixture<T>(key: string, build: () => Promise<T>): Promise<T>;
   /** Runs when the step's checks end, last registered first. */
   defer(cleanup: () => Promise<void> | void): void;
+  /** An environment started by an expectation itself: its instances' output explains failures too. */
+  track(env: Environment): void;
+  /** A finding that does not fail the expectation but is shown with it (and in --json). */
+  warn(finding: Finding): void;
 }
 
 export type Status = 'pass' | 'fail' | 'skip';
@@ -44,6 +64,8 @@ export interface ExpectationResult {
   ms: number;
   message?: string;
   hint?: string;
+  /** Every finding of a file check, errors first, warnings too (shown even when it passes). */
+  findings?: Finding[];
 }
 
 export interface StepResult {
@@ -55,4 +77,6 @@ export interface StepResult {
   expectations: ExpectationResult[];
   /** The first failing expectation: what the table shows. */
   failure?: ExpectationResult;
+  /** The step after this one, when it passed (what to do next). */
+  next?: { step: number; title: string };
 }

@@ -188,9 +188,9 @@ export function lintStack(
       if (provider && provider !== 'docker') {
         push(
           'label-provider-suffix',
-          `Router ${router.name} uses middleware '${reference}' from the ${provider} provider, which this stack doesn't configure.`,
+          `Router ${router.name} uses middleware '${reference}' from the ${provider} provider, which this stack doesn't configure: Traefik drops the router, and every request gets 404.`,
           `define it with labels and write ${name}@docker`,
-          'warning',
+          'error',
           'middlewares',
         );
       } else if (!config.middlewares[name]) {

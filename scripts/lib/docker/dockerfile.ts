@@ -2,7 +2,7 @@
 // reports what the builder would reject), then held to the workshop's practices: multi-stage, a current
 // Node LTS base, production dependencies only, not root, a health check, exec-form CMD.
 import { existsSync, readFileSync } from 'node:fs';
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { DockerfileParser, type From, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import type { Finding } from '../findings.ts';
 
@@ -131,6 +131,18 @@ export function checkDockerfile(
         'HEALTHCHECK CMD ["node", "-e", "fetch(\'http://127.0.0.1:3000/healthz\').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]',
       ),
     );
+  } else if (/\bcurl\b/.test(health.getArgumentsContent() ?? '') && !hasCurl(final, finalInstructions)) {
+    // The check then always fails inside the container: Traefik's Docker provider skips unhealthy
+    // containers, so the stack answers 404 although every file validates.
+    findings.push(
+      finding(
+        'dockerfile-healthcheck-curl',
+        file,
+        line(health),
+        `The HEALTHCHECK runs curl, which ${final.getImageName()}:${final.getImageTag() ?? 'latest'} does not have: the container never turns healthy.`,
+        'use node itself: HEALTHCHECK CMD ["node", "-e", "fetch(\'http://127.0.0.1:3000/healthz\').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]',
+      ),
+    );
   } else if (!(health.getArgumentsContent() ?? '').includes('/healthz')) {
     findings.push(
       finding(
@@ -176,4 +188,20 @@ function finding(
   fix: string,
 ): Finding {
   return { code, severity: 'error', file, line, object: 'Dockerfile', message, fix };
+}
+
+/**
+ * Whether curl exists in the final stage: Node's alpine and slim images leave it out; the full Debian
+ * image has it, and a RUN in the stage may install it.
+ */
+function hasCurl(final: From, instructions: Instruction[]): boolean {
+  const installs = instructions.some(
+    (i) =>
+      i.getKeyword() === 'RUN' &&
+      /\b(apk add|apt-get install|apt install)\b[^&;|]*\bcurl\b/.test(i.getArgumentsContent() ?? ''),
+  );
+  if (installs) return true;
+  const tag = final.getImageTag() ?? 'latest';
+  const image = final.getImageName() ?? '';
+  return !(/alpine|slim|distroless/.test(tag) || /distroless|alpine/.test(image));
 }

@@ -15,18 +15,22 @@ import { UserError } from '../errors.ts';
 import { folderName, ROOT, STEPS, type Step, starterDir } from '../steps.ts';
 import { highlight } from './highlight.ts';
 import { findBrokenLinks } from './links.ts';
+import { referenceLinks } from './references.ts';
 import { page } from './template.ts';
 
 const md: MarkdownIt = new MarkdownIt({
   html: false,
   highlight: (code, lang) =>
     `<pre class="code"><code class="language-${lang || 'text'}">${highlight(code, lang)}</code></pre>`,
-});
+}).use(referenceLinks);
 
-/** `> **Tip:** …` and `> **Warning:** …` blockquotes become callouts. */
-export function render(markdown: string): string {
+/**
+ * `> **Tip:** …` and `> **Warning:** …` blockquotes become callouts; issue references and guide
+ * mentions become links (`root`: from the page to the site's root).
+ */
+export function render(markdown: string, root = ''): string {
   return md
-    .render(markdown)
+    .render(markdown, { root, guides: GUIDES.map((g) => g.file) })
     .replace(
       /<blockquote>\s*<p><strong>(Tip|Note|Warning):<\/strong>/g,
       (_, kind: string) => `<blockquote class="callout ${kind.toLowerCase()}"><p><strong>${kind}:</strong>`,
@@ -102,7 +106,7 @@ ${rows}
         title: `Step ${step.number}: ${step.title}`,
         root: '../',
         body: `${existsSync(join(docs, diagram)) ? `<figure><img src="../${diagram}" alt="Architecture of step ${step.number}"></figure>` : ''}
-${render(readme)}
+${render(readme, '../')}
 ${screenshot ? '<figure><img src="../screenshots/chat.png" alt="The chat page in a browser"><figcaption>The chat page, connected to an instance.</figcaption></figure>' : ''}
 ${dashboard ? '<figure><img src="../screenshots/traefik-dashboard.png" alt="Traefik’s dashboard listing the routers app and chat"><figcaption>Traefik 3.7.15’s dashboard with step 3’s routers: <code>app</code> (priority 15) and <code>chat</code> (priority 22), both to the service <code>app</code>.</figcaption></figure>' : ''}
 <h2>What <code>npm run check ${step.number}</code> checks</h2>

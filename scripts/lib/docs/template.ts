@@ -4,9 +4,16 @@ body { font: 17px/1.55 system-ui, sans-serif; margin: 0; color: #1d2330; }
 header { background: #1d2330; color: #fff; padding: .6rem 1.5rem; }
 header a { color: #fff; margin-right: 1.2rem; text-decoration: none; }
 main { max-width: 52rem; margin: 0 auto; padding: 1rem 1.5rem 4rem; }
+@media (max-width: 600px) { main { padding: .5rem 1rem 3rem; } body { font-size: 16px; } pre.code { font-size: 13px; } }
 pre.code { background: #f4f5f8; padding: .8rem 1rem; overflow-x: auto; border-radius: 6px; font-size: 15px; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
-table { border-collapse: collapse; margin: 1rem 0; }
+/* Wide tables scroll inside their own box; long labels and paths in text and cells wrap anywhere. */
+table { border-collapse: collapse; margin: 1rem 0; display: block; max-width: 100%; overflow-x: auto; }
+main { overflow-wrap: break-word; }
+:not(pre) > code { overflow-wrap: anywhere; }
+/* Cells keep a readable width and the table scrolls, rather than squeezing words into a column. */
+td { min-width: 9rem; } td:first-child { min-width: 3rem; }
+header { display: flex; flex-wrap: wrap; gap: .2rem 0; }
 th, td { border-bottom: 1px solid #dde; padding: .35rem .7rem; text-align: left; vertical-align: top; }
 blockquote { margin: 1rem 0; padding: .5rem 1rem; border-left: 4px solid #99a; background: #f7f7fa; }
 blockquote.callout.tip, blockquote.callout.note { border-color: #2a8a4a; background: #eef8f0; }

@@ -18,12 +18,15 @@ export async function confirm(message: string): Promise<boolean> {
 export async function choose<T extends string>(
   message: string,
   choices: { name: T; message: string; hint?: string }[],
+  /** The choice the cursor starts on (its index). */
+  initial = 0,
 ): Promise<T> {
   const { answer } = await Enquirer.prompt<{ answer: T }>({
     type: 'select',
     name: 'answer',
     message,
     choices,
+    initial,
   }).catch(cancelled);
   return answer;
 }

@@ -1,6 +1,8 @@
 // Check results for people: a table of steps, then each failing step's first failing expectation
-// with its message and hint. `--json` prints the same results as data.
-import type { StepResult } from '../checks/types.ts';
+// with its message and hint, every finding behind it (errors first), the warnings of passing checks,
+// and what to do next. `--json` prints the same results as data.
+import type { Expectation, ExpectationResult, StepResult } from '../checks/types.ts';
+import type { Finding } from '../findings.ts';
 import type { Step } from '../steps.ts';
 import { paint as paintIf, type Style } from './color.ts';
 
@@ -29,12 +31,46 @@ export function renderResults(rows: Row[], { color = true } = {}): string {
     lines.push(`${String(r.step).padEnd(5)}${r.title.padEnd(titleWidth + 2)}${result}${time}`);
   }
   for (const r of rows) {
-    if ('notStarted' in r || !r.failure) continue;
-    lines.push('', paint(['red', 'bold'], `Step ${r.step}: ${r.failure.title}`));
-    lines.push(`  ${r.failure.message ?? ''}`);
-    if (r.failure.hint) lines.push(paint('yellow', `  hint: ${r.failure.hint}`));
+    if ('notStarted' in r) continue;
+    const failure = r.failure;
+    if (failure) {
+      lines.push('', paint(['red', 'bold'], `Step ${r.step}: ${failure.title}`));
+      if (failure.findings?.length) lines.push(...renderFindings(failure.findings, paint));
+      else {
+        lines.push(...indent(failure.message ?? ''));
+        if (failure.hint) lines.push(paint('yellow', `  hint: ${failure.hint}`));
+      }
+    }
+    // Warnings of the checks that passed: true even when the step passes, and cheap to fix now.
+    const warned = r.expectations.filter((e): e is ExpectationResult & { findings: Finding[] } =>
+      Boolean(e.status === 'pass' && e.findings?.length),
+    );
+    for (const e of warned) {
+      lines.push('', paint(['yellow', 'bold'], `Step ${r.step} passes, with warnings: ${e.title}`));
+      lines.push(...renderFindings(e.findings, paint));
+    }
+    if (r.ok && r.next)
+      lines.push(
+        '',
+        paint('green', `Step ${r.step} done. Next: npm run step ${r.next.step} (${r.next.title})`),
+      );
   }
   return `${lines.join('\n')}\n`;
+}
+
+const indent = (text: string) => text.split('\n').map((l) => `  ${l}`);
+
+/** Each finding on its line, errors before warnings, each with its own fix. */
+function renderFindings(findings: Finding[], paint: (style: Style, text: string) => string): string[] {
+  const ordered = [...findings].sort((a, b) =>
+    a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1,
+  );
+  return ordered.flatMap((f) => {
+    const where = f.line ? `${f.file}:${f.line}` : f.file;
+    const object = f.object ? ` (${f.object})` : '';
+    const mark = f.severity === 'error' ? paint('red', '✖ error') : paint('yellow', '! warning');
+    return [`  ${mark} ${where}${object}: ${f.message}`, paint('yellow', `      fix: ${f.fix}`)];
+  });
 }
 
 /** The expectations of one step, each with its mark: what `step N` shows after a check. */
@@ -44,9 +80,32 @@ export function renderExpectations(result: StepResult, { color = true } = {}): s
   return `${result.expectations.map((e) => `  ${mark[e.status]} ${e.title}`).join('\n')}\n`;
 }
 
+/** What passed, one line each (the checks that did not run are left out: they say nothing yet). */
+export function renderPassed(result: StepResult, { color = true } = {}): string {
+  const passed = result.expectations.filter((e) => e.status === 'pass');
+  if (!passed.length) return '';
+  const tick = paintIf('green', '✔', color);
+  return `Step ${result.step}, passed:\n${passed.map((e) => `  ${tick} ${e.title}`).join('\n')}\n`;
+}
+
 export const notStarted = (step: Step): Row => ({
   step: step.number,
   slug: step.slug,
   title: step.title,
   notStarted: true,
 });
+
+/**
+ * On a terminal, one live line naming the expectation being checked (a check can take a minute);
+ * nothing elsewhere, so logs and pipes get only the result.
+ */
+export function terminalProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+): ((step: Step, expectation: Expectation, result?: ExpectationResult) => void) | undefined {
+  if (!stream.isTTY || process.env.CI) return undefined;
+  return (step, expectation, result) => {
+    const width = (stream.columns || 80) - 1;
+    const line = result ? '' : `step ${step.number}: checking ${expectation.title}…`.slice(0, width);
+    stream.write(`\r\x1b[2K${line}`);
+  };
+}
