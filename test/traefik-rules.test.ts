@@ -1,40 +1,41 @@
-// Traefik v3 rule syntax: valid rules from the docs, v2 habits with their v3 fix, and matching semantics.
+// Traefik v3 rule syntax: valid rules from the docs parse, v2 habits and typos get their v3 fix. Matching
+// requests is Traefik's own job, rehearsed with the real binary in test/traefik-rehearsal.test.ts.
 import { describe, expect, it } from 'vitest';
-import { parseRule, type RequestFacts } from '../scripts/lib/traefik/rules.ts';
-
-const request = (over: Partial<RequestFacts> = {}): RequestFacts => ({
-  host: 'example.com:8080',
-  path: '/wsk/socket.io/',
-  method: 'GET',
-  headers: { 'x-team': 'blue' },
-  query: new URLSearchParams('transport=polling&EIO=4'),
-  clientIp: '192.168.1.7',
-  ...over,
-});
+import { parseRule } from '../scripts/lib/traefik/rules.ts';
 
 describe('valid v3 rules', () => {
   it.each([
-    ['Host(`example.com`)', true],
-    ['Host(`EXAMPLE.com`) && PathPrefix(`/wsk`)', true],
-    ['HostRegexp(`^.+\\.com$`)', true],
-    ['Path(`/wsk/socket.io/`)', true],
-    ['PathPrefix(`/api`)', false],
-    ['PathRegexp(`^/wsk/(socket\\.io|page)/`)', true],
-    ['Method(`POST`)', false],
-    ['Header(`X-Team`, `blue`)', true],
-    ['HeaderRegexp(`X-Team`, `^bl`)', true],
-    ['Query(`transport`, `polling`)', true],
-    ['Query(`EIO`)', true],
-    ['QueryRegexp(`EIO`, `^[34]$`)', true],
-    ['ClientIP(`192.168.0.0/16`)', true],
-    ['ClientIP(`10.0.0.1`)', false],
-    ['!PathPrefix(`/api`) && (Method(`GET`) || Method(`POST`))', true],
-    ['PathPrefix("/wsk")', true],
-  ])('%s matches: %s', (rule, expected) => {
+    ['Host(`example.com`)', ['Host']],
+    ['Host(`EXAMPLE.com`) && PathPrefix(`/wsk`)', ['Host', 'PathPrefix']],
+    ['HostRegexp(`^.+\\.com$`)', ['HostRegexp']],
+    ['Path(`/wsk/socket.io/`)', ['Path']],
+    ['PathRegexp(`^/wsk/(socket\\.io|page)/`)', ['PathRegexp']],
+    ['Method(`POST`)', ['Method']],
+    ['Header(`X-Team`, `blue`)', ['Header']],
+    ['HeaderRegexp(`X-Team`, `^bl`)', ['HeaderRegexp']],
+    ['Query(`transport`, `polling`)', ['Query']],
+    ['Query(`EIO`)', ['Query']],
+    ['QueryRegexp(`EIO`, `^[34]$`)', ['QueryRegexp']],
+    ['ClientIP(`192.168.0.0/16`)', ['ClientIP']],
+    ['ClientIP(`2001:db8::/32`)', ['ClientIP']],
+    ['!PathPrefix(`/api`) && (Method(`GET`) || Method(`POST`))', ['PathPrefix', 'Method', 'Method']],
+    ['PathPrefix("/wsk")', ['PathPrefix']],
+  ])('%s', (rule, matchers) => {
     const result = parseRule(rule);
     expect(result.ok, result.ok ? '' : result.message).toBe(true);
-    if (result.ok) expect(result.match(request())).toBe(expected);
+    if (result.ok) expect(result.matchers).toEqual(matchers);
   });
+});
+
+// Traefik compiles these with Go's regexp package; JavaScript lacks or rejects each piece, so none may be refused.
+it.each([
+  'HostRegexp(`(?i)^(?P<sub>[a-z]+)\\.example\\.com\\z`)',
+  'PathRegexp(`\\A/(?<id>[[:digit:]]+)(?U:x+)$`)',
+  'PathRegexp(`^\\Q/a(b\\E`)',
+  'HeaderRegexp(`X-Team`, `^*\\pL+`)',
+])('Go regexp syntax JavaScript lacks is left to Traefik: %s', (rule) => {
+  const result = parseRule(rule);
+  expect(result.ok, result.ok ? '' : result.message).toBe(true);
 });
 
 describe('v2 habits and typos get the v3 fix', () => {
@@ -53,6 +54,11 @@ describe('v2 habits and typos get the v3 fix', () => {
     ['(PathPrefix(`/`)', /Expected '\)'/, 'parentheses'],
     ['PathPrefix(`/`) PathPrefix(`/a`)', /Unexpected 'PathPrefix'/, '&&'],
     ['PathPrefix(`wsk`)', /starts with '\/'/, 'PathPrefix(`/wsk`)'],
+    ['PathRegexp(`^/(a|b`)', /Invalid regexp \^\/\(a\|b: Unterminated group/, 'fix the pattern'],
+    ['HostRegexp(`[z-a].com`)', /Invalid regexp/, 'fix the pattern'],
+    ['QueryRegexp(`v`, `*`)', /Nothing to repeat/, 'fix the pattern'],
+    ['ClientIP(`10.0.0.0/33`)', /not an IP address or range/, 'ClientIP(`192.168.0.0/16`)'],
+    ['ClientIP(`office`)', /not an IP address or range/, 'ClientIP(`192.168.0.0/16`)'],
   ])('%s', (rule, message, fix) => {
     const result = parseRule(rule);
     expect(result.ok).toBe(false);
@@ -61,13 +67,4 @@ describe('v2 habits and typos get the v3 fix', () => {
       expect(result.fix).toContain(fix);
     }
   });
-});
-
-it('Host ignores the port and the case; PathPrefix is a plain prefix', () => {
-  const host = parseRule('Host(`Example.COM`)');
-  const prefix = parseRule('PathPrefix(`/wsk`)');
-  if (!host.ok || !prefix.ok) throw new Error('valid rules');
-  expect(host.match(request({ host: 'example.com' }))).toBe(true);
-  expect(prefix.match(request({ path: '/wskx' }))).toBe(true);
-  expect(prefix.match(request({ path: '/ws' }))).toBe(false);
 });
