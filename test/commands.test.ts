@@ -129,16 +129,21 @@ describe('step', () => {
       const run = startCli('step.ts', ['2', '--start'], { WORKSHOP_HOME: home, PORT: port });
       await run.waitForOutput('Ctrl-C stops everything', 60_000);
       expect(await processesMentioning(home)).toHaveLength(3);
-      // Step 2's demonstration: a plain round robin on PORT+3, a sticky balancer on PORT+4.
+      // Step 2's demonstration: Traefik, a plain round robin on PORT+3 and a sticky cookie on PORT+4.
       expect(run.output()).toMatch(
-        new RegExp(`round robin \\(not sticky\\) +http://localhost:${Number(port) + 3}\n`),
+        new RegExp(`round robin \\(Traefik, not sticky\\) +http://localhost:${Number(port) + 3}\n`),
       );
-      expect(run.output()).toMatch(new RegExp(`sticky balancer +http://localhost:${Number(port) + 4}\n`));
+      expect(run.output()).toMatch(
+        new RegExp(`sticky \\(Traefik, cookie wsk_sticky\\) +http://localhost:${Number(port) + 4}\n`),
+      );
       run.child.kill(signal);
       expect(await run.exited).not.toBe(0);
       expect(await processesMentioning(home)).toEqual([]);
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-      expect(res).toBeUndefined();
+      // Nothing answers any more: neither the instances nor Traefik's two entry points.
+      for (const p of [Number(port), Number(port) + 3, Number(port) + 4]) {
+        const res = await fetch(`http://127.0.0.1:${p}/healthz`).catch(() => undefined);
+        expect(res, `port ${p}`).toBeUndefined();
+      }
     },
     90_000,
   );

@@ -197,16 +197,20 @@ describe('the rehearsal runs the real Traefik', () => {
     );
   });
 
-  it('a service port the app does not listen on fails check 3 with the 502 it gets on Docker', async () => {
+  it('a service port the app does not listen on: check 3 says so, and the running rehearsal answers 502 as Docker would', async () => {
     const dir = solutionCopy(3, (t) =>
       t.replace('loadbalancer.server.port=3000', 'loadbalancer.server.port=3001'),
     );
     const result = await runStep(findStep(3), dir);
-    expect(result.failure?.id).toBe('page-through-router');
-    expect(result.failure?.message).toMatch(
-      /answered 502, not 200\. Traefik answers 502 when .* nothing answers/,
-    );
-    expect(result.failure?.hint).toMatch(/loadbalancer\.server\.port.*3000/);
+    expect(result.failure?.id).toBe('compose');
+    expect(result.failure?.message).toMatch(/port 3001, but the app listens on 3000/);
+    await withStep(3, dir, async (env) => {
+      expect(env.notes.join('\n')).toMatch(
+        /Service app sends traffic to port 3001, but the app app listens on 3000/,
+      );
+      const res = await fetch(new URL('/healthz', env.entries[0]));
+      expect(res.status).toBe(502);
+    });
   });
 
   it('a label edited while the step runs changes routing live, without restarting Traefik', async () => {
