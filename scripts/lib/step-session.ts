@@ -30,7 +30,12 @@ export async function startInForeground(step: Step, { local = false } = {}): Pro
   print(
     styleText('bold', `Starting step ${step.number} (${step.title}) from playground/${folderName(step)}…`),
   );
-  const env = await step.start(dir, { port, echo: true, local });
+  const env = await step.start(dir, {
+    port,
+    echo: true,
+    local,
+    instanceId: process.env.INSTANCE_ID || undefined,
+  });
   print('');
   const width = Math.max(...env.links.map((l) => l.label.length));
   for (const { label, url } of env.links) print(`  ${label.padEnd(width)}  ${styleText('cyan', url)}`);

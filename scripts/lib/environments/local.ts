@@ -25,7 +25,7 @@ export async function startInstances(
     const redisUrl = options.redis ? redisUrlFor(redisPort) : undefined;
     const started = await Promise.allSettled([
       ...ports.map(async (port, i) => {
-        const id = options.count === 1 ? 'instance-1' : `instance-${i + 1}`;
+        const id = options.count === 1 ? (options.instanceId ?? 'instance-1') : `instance-${i + 1}`;
         instances.push(await startInstance({ ...options, dir, port, instanceId: id, redisUrl }));
       }),
       redisStarting?.then((r) => {

@@ -30,6 +30,8 @@ export interface StartOptions {
   port: number;
   echo?: boolean;
   heartbeatMs?: number;
+  /** INSTANCE_ID for `--start`: the brief's protocol lets it name a single instance (steps with several ignore it). */
+  instanceId?: string;
   /** Force the local rehearsal even where Docker or kind exist (`--start --local`; checks by default). */
   local?: boolean;
   /** Checks against the real thing: `check 3 -- --docker`, `check 4 -- --cluster`. */
