@@ -1,8 +1,9 @@
 // The pieces of `npm run step`: run a step in the foreground, watch it, and the action menu.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import { styleText } from 'node:util';
 import { watch } from 'chokidar';
+import { COMPILED } from './app-process.ts';
 import { checkSteps } from './checks/check-steps.ts';
 import type { StepResult } from './checks/types.ts';
 import { diffWithSolution, ensurePlayground } from './playground.ts';
@@ -45,6 +46,13 @@ export async function startInForeground(step: Step, { local = false } = {}): Pro
   return new Promise<never>(() => {});
 }
 
+/**
+ * What a save is not: node_modules, and the server the check itself compiles next to server.ts (watching
+ * it made every save check twice).
+ */
+export const ignoredByWatch = (path: string): boolean =>
+  path.split(sep).includes('node_modules') || basename(path).startsWith(COMPILED);
+
 /** `--watch`: re-runs the checks on every save (debounced), redrawing the result in place. */
 export async function watchStep(step: Step): Promise<never> {
   const { dir } = ensurePlayground(step);
@@ -81,7 +89,7 @@ export async function watchStep(step: Step): Promise<never> {
       await run();
     }
   };
-  const watcher = watch(dir, { ignoreInitial: true, ignored: (path) => path.includes('node_modules') });
+  const watcher = watch(dir, { ignoreInitial: true, ignored: ignoredByWatch });
   watcher.on('all', () => {
     clearTimeout(timer);
     timer = setTimeout(run, 300);
