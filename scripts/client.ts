@@ -18,7 +18,17 @@ await main(async () => {
         quiet: { type: 'boolean', default: false },
       },
     },
-    'npm run client -- --url URL [--path /socket.io/] [--transport polling|websocket]',
+    {
+      usage: 'npm run client -- --url URL [--path /socket.io/] [--transport polling|websocket] [--quiet]',
+      summary:
+        'A terminal chat client: shows which instance it is on, prints chats and heartbeats, sends each line you type.',
+      flags: {
+        url: 'the server or router (default http://localhost:$PORT, PORT defaulting to 3000)',
+        path: "socket.io's path (default /socket.io/; step 5: /wsk/socket.io/)",
+        transport: 'stay on polling or websocket (default: polling, then the upgrade)',
+        quiet: 'hide heartbeats',
+      },
+    },
   );
   if (!/^https?:\/\//.test(values.url))
     throw new UserError(`--url must be an http(s) URL, got '${values.url}'.`);

@@ -51,7 +51,10 @@ afterEach(() => {
 });
 
 it('step 3 on Docker: compose up --build --wait, then compose down', async () => {
-  const env = await startDockerCompose(join(ROOT, 'solutions/03-compose-traefik'), { port: 0, real: true });
+  const env = await startDockerCompose(join(ROOT, 'solutions/03-compose-traefik'), {
+    port: 0,
+    target: 'docker',
+  });
   expect(env.entries).toEqual(['http://localhost']);
   await env.stop();
   const compose = fakes.calls().filter((c) => c.startsWith('docker compose') && !c.includes('version'));
@@ -63,7 +66,7 @@ it('step 3 on Docker: compose up --build --wait, then compose down', async () =>
 
 it('step 4 on kind: cluster, image, kind load, CRDs, manifests, rollouts, then --down', async () => {
   const dir = join(ROOT, 'solutions/04-kind-traefik');
-  const env = await startKindCluster(dir, { port: 0, real: true });
+  const env = await startKindCluster(dir, { port: 0, target: 'kind' });
   await env.stop();
   const calls = fakes.calls().filter((c) => !c.startsWith('docker info'));
   const crds = join(process.env.WSK_CACHE_DIR ?? '', 'traefik/v3.7/kubernetes-crd-definition-v1.yml');
@@ -87,7 +90,7 @@ it('step 4 on kind: cluster, image, kind load, CRDs, manifests, rollouts, then -
 
 it('an existing cluster is reused, not created again', async () => {
   process.env.FAKE_KIND_CLUSTERS = 'wsk';
-  const env = await startKindCluster(join(ROOT, 'solutions/04-kind-traefik'), { port: 0, real: true });
+  const env = await startKindCluster(join(ROOT, 'solutions/04-kind-traefik'), { port: 0, target: 'kind' });
   await env.stop();
   expect(fakes.calls()).not.toContain('kind create cluster --config kind-config.yaml');
 });

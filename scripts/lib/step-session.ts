@@ -8,9 +8,9 @@ import { checkSteps } from './checks/check-steps.ts';
 import type { StepResult } from './checks/types.ts';
 import { diffWithSolution, ensurePlayground } from './playground.ts';
 import { replaceWith } from './playground-commands.ts';
-import { stopAllOnExit } from './processes.ts';
 import { loadProgress, setCurrentStep } from './progress.ts';
 import { folderName, playgroundDir, STEPS, type Step, starterDir } from './steps.ts';
+import { chooseTarget, type Target } from './targets.ts';
 import { useColor } from './ui/color.ts';
 import { colorPatch } from './ui/diff.ts';
 import { renderMarkdown } from './ui/markdown.ts';
@@ -23,24 +23,34 @@ export function instructions(step: Step): string {
   return renderMarkdown(readFileSync(join(starterDir(step), 'README.md'), 'utf8'), { color: useColor() });
 }
 
-/** `--start`: the step's environment in the foreground until Ctrl-C or SIGTERM, which stop all of it. */
-export async function startInForeground(step: Step, { local = false } = {}): Promise<never> {
+/**
+ * `--start`: the step's environment in the foreground until Ctrl-C or SIGTERM, which stop all of it
+ * (`main` does). Without a target, the real one where its tools answer, else the rehearsal and why.
+ */
+export async function startInForeground(step: Step, { target }: { target?: Target } = {}): Promise<never> {
   const { dir } = ensurePlayground(step);
   const port = Number(process.env.PORT ?? 3000);
-  stopAllOnExit();
+  const choice = target ? { target } : await chooseTarget(step);
   print(
-    styleText('bold', `Starting step ${step.number} (${step.title}) from playground/${folderName(step)}…`),
+    styleText(
+      'bold',
+      `Starting step ${step.number} (${step.title}) from playground/${folderName(step)} on ${choice.target}…`,
+    ),
   );
+  if (choice.reason)
+    print(styleText('yellow', `  The rehearsal, because ${choice.reason}. --target NAME chooses.`));
   const env = await step.start(dir, {
     port,
     echo: true,
-    local,
+    target: choice.target,
     instanceId: process.env.INSTANCE_ID || undefined,
   });
   print('');
   const width = Math.max(...env.links.map((l) => l.label.length));
   for (const { label, url } of env.links) print(`  ${label.padEnd(width)}  ${styleText('cyan', url)}`);
   for (const note of env.notes) print(styleText('yellow', `  ${note}`));
+  const page = new URL(step.socketPath.replace(/socket\.io\/$/, ''), env.entries[0]).href;
+  print(`\n  The chat page: ${styleText('cyan', page.replace('127.0.0.1', 'localhost'))}`);
   print(styleText('dim', '\nCtrl-C stops everything this command started.'));
   // Stay in the foreground; the signal handlers stop the processes and exit.
   return new Promise<never>(() => {});
@@ -56,7 +66,6 @@ export const ignoredByWatch = (path: string): boolean =>
 /** `--watch`: re-runs the checks on every save (debounced), redrawing the result in place. */
 export async function watchStep(step: Step): Promise<never> {
   const { dir } = ensurePlayground(step);
-  stopAllOnExit();
   let running = false;
   let again = false;
   let timer: NodeJS.Timeout | undefined;

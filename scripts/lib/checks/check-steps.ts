@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { ensurePlayground } from '../playground.ts';
 import { recordResults } from '../progress.ts';
 import { playgroundDir, STEPS, type Step } from '../steps.ts';
+import type { Target } from '../targets.ts';
 import { notStarted, type Row } from '../ui/results.ts';
 import { runStep } from './runner.ts';
 import type { StepResult } from './types.ts';
@@ -10,7 +11,7 @@ import type { StepResult } from './types.ts';
 /** Checks one step's playground (made from the starter on first use) or every started step. */
 export async function checkSteps(
   step: Step | undefined,
-  options: { dir?: string; real?: boolean } = {},
+  options: { dir?: string; target?: Target } = {},
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const targets = step ? [step] : STEPS;
@@ -20,7 +21,7 @@ export async function checkSteps(
       continue;
     }
     const dir = options.dir ?? ensurePlayground(s).dir;
-    rows.push(await runStep(s, dir, { real: options.real }));
+    rows.push(await runStep(s, dir, { target: options.target }));
   }
   const results = rows.filter((r): r is StepResult => !('notStarted' in r));
   if (!options.dir) recordResults(results);

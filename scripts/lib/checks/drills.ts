@@ -15,6 +15,11 @@ export function drillExpectation(
     title,
     hint,
     timeoutMs: 30_000,
+    destructive: true,
+    only: {
+      targets: ['rehearsal'],
+      because: `it stops local processes; on Docker or kind: npm run drill ${drill} -- --target NAME`,
+    },
     async run(ctx) {
       const env = await ctx.environment();
       const running = env.instances.filter((i) => i.process.running());

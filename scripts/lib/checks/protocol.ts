@@ -4,7 +4,7 @@ import { explainCrash } from '../app-process.ts';
 import type { Environment } from '../environments/types.ts';
 import { ProcessCrashed, waitFor } from '../processes.ts';
 import { connectClient, nextEvent, sendChat, type TestClient, type Transport } from './clients.ts';
-import { type CheckContext, CheckFailure, type Expectation } from './types.ts';
+import { type CheckContext, CheckFailure, CheckSkipped, type Expectation } from './types.ts';
 
 const TRANSPORTS: Transport[] = ['polling', 'websocket'];
 
@@ -171,6 +171,8 @@ export const readyz: Expectation = {
   hint: 'answer 200 on /readyz when ready (from step 2: only while Redis is connected), else 503',
   async run(ctx) {
     const env = await ctx.environment();
+    if (!env.instances.length)
+      throw new CheckSkipped(`the instances are not reachable one by one on ${ctx.target}`);
     for (const instance of env.instances) {
       const code = await status(`${instance.url}/readyz`);
       if (code !== 200)
@@ -184,6 +186,8 @@ export const sigterm: Expectation = {
   title: 'on SIGTERM the server disconnects its clients (so they reconnect) and exits 0 within 10 s',
   hint: "process.once('SIGTERM', () => io.close(() => process.exit(0))): closing the transports lets clients reconnect elsewhere",
   timeoutMs: 15_000,
+  destructive: true,
+  only: { targets: ['rehearsal'], because: 'it signals a local process' },
   async run(ctx) {
     const env = await ctx.environment();
     const instance = env.instances[env.instances.length - 1];
@@ -218,6 +222,8 @@ export const crossInstance: Expectation = {
   hint: 'plug in the Redis adapter: const pub = createClient({ url: REDIS_URL }); const sub = pub.duplicate(); await both connect(); io.adapter(createAdapter(pub, sub))',
   async run(ctx) {
     const env = await ctx.environment();
+    if (env.instances.length < 2)
+      throw new CheckSkipped(`the instances are not reachable one by one on ${ctx.target}`);
     const clients: TestClient[] = [];
     for (const [i, instance] of env.instances.entries()) {
       clients.push(await client(ctx, env, i % 2 ? 'polling' : 'websocket', instance.url));
@@ -255,9 +261,15 @@ export const redisOutage: Expectation = {
   title: '/readyz is 503 while Redis is down; broadcasts resume within 5 s of its restart',
   hint: "base /readyz on the Redis clients' isReady, and keep an 'error' listener on both clients so a lost connection does not crash the process",
   timeoutMs: 20_000,
+  destructive: true,
+  only: {
+    targets: ['rehearsal'],
+    because: 'it stops the local Redis; on Docker or kind: npm run drill restart-redis -- --target NAME',
+  },
   async run(ctx) {
     const env = await ctx.environment();
-    if (!env.redis || env.redis.kind === 'external') return; // An external Redis is not ours to restart.
+    if (!env.redis || env.redis.kind === 'external')
+      throw new CheckSkipped('the Redis is external (REDIS_URL): the workshop does not stop it');
     await env.redis.stop();
     for (const instance of env.instances) {
       // waitFor fails at once when the process exits: a crash is the likelier answer than a slow 503.

@@ -3,21 +3,29 @@
 import type { Environment } from '../environments/types.ts';
 import { UserError } from '../errors.ts';
 import type { Step } from '../steps.ts';
-import { type CheckContext, CheckFailure, type ExpectationResult, type StepResult } from './types.ts';
+import type { Target } from '../targets.ts';
+import {
+  type CheckContext,
+  CheckFailure,
+  CheckSkipped,
+  type ExpectationResult,
+  type StepResult,
+} from './types.ts';
 
 /** Heartbeats every 300 ms so the heartbeat check takes a fraction of a second, not five. */
 const CHECK_HEARTBEAT_MS = 300;
 
-/** `real`: run against Docker Compose or the kind cluster instead of the local rehearsal. */
+/** `target`: the rehearsal unless said (Docker Compose, the kind cluster). */
 export async function runStep(
   step: Step,
   dir: string,
-  { real = false }: { real?: boolean } = {},
+  { target = 'rehearsal' }: { target?: Target } = {},
 ): Promise<StepResult> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const fixtures = new Map<string, Promise<unknown>>();
   const ctx: CheckContext = {
     step,
+    target,
     dir,
     fixture<T>(key: string, build: () => Promise<T>): Promise<T> {
       if (!fixtures.has(key)) fixtures.set(key, build());
@@ -25,7 +33,7 @@ export async function runStep(
     },
     environment(): Promise<Environment> {
       return ctx.fixture('environment', async () => {
-        const env = await step.start(dir, { port: 0, heartbeatMs: CHECK_HEARTBEAT_MS, local: !real, real });
+        const env = await step.start(dir, { port: 0, heartbeatMs: CHECK_HEARTBEAT_MS, target });
         cleanups.push(() => env.stop());
         return env;
       });
@@ -43,16 +51,31 @@ export async function runStep(
         results.push({ id, title, status: 'skip', ms: 0 });
         continue;
       }
+      if (expectation.only && !expectation.only.targets.includes(target)) {
+        results.push({
+          id,
+          title,
+          status: 'skip',
+          ms: 0,
+          message: `not on ${target}: ${expectation.only.because}`,
+        });
+        continue;
+      }
       const t0 = Date.now();
       try {
         await withTimeout(expectation.run(ctx), expectation.timeoutMs ?? 15_000, title);
         results.push({ id, title, status: 'pass', ms: Date.now() - t0 });
       } catch (err) {
+        if (err instanceof CheckSkipped) {
+          results.push({ id, title, status: 'skip', ms: Date.now() - t0, message: err.message });
+          continue;
+        }
         failed = true;
         results.push({ id, title, status: 'fail', ms: Date.now() - t0, ...explain(err, expectation.hint) });
       }
     }
   } finally {
+    // A cleanup that fails must not hide the results; what it started is still stopped on exit (processes.ts).
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
   }
   const failure = results.find((r) => r.status === 'fail');
@@ -69,7 +92,7 @@ export async function runStep(
 
 function explain(err: unknown, hint: string): { message: string; hint: string } {
   if (err instanceof CheckFailure) return { message: err.message, hint: err.hint ?? hint };
-  if (err instanceof UserError) return { message: err.message, hint: err.fix ?? hint };
+  if (err instanceof UserError) return { message: err.message, hint: err.hint ?? hint };
   return { message: err instanceof Error ? err.message : String(err), hint };
 }
 
