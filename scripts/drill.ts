@@ -5,7 +5,7 @@
 
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { composeTarget, kubernetesTarget, rehearsalTarget } from './lib/drill-targets.ts';
-import { DRILLS, type DrillName, type DrillResult, drillName, runDrill } from './lib/drills.ts';
+import { DRILLS, type DrillName, type DrillResult, drillName, drillTable, runDrill } from './lib/drills.ts';
 import { main, UserError } from './lib/errors.ts';
 import { ensurePlayground } from './lib/playground.ts';
 import { findStep } from './lib/steps.ts';
@@ -81,28 +81,3 @@ await main(async () => {
   console.log(values.json ? JSON.stringify(result, null, 2) : drillTable(result));
   return result.recovered ? 0 : 1;
 });
-
-/** The result as a two-column table a person reads at a glance. */
-function drillTable(result: DrillResult): string {
-  const perInstance = (counts: Record<string, number>) =>
-    Object.entries(counts)
-      .map(([instance, n]) => `${instance}: ${n}`)
-      .join(', ') || '(none)';
-  const rows: [string, string][] = [
-    ['drill', result.drill],
-    ['what happened', result.action],
-    ['clients', String(result.clients)],
-    ['before', perInstance(result.instancesBefore)],
-    ['after', perInstance(result.instancesAfter)],
-    [
-      'recovery',
-      result.recovered
-        ? `every client back and reached by a broadcast after ${result.recoveryMs} ms`
-        : 'not every client came back in time',
-    ],
-    ['broadcasts sent', String(result.sent)],
-    ['deliveries', `${result.delivered} of ${result.expected} arrived, ${result.lost} lost`],
-  ];
-  const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
-}

@@ -151,3 +151,28 @@ export async function runDrill(
     closeAll(clients);
   }
 }
+
+/** The result as a two-column table a person reads at a glance. */
+export function drillTable(result: DrillResult): string {
+  const perInstance = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([instance, n]) => `${instance}: ${n}`)
+      .join(', ') || '(none)';
+  const rows: [string, string][] = [
+    ['drill', result.drill],
+    ['what happened', result.action],
+    ['clients', String(result.clients)],
+    ['before', perInstance(result.instancesBefore)],
+    ['after', perInstance(result.instancesAfter)],
+    [
+      'recovery',
+      result.recovered
+        ? `every client back and reached by a broadcast after ${result.recoveryMs} ms`
+        : 'not every client came back in time',
+    ],
+    ['broadcasts sent', String(result.sent)],
+    ['deliveries', `${result.delivered} of ${result.expected} arrived, ${result.lost} lost`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}

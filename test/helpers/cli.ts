@@ -3,7 +3,11 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const ROOT = new URL('../../', import.meta.url).pathname;
+// The repo root, from the one place that computes it (`.pathname` broke on paths with spaces).
+export { ROOT } from '../../scripts/lib/paths.ts';
+
+import { ROOT } from '../../scripts/lib/paths.ts';
+
 const TSX = import.meta.resolve('tsx');
 
 /** A private WORKSHOP_HOME inside the repo, so a playground there still resolves the repo's node_modules. */

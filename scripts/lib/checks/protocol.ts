@@ -3,6 +3,7 @@
 import { explainCrash } from '../app-process.ts';
 import type { Environment } from '../environments/types.ts';
 import { ProcessCrashed, waitFor } from '../processes.ts';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { connectClient, nextEvent, sendChat, type TestClient, type Transport } from './clients.ts';
 import { type CheckContext, CheckFailure, CheckSkipped, type Expectation } from './types.ts';
 
@@ -10,7 +11,7 @@ const TRANSPORTS: Transport[] = ['polling', 'websocket'];
 
 async function client(ctx: CheckContext, env: Environment, transport: Transport, entry = env.entries[0]) {
   // An instance reached directly serves socket.io at its own default path; only the entry has a prefix.
-  const path = env.instances.some((i) => i.url === entry) ? '/socket.io/' : env.socketPath;
+  const path = env.instances.some((i) => i.url === entry) ? SOCKET_IO_PATH : env.socketPath;
   const c = await connectClient(entry, { transport, path });
   ctx.defer(() => c.close());
   return c;

@@ -100,7 +100,7 @@ ${rows}
   for (const step of steps) {
     const readme = readFileSync(join(starterDir(step), 'README.md'), 'utf8');
     const diagram = `diagrams/step-${String(step.number).padStart(2, '0')}.svg`;
-    const screenshot = step.number === 1 && existsSync(join(docs, 'screenshots/chat.png'));
+    const screenshot = step.screenshot && existsSync(join(docs, 'screenshots/chat.png'));
     const checks = step.expectations
       .map((e) => `<li>${escapeHtml(e.title)}<br><small>hint: ${escapeHtml(e.hint)}</small></li>`)
       .join('\n');

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
 import { portIsFree } from '../ports.ts';
-import { registryProblems } from '../steps.ts';
+import { registryProblems, STEPS } from '../steps.ts';
 import { dockerEngineAnswers, findExecutable } from '../tools.ts';
 
 export type Status = 'ok' | 'missing' | 'warning';
@@ -120,7 +120,8 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
 
   const base = Number(env.PORT ?? 3000);
   for (const [port, needed] of [
-    ...[0, 1, 2, 3, 4].map((i) => [base + i, 'local'] as const),
+    // The most ports any step's --start takes from PORT on the rehearsal (the registry says).
+    ...Array.from({ length: Math.max(...STEPS.map((s) => s.ports)) }, (_, i) => [base + i, 'local'] as const),
     [80, 'docker'] as const,
     [8080, 'docker'] as const,
   ]) {

@@ -6,6 +6,7 @@ import { $ } from 'zx';
 import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
 import { mustUndo, startProcess } from '../processes.ts';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { dockerMissing } from '../targets.ts';
 import { startRehearsal } from './rehearsal.ts';
 import type { Environment, StartOptions } from './types.ts';
@@ -79,12 +80,12 @@ export async function startDockerCompose(
     : undefined;
   return {
     entries: ['http://localhost'],
-    socketPath: options.socketPath ?? '/socket.io/',
+    socketPath: options.socketPath ?? SOCKET_IO_PATH,
     instances: [],
     links: [
       {
         label: 'chat (Traefik)',
-        url: `http://localhost${(options.socketPath ?? '/socket.io/').replace(/socket\.io\/$/, '')}`,
+        url: `http://localhost${(options.socketPath ?? SOCKET_IO_PATH).replace(/socket\.io\/$/, '')}`,
       },
       { label: 'Traefik dashboard', url: 'http://127.0.0.1:8080/dashboard/' },
     ],

@@ -8,6 +8,7 @@ import { $ } from 'zx';
 import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
 import { startProcess, waitForHttp } from '../processes.ts';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { kindMissing } from '../targets.ts';
 import { findExecutable } from '../tools.ts';
 import { startRehearsal } from './rehearsal.ts';
@@ -77,7 +78,7 @@ export async function startKindCluster(
   for (const d of objects.filter((o) => o.kind === 'Deployment')) {
     await sh`kubectl -n ${d.namespace} rollout status deployment/${d.name} --timeout=180s`;
   }
-  const socketPath = options.socketPath ?? '/socket.io/';
+  const socketPath = options.socketPath ?? SOCKET_IO_PATH;
   const page = new URL(socketPath.replace(/socket\.io\/$/, ''), ingressUrl()).href;
   await waitForHttp(page, { timeoutMs: 60_000 }).catch(() => {
     throw new UserError(
