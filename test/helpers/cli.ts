@@ -1,7 +1,8 @@
 // Runs a workshop command as a real process, the way an attendee would, in a private WORKSHOP_HOME.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp.ts';
 
 // The repo root, from the one place that computes it (`.pathname` broke on paths with spaces).
 export { ROOT } from '../../scripts/lib/paths.ts';
@@ -10,17 +11,16 @@ import { ROOT } from '../../scripts/lib/paths.ts';
 
 const TSX = import.meta.resolve('tsx');
 
-/** A private WORKSHOP_HOME inside the repo, so a playground there still resolves the repo's node_modules. */
-const homes: string[] = [];
+/**
+ * A private WORKSHOP_HOME inside the repo, so a playground there still resolves the repo's node_modules.
+ * Removed when the test file ends.
+ */
 export const tempHome = () => {
   mkdirSync(join(ROOT, '.test-homes'), { recursive: true });
-  const home = mkdtempSync(join(ROOT, '.test-homes', 'home-'));
-  homes.push(home);
-  return home;
+  return tempDir('home-', join(ROOT, '.test-homes'));
 };
-export const removeTempHomes = () => {
-  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
-};
+/** Kept for the files that call it; tempDir's own hook removes the homes anyway. */
+export const removeTempHomes = () => {};
 
 export interface CliResult {
   code: number | null;
