@@ -138,6 +138,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
       },
     });
   }
+  // A filesystem that cannot report its free space (statfs unsupported) is no reason to warn.
   const disk = await statfs('.')
     .then((s) => (s.bavail * s.bsize) / 2 ** 30)
     .catch(() => undefined);
