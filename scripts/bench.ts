@@ -3,6 +3,7 @@
 // solution and prints the median. The targets live in the registry's issues, not in timed tests.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { median } from './lib/bench-figures.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { main } from './lib/errors.ts';
 import { findStep, ROOT, STEPS, solutionDir } from './lib/steps.ts';
@@ -39,10 +40,9 @@ await main(async () => {
       );
       times.push(performance.now() - started);
     }
-    times.sort((a, b) => a - b);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     console.log(
-      `check ${step.number} (${step.slug}): median ${s(times[Math.floor(times.length / 2)])}  min ${s(times[0])}  max ${s(times[times.length - 1])}`,
+      `check ${step.number} (${step.slug}): median ${s(median(times))}  min ${s(Math.min(...times))}  max ${s(Math.max(...times))}`,
     );
   }
 });

@@ -4,8 +4,8 @@
 // expected deliveries arrived, how fast, on which instance. Ctrl-C stops early and still reports.
 import { resolve } from 'node:path';
 import { main } from './lib/errors.ts';
+import { progressReporter } from './lib/load/live-progress.ts';
 import { parseLoadArgs } from './lib/load/options.ts';
-import { progressReporter } from './lib/load/progress.ts';
 import { writeReport } from './lib/load/report.ts';
 import { runLoad } from './lib/load/run.ts';
 import { renderSummary } from './lib/load/table.ts';

@@ -4,10 +4,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runStep } from '../scripts/lib/checks/runner.ts';
-import type { Expectation } from '../scripts/lib/checks/types.ts';
+import { CheckFailure, type Expectation } from '../scripts/lib/checks/types.ts';
+import { drillName } from '../scripts/lib/drills.ts';
 import type { Environment } from '../scripts/lib/environments/types.ts';
 import { UserError } from '../scripts/lib/errors.ts';
-import { ROOT, registryErrors, registryProblems, STEPS, type Step } from '../scripts/lib/steps.ts';
+import { findStep, ROOT, registryErrors, registryProblems, STEPS, type Step } from '../scripts/lib/steps.ts';
 import { parseTarget, TARGETS } from '../scripts/lib/targets.ts';
 
 const step = (n: number) => STEPS[n - 1];
@@ -127,4 +128,25 @@ describe('an expectation a target cannot show is skipped with the reason, never 
       message: expect.stringMatching(/REDIS_URL/),
     });
   });
+});
+
+it('a failing hint names the step, never a literal N', async () => {
+  const failing = expectation('welcome', {
+    run: async () => {
+      throw new CheckFailure('npm run step N -- --start shows the output', 'npm run reset N, then try again');
+    },
+  });
+  const [result] = (await runStep({ ...fakeStep([failing]), number: 4 }, ROOT)).expectations;
+  expect(result).toMatchObject({
+    message: 'npm run step 4 -- --start shows the output',
+    hint: 'npm run reset 4, then try again',
+  });
+});
+
+it('a misspelt step or drill gets the closest name', () => {
+  expect(() => findStep('compose-trafik')).toThrow(
+    "There is no step 'compose-trafik'. Did you mean 'compose-traefik'?",
+  );
+  expect(() => findStep('99')).toThrow("There is no step '99'.");
+  expect(() => drillName('sigterm-instanse')).toThrow("Did you mean 'sigterm-instance'?");
 });

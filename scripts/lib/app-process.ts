@@ -1,7 +1,7 @@
 // Starts an attendee's server (server.ts in a step folder) as a real Node process, and turns
 // a crash into a message that names the file and line instead of a stack trace.
 import { existsSync, renameSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { basename, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import type { Instance } from './environments/types.ts';
 import { UserError } from './errors.ts';
@@ -29,7 +29,7 @@ export async function compileServer(dir: string): Promise<string> {
   if (!existsSync(entry)) {
     throw new UserError(
       `${relative(process.cwd(), entry)} does not exist.`,
-      'run `npm run reset N` to restore the step',
+      `run \`npm run reset ${stepOf(dir)}\` to restore the step`,
     );
   }
   const out = resolve(dir, COMPILED);
@@ -51,13 +51,16 @@ export async function compileServer(dir: string): Promise<string> {
     const where = first?.location ? `:${first.location.line}:${first.location.column + 1}` : '';
     throw new UserError(
       `Syntax error in ${relative(process.cwd(), entry)}${where}: ${first?.text ?? (err as Error).message}`,
-      'fix the line named (the diff action of `npm run step N` compares it with the solution)',
+      `fix the line named (the diff action of \`npm run step ${stepOf(dir)}\` compares it with the solution)`,
     );
   }
   // A rename is atomic: instances started at the same moment never read half a file.
   renameSync(temporary, out);
   return out;
 }
+
+/** The step number of a playground or step folder (`03-compose-traefik` → 3), for hints; else a placeholder. */
+const stepOf = (dir: string) => /^0*(\d+)-/.exec(basename(dir))?.[1] ?? '<step>';
 
 export function spawnApp(options: AppOptions, compiled: string): ManagedProcess {
   return startProcess({

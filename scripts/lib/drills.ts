@@ -2,6 +2,7 @@
 // failure (an instance stopped or killed, Redis restarted, a rolling restart). Reports how long until
 // every client is back and reached by a broadcast, and how many broadcasts were lost, by sequence number.
 import { closeAll, connectClient, type TestClient } from './checks/clients.ts';
+import { suggestion } from './did-you-mean.ts';
 import { UserError } from './errors.ts';
 
 export interface DrillTarget {
@@ -24,7 +25,10 @@ export function drillName(name: string | undefined): DrillName {
   const list = Object.entries(DRILLS)
     .map(([n, d]) => `${n} (${d})`)
     .join('; ');
-  throw new UserError(name ? `There is no drill '${name}'.` : 'Which drill?', `drills: ${list}`);
+  throw new UserError(
+    name ? `There is no drill '${name}'.${suggestion(name, Object.keys(DRILLS))}` : 'Which drill?',
+    `drills: ${list}`,
+  );
 }
 
 export interface DrillResult {

@@ -22,7 +22,7 @@ export interface ManagedProcess {
   stop(options?: { signal?: NodeJS.Signals; graceMs?: number }): Promise<ProcessExit>;
 }
 
-export interface StartOptions {
+export interface ProcessOptions {
   name: string;
   command: string;
   args: string[];
@@ -71,7 +71,7 @@ process.on('exit', () => {
   for (const undo of pending) undo.now();
 });
 
-export function startProcess(options: StartOptions): ManagedProcess {
+export function startProcess(options: ProcessOptions): ManagedProcess {
   if (interrupted) throw new Interrupted(interrupted);
   const child: ChildProcess = spawn(options.command, options.args, {
     cwd: options.cwd,

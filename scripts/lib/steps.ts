@@ -15,6 +15,7 @@ import { drillExpectation } from './checks/drills.ts';
 import * as protocol from './checks/protocol.ts';
 import { pageThroughRouter, stickyLongPolling, websocketThroughRouter } from './checks/through-router.ts';
 import type { Expectation } from './checks/types.ts';
+import { suggestion } from './did-you-mean.ts';
 import { startComposeStep } from './environments/compose.ts';
 import { withDemoBalancers } from './environments/demo-balancers.ts';
 import { startKubernetesStep } from './environments/kubernetes.ts';
@@ -227,7 +228,14 @@ export function findStep(arg: string | number | undefined): Step {
   const step = STEPS.find((s) => s.number === number || s.slug === text || folderName(s) === text);
   if (!step)
     throw new UserError(
-      `There is no step '${text}'.`,
+      `There is no step '${text}'.${
+        /^\d/.test(text)
+          ? ''
+          : suggestion(
+              text,
+              STEPS.flatMap((s) => [s.slug, folderName(s)]),
+            )
+      }`,
       `steps are ${stepRange()}: ${STEPS.map((s) => `${s.number} ${s.slug}`).join(', ')}`,
     );
   return step;

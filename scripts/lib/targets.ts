@@ -1,7 +1,7 @@
 // Where a step runs: one value, named the same by `step`, `check` and `drill` (`--target NAME`), declared
 // per step in the registry. Without --target, `step --start` takes the real thing where it is installed
 // and says why when it falls back to the rehearsal; checks default to the rehearsal.
-import { closest, distance } from 'fastest-levenshtein';
+import { suggestion } from './did-you-mean.ts';
 import { UserError } from './errors.ts';
 import { composeV2Answers, dockerEngineAnswers, findExecutable } from './tools.ts';
 
@@ -21,13 +21,6 @@ const OLD_FLAGS = { local: 'rehearsal', docker: 'docker', cluster: 'kind' } as c
   Target
 >;
 
-/** "did you mean": the closest of `known` to `typed`, when it is close enough to be a typo. */
-export function didYouMean(typed: string, known: readonly string[]): string | undefined {
-  if (!known.length) return undefined;
-  const near = closest(typed, [...known]);
-  return distance(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? near : undefined;
-}
-
 /** Parses `--target NAME` for a step (undefined when not given), refusing a target the step lacks. */
 export function parseTarget(
   value: string | undefined,
@@ -35,9 +28,8 @@ export function parseTarget(
 ): Target | undefined {
   if (value === undefined) return undefined;
   if (!(TARGETS as readonly string[]).includes(value)) {
-    const near = didYouMean(value, TARGETS);
     throw new UserError(
-      `There is no target '${value}'.${near ? ` Did you mean '${near}'?` : ''}`,
+      `There is no target '${value}'.${suggestion(value, TARGETS)}`,
       `targets: ${TARGETS.join(', ')}`,
     );
   }

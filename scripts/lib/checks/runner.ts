@@ -71,7 +71,13 @@ export async function runStep(
           continue;
         }
         failed = true;
-        results.push({ id, title, status: 'fail', ms: Date.now() - t0, ...explain(err, expectation.hint) });
+        results.push({
+          id,
+          title,
+          status: 'fail',
+          ms: Date.now() - t0,
+          ...withStepNumber(explain(err, expectation.hint), step.number),
+        });
       }
     }
   } finally {
@@ -88,6 +94,12 @@ export async function runStep(
     expectations: results,
     failure,
   };
+}
+
+/** Hints are written once for every step (`npm run reset N`); the attendee reads their step's number. */
+export function withStepNumber<T extends { message: string; hint: string }>(text: T, step: number): T {
+  const concrete = (s: string) => s.replace(/\b(npm run \w+) N\b/g, `$1 ${step}`);
+  return { ...text, message: concrete(text.message), hint: concrete(text.hint) };
 }
 
 function explain(err: unknown, hint: string): { message: string; hint: string } {

@@ -6,13 +6,13 @@ import { portIsFree } from '../ports.ts';
 import { registryProblems, STEPS } from '../steps.ts';
 import { dockerEngineAnswers, findExecutable } from '../tools.ts';
 
-export type Status = 'ok' | 'missing' | 'warning';
+export type DoctorStatus = 'ok' | 'missing' | 'warning';
 /** local: steps 1–2 and every rehearsal; docker: step 3+ for real; kind: step 4+ for real. */
 export type Needed = 'local' | 'docker' | 'kind';
 
 export interface DoctorLine {
   name: string;
-  status: Status;
+  status: DoctorStatus;
   detail: string;
   needed: Needed;
   fix?: { linux: string; macos: string; windows: string };

@@ -1,11 +1,13 @@
 // The flags of `npm run load`, parsed with node:util and checked, so that every bad value becomes
 // one line that says what to type instead. Everything is bounded: a typo can't open a million sockets.
 import { randomBytes } from 'node:crypto';
+// One Transport type for the load tool and the checks' clients.
+import type { Transport } from '../checks/clients.ts';
 import { type CommandHelp, parseCommandLine } from '../cli.ts';
 import { UserError } from '../errors.ts';
 import { SOCKET_IO_PATH } from '../socket-path.ts';
 
-export type Transport = 'websocket' | 'polling';
+export type { Transport };
 
 export interface LoadOptions {
   /** Entry URLs; clients are spread over them round-robin. */
