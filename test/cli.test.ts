@@ -140,3 +140,17 @@ it('--start says why it chose the rehearsal (here: the Docker engine does not an
     await run.exited;
   }
 }, 60_000);
+
+it('check 3 --target docker says which part is missing (here: the engine)', async () => {
+  const fakes = fakeTools();
+  const { code, stdout } = await runCli(
+    'check.ts',
+    ['3', '--target', 'docker', '--json', '--dir', `${ROOT}solutions/03-compose-traefik`],
+    { WORKSHOP_HOME: tempHome(), PATH: fakes.path, FAKE_DOCKER_ENGINE: '0' },
+  );
+  expect(code).toBe(1);
+  const failure = JSON.parse(stdout).results[0].failure;
+  expect(failure.message).toMatch(
+    /docker target needs Docker with Compose v2: the Docker engine does not answer/,
+  );
+}, 60_000);
