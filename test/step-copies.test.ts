@@ -1,15 +1,15 @@
 // Each starter holds the solved code of the steps before it (anyone can start anywhere), so a file a step
 // does not ask the attendee to edit is a copy: the same in the step's starter and solution, and the same
 // as the latest earlier solution that has it. Copies kept by hand drift; this holds them equal.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { folderName, STEPS, solutionDir, starterDir } from '../scripts/lib/steps.ts';
 
+/** The tracked files of a folder (not the server a check compiled next to server.ts, nor node_modules). */
 const filesUnder = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)));
+  execFileSync('git', ['ls-files', '-z', '.'], { cwd: dir, encoding: 'utf8' }).split('\0').filter(Boolean);
 
 /** Files the step is not about: its README is its own, `advanced/` is an optional extra of a solution. */
 const ownFile = (file: string) => file === 'README.md' || file.startsWith('advanced/');

@@ -1,6 +1,7 @@
 // Starts an attendee's server (server.ts in a step folder) as a real Node process, and turns
 // a crash into a message that names the file and line instead of a stack trace.
-import { existsSync, renameSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import type { Instance } from './environments/types.ts';
@@ -33,7 +34,11 @@ export async function compileServer(dir: string): Promise<string> {
     );
   }
   const out = resolve(dir, COMPILED);
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(entry).mtimeMs) return out;
+  // Reused only for the same source: a copied folder brings a compiled file as new as its server.ts,
+  // so timestamps would let an edited server.ts run its old build.
+  const source = readFileSync(entry);
+  const stamp = `// compiled from server.ts sha256:${createHash('sha256').update(source).digest('hex')}\n`;
+  if (existsSync(out) && readFileSync(out, 'utf8').startsWith(stamp)) return out;
   const temporary = `${out}.${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     await build({
@@ -44,6 +49,7 @@ export async function compileServer(dir: string): Promise<string> {
       target: 'node20',
       sourcemap: 'inline',
       logLevel: 'silent',
+      banner: { js: stamp.trimEnd() },
     });
   } catch (err) {
     const first = (err as { errors?: { text: string; location?: { line: number; column: number } }[] })
