@@ -77,6 +77,10 @@ async function interruptOnce(i: number): Promise<string[]> {
     run.child.kill('SIGKILL');
     return [`${what}: still running 20 s after the signal`];
   }
+  // A signalled child takes a moment to die (esbuild's service on SIGTERM): what is still there 3 s after
+  // the command exited was left behind.
+  const deadline = Date.now() + 3_000;
+  while (processesOf(home).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const left = processesOf(home).map((p) => `${what}: left ${p}`);
   for (let p = port; p < port + scenario.ports; p++)
     if (!(await portIsFree(p))) left.push(`${what}: port ${p} still in use`);

@@ -1,12 +1,12 @@
 // Starts an attendee's server (server.ts in a step folder) as a real Node process, and turns
 // a crash into a message that names the file and line instead of a stack trace.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, stop as stopCompiler } from 'esbuild';
 import type { Instance } from './environments/types.ts';
 import { UserError } from './errors.ts';
-import { type ManagedProcess, ProcessCrashed, startProcess, waitForHttp } from './processes.ts';
+import { type ManagedProcess, mustUndo, ProcessCrashed, startProcess, waitForHttp } from './processes.ts';
 
 /** The compiled server, next to server.ts so that its relative paths (./public) stay right. Git-ignored. */
 export const COMPILED = '.wsk-server.mjs';
@@ -41,16 +41,18 @@ export async function compileServer(dir: string): Promise<string> {
   if (existsSync(out) && readFileSync(out, 'utf8').startsWith(stamp)) return out;
   const temporary = `${out}.${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
-    await build({
-      entryPoints: [entry],
-      outfile: temporary,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'inline',
-      logLevel: 'silent',
-      banner: { js: stamp.trimEnd() },
-    });
+    await withCompiler(temporary, () =>
+      build({
+        entryPoints: [entry],
+        outfile: temporary,
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        sourcemap: 'inline',
+        logLevel: 'silent',
+        banner: { js: stamp.trimEnd() },
+      }),
+    );
   } catch (err) {
     const first = (err as { errors?: { text: string; location?: { line: number; column: number } }[] })
       .errors?.[0];
@@ -63,6 +65,32 @@ export async function compileServer(dir: string): Promise<string> {
   // A rename is atomic: instances started at the same moment never read half a file.
   renameSync(temporary, out);
   return out;
+}
+
+let building = 0;
+let compilerUndone: (() => void) | undefined;
+/**
+ * esbuild compiles in a service process of its own: stopped once no build is in flight, and by an
+ * interruption (with the half-written output), so that nothing of a command outlives it.
+ */
+async function withCompiler<T>(temporary: string, work: () => Promise<T>): Promise<T> {
+  const partial = mustUndo({
+    now: () => rmSync(temporary, { force: true }),
+    stop: async () => rmSync(temporary, { force: true }),
+  });
+  compilerUndone ??= mustUndo({ now: () => void stopCompiler(), stop: () => stopCompiler() });
+  building++;
+  try {
+    return await work();
+  } finally {
+    partial();
+    building--;
+    if (!building) {
+      compilerUndone?.();
+      compilerUndone = undefined;
+      await stopCompiler();
+    }
+  }
 }
 
 /** The step number of a playground or step folder (`03-compose-traefik` → 3), for hints; else a placeholder. */
