@@ -21,6 +21,7 @@ import type { LoadSummary } from './lib/load/stats.ts';
 import { ROOT } from './lib/paths.ts';
 import { startProcess, stopAll } from './lib/processes.ts';
 import { SOCKET_IO_PATH } from './lib/socket-path.ts';
+import { STEPS, type Step, solutionDir } from './lib/steps.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const TSX = import.meta.resolve('tsx');
@@ -58,6 +59,13 @@ const SCALE = { clients: 500, rate: 20, duration: 10, ramp: 2 };
 // A long drain: at the ceiling the backlog takes seconds to arrive, and it should all be counted.
 const CEILING = { clients: 200, rate: 1_500, duration: 3, ramp: 0, drain: 20 };
 
+/** The step the registry names for a flavour (one server; instances sharing Redis). */
+function stepOf(flavour: Step['flavour']): Step {
+  const step = STEPS.find((s) => s.flavour === flavour);
+  if (!step) throw new Error(`the registry has no '${flavour}' step`);
+  return step;
+}
+
 async function bench() {
   parseCommandLine(
     { options: {} },
@@ -72,8 +80,8 @@ async function bench() {
   let one: Environment | undefined;
   let three: Environment | undefined;
   try {
-    one = await startInstances(join(ROOT, 'solutions/01-single-server'), { port: 0, count: 1, redis: false });
-    three = await startInstances(join(ROOT, 'solutions/02-redis-adapter'), {
+    one = await startInstances(solutionDir(stepOf('server')), { port: 0, count: 1, redis: false });
+    three = await startInstances(solutionDir(stepOf('instances')), {
       port: 0,
       count: 3,
       redis: true,
