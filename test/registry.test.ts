@@ -10,6 +10,7 @@ import type { Environment } from '../scripts/lib/environments/types.ts';
 import { UserError } from '../scripts/lib/errors.ts';
 import { findStep, ROOT, registryErrors, registryProblems, STEPS, type Step } from '../scripts/lib/steps.ts';
 import { parseTarget, TARGETS } from '../scripts/lib/targets.ts';
+import { renderExpectations } from '../scripts/lib/ui/results.ts';
 
 const step = (n: number) => STEPS[n - 1];
 const expectation = (id: string, extra: Partial<Expectation> = {}): Expectation => ({
@@ -149,4 +150,14 @@ it('a misspelt step or drill gets the closest name', () => {
   );
   expect(() => findStep('99')).toThrow("There is no step '99'.");
   expect(() => drillName('sigterm-instanse')).toThrow("Did you mean 'sigterm-instance'?");
+});
+
+it('the terminal shows why an expectation was skipped', async () => {
+  const six = step(6);
+  const result = await runStep(fakeStep(six.expectations.filter((e) => e.destructive)), ROOT, {
+    target: 'kind',
+  });
+  expect(renderExpectations(result, { color: false })).toMatch(
+    /· .+ \(skipped: not on kind: it stops the local Redis; on Docker or kind: npm run drill restart-redis -- --target NAME\)/,
+  );
 });
