@@ -5,10 +5,12 @@
 //   2. 1,000 WebSocket clients from one `npm run load` process, and its peak RSS (must stay < 300 MB);
 //   3. one instance (step 1) vs three instances + Redis (step 2), same load.
 // Each run is its own process, so one's memory and CPU don't blur another's. Writes docs/load-figures.md.
+
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, machine, median, row } from './lib/bench-figures.ts';
+import { parseCommandLine } from './lib/cli.ts';
 import { startInstances } from './lib/environments/local.ts';
 import type { Environment } from './lib/environments/types.ts';
 import { main } from './lib/errors.ts';
@@ -16,9 +18,11 @@ import { newRunId } from './lib/load/options.ts';
 import { type PlainLoopOptions, plainLoop } from './lib/load/plain-loop.ts';
 import { runLoad } from './lib/load/run.ts';
 import type { LoadSummary } from './lib/load/stats.ts';
-import { startProcess, stopAll, stopAllOnExit } from './lib/processes.ts';
+import { ROOT } from './lib/paths.ts';
+import { startProcess, stopAll } from './lib/processes.ts';
+import { SOCKET_IO_PATH } from './lib/socket-path.ts';
+import { STEPS, type Step, solutionDir } from './lib/steps.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const TSX = import.meta.resolve('tsx');
 
@@ -55,15 +59,29 @@ const SCALE = { clients: 500, rate: 20, duration: 10, ramp: 2 };
 // A long drain: at the ceiling the backlog takes seconds to arrive, and it should all be counted.
 const CEILING = { clients: 200, rate: 1_500, duration: 3, ramp: 0, drain: 20 };
 
+/** The step the registry names for a flavour (one server; instances sharing Redis). */
+function stepOf(flavour: Step['flavour']): Step {
+  const step = STEPS.find((s) => s.flavour === flavour);
+  if (!step) throw new Error(`the registry has no '${flavour}' step`);
+  return step;
+}
+
 async function bench() {
-  stopAllOnExit();
+  parseCommandLine(
+    { options: {} },
+    {
+      usage: 'npm run bench:load',
+      summary:
+        'The load tool against a plain client loop on the same servers: throughput, latency, memory (figures for docs/load-figures.md).',
+    },
+  );
   const log = (line = '') => process.stdout.write(`${line}\n`);
   log('Starting step 1 (one server) and step 2 (three instances + Redis) on free ports…');
   let one: Environment | undefined;
   let three: Environment | undefined;
   try {
-    one = await startInstances(join(ROOT, 'solutions/01-single-server'), { port: 0, count: 1, redis: false });
-    three = await startInstances(join(ROOT, 'solutions/02-redis-adapter'), {
+    one = await startInstances(solutionDir(stepOf('server')), { port: 0, count: 1, redis: false });
+    three = await startInstances(solutionDir(stepOf('instances')), {
       port: 0,
       count: 3,
       redis: true,
@@ -77,7 +95,7 @@ async function bench() {
       for (let round = 1; round <= c.rounds; round++) {
         const options = (): PlainLoopOptions => ({
           urls: three?.entries ?? [],
-          path: '/socket.io/',
+          path: SOCKET_IO_PATH,
           marker: newRunId(),
           ...c,
         });

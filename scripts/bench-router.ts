@@ -10,20 +10,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { fmt, machine, median, row } from './lib/bench-figures.ts';
 import { closeAll, connectClient, type TestClient, type Transport } from './lib/checks/clients.ts';
+import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { DEMO_CONFIG } from './lib/environments/demo-balancers.ts';
 import { startInstances } from './lib/environments/local.ts';
 import { main } from './lib/errors.ts';
+import { ROOT } from './lib/paths.ts';
 import { freePort } from './lib/ports.ts';
-import { startProcess, stopAllOnExit, waitFor, waitForHttp } from './lib/processes.ts';
+import { startProcess, waitFor, waitForHttp } from './lib/processes.ts';
 import { STEPS, solutionDir } from './lib/steps.ts';
 import { findExecutable } from './lib/tools.ts';
 import { startTraefik } from './lib/traefik/process.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TARGET = { extraMs: 1.0, fanOutShare: 0.85 };
 const TRAEFIK = 'traefik';
 
@@ -179,7 +178,6 @@ interface Figures {
 }
 
 async function bench(rounds: number) {
-  stopAllOnExit();
   const env = await startInstances(solutionDir(STEPS[1]), { port: 0, count: 3, redis: true });
   const proxies: Proxy[] = [];
   const results: Figures[] = [];
@@ -298,6 +296,14 @@ ${rows.map(row).join('\n')}
 }
 
 await main(async () => {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
-  return bench(Math.min(10, Math.max(1, Number(values.rounds) || 5)));
+  const { values } = parseCommandLine(
+    { options: { rounds: { type: 'string', default: '5' } } },
+    {
+      usage: 'npm run bench:router [-- --rounds 5]',
+      summary:
+        "Traefik's cost in the rehearsal against direct connections (HAProxy too where installed); writes docs/router-figures.md.",
+      flags: { rounds: 'rounds per way of connecting (1 to 10, default 5)' },
+    },
+  );
+  return bench(integerFlag('--rounds', values.rounds, 1, 10));
 });

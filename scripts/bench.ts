@@ -3,17 +3,24 @@
 // solution and prints the median. The targets live in the registry's issues, not in timed tests.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { main, UserError } from './lib/errors.ts';
+import { median } from './lib/bench-figures.ts';
+import { integerFlag, parseCommandLine } from './lib/cli.ts';
+import { main } from './lib/errors.ts';
 import { findStep, ROOT, STEPS, solutionDir } from './lib/steps.ts';
 
 await main(async () => {
-  const { values } = parseArgs({
-    options: { steps: { type: 'string' }, runs: { type: 'string', default: '5' } },
-  });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 50)
-    throw new UserError('--runs takes a whole number from 1 to 50.');
+  const { values } = parseCommandLine(
+    { options: { steps: { type: 'string' }, runs: { type: 'string', default: '5' } } },
+    {
+      usage: 'npm run bench [-- --steps 1,2 --runs 5]',
+      summary: '`npm run check N` timed end to end against each solution: the median per step.',
+      flags: {
+        steps: 'comma-separated step numbers (default: all)',
+        runs: 'runs per step (1 to 50, default 5)',
+      },
+    },
+  );
+  const runs = integerFlag('--runs', values.runs, 1, 50);
   const steps = values.steps ? values.steps.split(',').map(findStep) : STEPS;
   console.log(
     `npm run check N against each solution, ${runs} runs, on ${process.platform} ${process.arch} Node ${process.version}`,
@@ -33,10 +40,9 @@ await main(async () => {
       );
       times.push(performance.now() - started);
     }
-    times.sort((a, b) => a - b);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     console.log(
-      `check ${step.number} (${step.slug}): median ${s(times[Math.floor(times.length / 2)])}  min ${s(times[0])}  max ${s(times[times.length - 1])}`,
+      `check ${step.number} (${step.slug}): median ${s(median(times))}  min ${s(Math.min(...times))}  max ${s(Math.max(...times))}`,
     );
   }
 });

@@ -1,41 +1,47 @@
-// npm run check [N] [-- --json] [-- --report URL --name NAME]
+// npm run check [N] [-- --json] [-- --target NAME] [-- --report URL --name NAME]
 // Runs the checks of one step (or of every started step), prints the table, exits 0 only if all pass.
 import { resolve } from 'node:path';
 import { checked, checkSteps } from './lib/checks/check-steps.ts';
 import { parseCommandLine } from './lib/cli.ts';
 import { main, UserError } from './lib/errors.ts';
-import { stopAllOnExit } from './lib/processes.ts';
 import { findStep } from './lib/steps.ts';
+import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets.ts';
 import { useColor } from './lib/ui/color.ts';
 import { renderPassed, renderResults, terminalProgress } from './lib/ui/results.ts';
 
 await main(async () => {
+  refuseOldFlags(process.argv.slice(2), (t) => `npm run check N -- --target ${t}`);
   const { values, positionals } = parseCommandLine(
     {
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
-        // The real stack instead of the rehearsal: Docker Compose (step 3+) or the kind cluster (step 4+).
-        docker: { type: 'boolean', default: false },
-        cluster: { type: 'boolean', default: false },
+        target: { type: 'string' },
         report: { type: 'string' },
         name: { type: 'string' },
         // Check another folder than the playground (instructors, the tests): results are not recorded.
         dir: { type: 'string' },
       },
     },
-    'npm run check [N] [-- --json] [-- --docker | --cluster] [-- --report URL --name NAME]',
+    {
+      usage: 'npm run check [N] [-- --json] [-- --target NAME] [-- --report URL --name NAME]',
+      summary:
+        'Checks one step (or every started step): a table with the first failing expectation and its hint; exits 0 only if all pass.',
+      flags: {
+        json: 'print the results as JSON',
+        target: `one step on ${TARGETS.join(', ')} (default: rehearsal)`,
+        report: "send the results to the instructor's room at URL (with --name)",
+        name: 'your name in the room',
+        dir: 'check this folder instead of the playground (results are not recorded)',
+      },
+    },
   );
-  stopAllOnExit();
   const step = positionals[0] === undefined ? undefined : findStep(positionals[0]);
-  if ((values.docker || values.cluster) && !step)
-    throw new UserError(
-      '--docker and --cluster check one step.',
-      'npm run check 3 -- --docker, npm run check 4 -- --cluster',
-    );
+  if (values.target !== undefined && !step)
+    throw new UserError('--target checks one step.', 'e.g. npm run check 3 -- --target docker');
   const rows = await checkSteps(step, {
     dir: values.dir && resolve(values.dir),
-    real: values.docker || values.cluster,
+    target: step && parseTarget(values.target, step),
     onProgress: terminalProgress(),
   });
   const results = checked(rows);

@@ -7,18 +7,30 @@ import { io } from 'socket.io-client';
 import { describeTransportError } from './lib/checks/clients.ts';
 import { parseCommandLine } from './lib/cli.ts';
 import { main, UserError } from './lib/errors.ts';
+import { preflight } from './lib/load/preflight.ts';
+import { SOCKET_IO_PATH } from './lib/socket-path.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(
     {
       options: {
         url: { type: 'string', default: `http://localhost:${process.env.PORT ?? 3000}` },
-        path: { type: 'string', default: '/socket.io/' },
+        path: { type: 'string', default: SOCKET_IO_PATH },
         transport: { type: 'string' },
         quiet: { type: 'boolean', default: false },
       },
     },
-    'npm run client -- --url URL [--path /socket.io/] [--transport polling|websocket]',
+    {
+      usage: 'npm run client -- --url URL [--path /socket.io/] [--transport polling|websocket] [--quiet]',
+      summary:
+        'A terminal chat client: shows which instance it is on, prints chats and heartbeats, sends each line you type.',
+      flags: {
+        url: 'the server or router (default http://localhost:$PORT, PORT defaulting to 3000)',
+        path: "socket.io's path (default /socket.io/; step 5: /wsk/socket.io/)",
+        transport: 'stay on polling or websocket (default: polling, then the upgrade)',
+        quiet: 'hide heartbeats',
+      },
+    },
   );
   if (!/^https?:\/\//.test(values.url))
     throw new UserError(`--url must be an http(s) URL, got '${values.url}'.`);
@@ -30,6 +42,9 @@ await main(async () => {
     );
   }
 
+  // Nothing listening, or socket.io not at --path (a 404: a prefix like step 5's): one line, not a stream
+  // of connect errors.
+  await preflight({ urls: [new URL(values.url).origin], path: values.path, transport: transports[0] });
   const socket = io(values.url, { path: values.path, transports, withCredentials: true });
   const say = (text: string) => process.stdout.write(`${text}\n`);
   socket.on('welcome', ({ instance, id }) =>
@@ -53,8 +68,8 @@ await main(async () => {
     if (!answer.ok) say(styleText('red', `rejected: ${answer.error}`));
   });
   await new Promise<void>((resolve) => {
+    // Ctrl-C is main's: it exits, which closes the socket.
     lines.once('close', resolve);
-    process.once('SIGINT', resolve);
   });
   socket.close();
 });

@@ -8,7 +8,12 @@ import { main } from './lib/errors.ts';
 await main(async () => {
   const { values } = parseCommandLine(
     { options: { json: { type: 'boolean', default: false } } },
-    'npm run doctor [-- --json]',
+    {
+      usage: 'npm run doctor [-- --json]',
+      summary:
+        'Preflight for this machine: Node, Redis, Docker, Compose, kind, kubectl, free ports, each with its fix.',
+      flags: { json: 'print the lines as JSON' },
+    },
   );
   const lines = await runDoctor();
   const ready = localModeReady(lines);
@@ -24,7 +29,7 @@ await main(async () => {
   };
   for (const l of lines) {
     console.log(`${mark[l.status]} ${l.name.padEnd(20)} ${l.detail}`);
-    if (l.status !== 'ok' && l.fix) console.log(styleText('dim', `    fix (${os}): ${l.fix[os]}`));
+    if (l.status !== 'ok' && l.fix) console.log(styleText('dim', `    hint (${os}): ${l.fix[os]}`));
   }
   const missing = (needed: DoctorLine['needed']) =>
     lines.filter((l) => l.needed === needed && l.status === 'missing').map((l) => l.name);

@@ -1,17 +1,26 @@
-// npm run drill NAME [-- --target rehearsal|docker|kind] [--step N] [--clients 12] [--json]
+// npm run drill [NAME] [-- --target rehearsal|docker|kind] [--step N] [--clients 12] [--json]
 // A failure drill: connects clients, sends numbered chats, causes the failure, and reports how long until
 // every client was back and how many broadcasts were lost. The rehearsal is started and stopped here;
-// the Docker and kind targets act on the stack you started with `npm run step N -- --start`.
+// the Docker and kind targets act on the stack you started with `npm run step N -- --start --target NAME`.
 
-import { parseCommandLine } from './lib/cli.ts';
+import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { composeTarget, kubernetesTarget, rehearsalTarget } from './lib/drill-targets.ts';
-import { DRILLS, drillName, runDrill } from './lib/drills.ts';
+import { DRILLS, type DrillName, type DrillResult, drillName, drillTable, runDrill } from './lib/drills.ts';
 import { main, UserError } from './lib/errors.ts';
 import { ensurePlayground } from './lib/playground.ts';
-import { stopAllOnExit } from './lib/processes.ts';
 import { findStep } from './lib/steps.ts';
+import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets.ts';
+import { choose, isInteractive } from './lib/ui/prompts.ts';
+
+const drillList = () => {
+  const width = Math.max(...Object.keys(DRILLS).map((n) => n.length));
+  return Object.entries(DRILLS)
+    .map(([name, what]) => `  ${name.padEnd(width)}  ${what}`)
+    .join('\n');
+};
 
 await main(async () => {
+  refuseOldFlags(process.argv.slice(2), (t) => `npm run drill NAME -- --target ${t}`);
   const { values, positionals } = parseCommandLine(
     {
       allowPositionals: true,
@@ -24,48 +33,51 @@ await main(async () => {
         json: { type: 'boolean', default: false },
       },
     },
-    `npm run drill ${Object.keys(DRILLS).join('|')} [-- --target rehearsal|docker|kind]`,
+    {
+      usage: 'npm run drill [NAME] [-- --target NAME] [--step N] [--clients 12] [--json]',
+      summary: `A failure drill on a step (6 by default): how long until every client is back, and what was lost.\nDrills:\n${drillList()}`,
+      flags: {
+        target: `${TARGETS.join(', ')} (default: rehearsal, started and stopped here)`,
+        step: 'the step whose environment to drill (default 6)',
+        clients: 'how many clients (1 to 1000, default 12)',
+        url: 'docker and kind: where Traefik answers (default http://localhost)',
+        namespace: 'kind: the namespace of the app (default wsk)',
+        json: 'print the result as JSON',
+      },
+    },
   );
-  const drill = drillName(positionals[0]);
-  const clients = Number(values.clients);
-  if (!Number.isInteger(clients) || clients < 1 || clients > 1_000)
-    throw new UserError('--clients takes a whole number from 1 to 1000.');
+  let drill: DrillName;
+  if (positionals[0] === undefined && !isInteractive()) {
+    console.log(`Drills:\n${drillList()}\n\nRun one with: npm run drill NAME`);
+    return 0;
+  }
+  if (positionals[0] === undefined)
+    drill = await choose<DrillName>(
+      'Which drill?',
+      Object.entries(DRILLS).map(([name, hint]) => ({ name: name as DrillName, message: name, hint })),
+    );
+  else drill = drillName(positionals[0]);
+  const clients = integerFlag('--clients', values.clients, 1, 1_000);
   const step = findStep(values.step);
+  const target = parseTarget(values.target, step) ?? 'rehearsal';
   const { dir } = ensurePlayground(step);
-  stopAllOnExit();
 
-  const socketPath = step.number >= 5 ? '/wsk/socket.io/' : '/socket.io/';
-  let result: Awaited<ReturnType<typeof runDrill>>;
-  if (values.target === 'rehearsal') {
-    const env = await step.start(dir, { port: 0, local: true });
+  let result: DrillResult;
+  if (target === 'rehearsal') {
+    const env = await step.start(dir, { port: 0, target });
     try {
       result = await runDrill(rehearsalTarget(env), drill, { clients });
     } finally {
       await env.stop();
     }
-  } else if (values.target === 'docker') {
-    result = await runDrill(composeTarget(values.url, socketPath, dir), drill, { clients });
-  } else if (values.target === 'kind') {
-    result = await runDrill(kubernetesTarget(values.url, socketPath, values.namespace), drill, { clients });
-  } else {
-    throw new UserError(`Unknown target '${values.target}'.`, 'use --target rehearsal, docker or kind');
-  }
+  } else if (target === 'docker') {
+    result = await runDrill(composeTarget(values.url, step.socketPath, dir), drill, { clients });
+  } else if (target === 'kind') {
+    result = await runDrill(kubernetesTarget(values.url, step.socketPath, values.namespace), drill, {
+      clients,
+    });
+  } else throw new UserError(`Drills do not run on ${target}.`);
 
-  if (values.json) {
-    console.log(JSON.stringify(result, null, 2));
-  } else {
-    console.log(`${result.action}`);
-    console.log(
-      `clients: ${result.clients}, before: ${JSON.stringify(result.instancesBefore)}, after: ${JSON.stringify(result.instancesAfter)}`,
-    );
-    console.log(
-      result.recovered
-        ? `every client back and reached by a broadcast after ${result.recoveryMs} ms`
-        : 'not every client came back in time',
-    );
-    console.log(
-      `broadcasts: ${result.sent} sent, ${result.delivered} of ${result.expected} deliveries arrived, ${result.lost} lost`,
-    );
-  }
+  console.log(values.json ? JSON.stringify(result, null, 2) : drillTable(result));
   return result.recovered ? 0 : 1;
 });

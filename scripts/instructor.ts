@@ -1,18 +1,21 @@
 // npm run instructor [-- --port 4000]: the room, a live page of attendees × steps. Attendees report with
 // npm run check -- --report http://YOUR-IP:4000 --name "Their Name".
 import { networkInterfaces } from 'node:os';
-import { parseCommandLine } from './lib/cli.ts';
+import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { main, UserError } from './lib/errors.ts';
 import { createRoomServer } from './lib/room/server.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(
-    { options: { port: { type: 'string', default: '4000' } } },
-    'npm run instructor [-- --port 4000]',
+    { options: { port: { type: 'string', default: process.env.PORT ?? '4000' } } },
+    {
+      usage: 'npm run instructor [-- --port 4000]',
+      summary:
+        "The instructor's room: a live page of attendees × steps, fed by `npm run check -- --report URL --name NAME`.",
+      flags: { port: 'where the room listens (default: $PORT, else 4000)' },
+    },
   );
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UserError(`--port must be a port number, got '${values.port}'.`);
+  const port = integerFlag('--port', values.port, 1, 65_535);
   const room = await createRoomServer({ port }).catch((err: NodeJS.ErrnoException) => {
     throw new UserError(
       `Could not listen on port ${port}: ${err.code ?? err.message}.`,
@@ -27,8 +30,6 @@ await main(async () => {
     `Attendees run: npm run check -- --report http://${lan ?? 'YOUR-IP'}:${room.port} --name "Their Name"`,
   );
   console.log('Ctrl-C to close it.');
-  const stop = () => room.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Ctrl-C: `main` exits, which closes the room's socket with the process.
   await new Promise(() => {});
 });

@@ -4,21 +4,19 @@
 // expected deliveries arrived, how fast, on which instance. Ctrl-C stops early and still reports.
 import { resolve } from 'node:path';
 import { main } from './lib/errors.ts';
-import { parseLoadArgs, USAGE } from './lib/load/options.ts';
-import { progressReporter } from './lib/load/progress.ts';
+import { progressReporter } from './lib/load/live-progress.ts';
+import { parseLoadArgs } from './lib/load/options.ts';
 import { writeReport } from './lib/load/report.ts';
 import { runLoad } from './lib/load/run.ts';
 import { renderSummary } from './lib/load/table.ts';
 
 await main(async () => {
   const options = parseLoadArgs(process.argv.slice(2));
-  if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
 
   // First Ctrl-C: stop sending, close the clients, print what was measured. Second: leave at once.
   const stop = new AbortController();
+  // Replaces main's Ctrl-C handling for this command (it would stop at once, without the figures).
+  process.removeAllListeners('SIGINT');
   process.on('SIGINT', () => {
     if (stop.signal.aborted) process.exit(130);
     process.stderr.write(

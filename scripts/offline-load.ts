@@ -2,8 +2,8 @@
 // kind cluster when there is one), and Traefik's files into the cache step 4 reads.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { $ } from 'zx';
+import { parseCommandLine } from './lib/cli.ts';
 import { DOCKER_MISSING } from './lib/environments/compose.ts';
 import { clusterName } from './lib/environments/kubernetes.ts';
 import { crdCacheDir, TRAEFIK_FILES } from './lib/environments/traefik-crds.ts';
@@ -14,7 +14,15 @@ import { playgroundDir, STEPS, solutionDir } from './lib/steps.ts';
 import { dockerEngineAnswers, findExecutable } from './lib/tools.ts';
 
 await main(async () => {
-  const { values } = parseArgs({ options: { from: { type: 'string', default: join(ROOT, OFFLINE_DIR) } } });
+  const { values } = parseCommandLine(
+    { options: { from: { type: 'string', default: join(ROOT, OFFLINE_DIR) } } },
+    {
+      usage: 'npm run offline:load [-- --from DIR]',
+      summary:
+        "Loads the offline pack: the images into Docker (and kind when its cluster runs), Traefik's files into the cache.",
+      flags: { from: `the pack's folder (default ${OFFLINE_DIR}/)` },
+    },
+  );
   const archive = join(values.from, IMAGES_ARCHIVE);
   if (!existsSync(archive))
     throw new UserError(
@@ -23,8 +31,11 @@ await main(async () => {
     );
   if (!(await dockerEngineAnswers())) throw DOCKER_MISSING;
   await $`docker load -i ${archive}`;
-  const step4 = STEPS[3];
-  const name = clusterName(existsSync(playgroundDir(step4)) ? playgroundDir(step4) : solutionDir(step4));
+  // The cluster the first kind step creates (its kind-config.yaml names it).
+  const kindStep = STEPS.find((s) => s.targets.includes('kind'));
+  const name = kindStep
+    ? clusterName(existsSync(playgroundDir(kindStep)) ? playgroundDir(kindStep) : solutionDir(kindStep))
+    : 'wsk';
   if (findExecutable('kind') && (await $`kind get clusters`.nothrow()).stdout.split('\n').includes(name)) {
     await $`kind load image-archive ${archive} --name ${name}`;
   }

@@ -2,8 +2,8 @@
 // into dist/offline/ for a room without Internet. Run it where the Internet is.
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { $ } from 'zx';
+import { parseCommandLine } from './lib/cli.ts';
 import { DOCKER_MISSING } from './lib/environments/compose.ts';
 import { TRAEFIK_FILES, traefikFile } from './lib/environments/traefik-crds.ts';
 import { main } from './lib/errors.ts';
@@ -13,7 +13,15 @@ import { dockerEngineAnswers } from './lib/tools.ts';
 import { TRAEFIK_VERSION } from './lib/traefik/version.ts';
 
 await main(async () => {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, OFFLINE_DIR) } } });
+  const { values } = parseCommandLine(
+    { options: { out: { type: 'string', default: join(ROOT, OFFLINE_DIR) } } },
+    {
+      usage: 'npm run offline:pack [-- --out DIR]',
+      summary:
+        "Pulls and saves every image the workshop uses, plus Traefik's CRD and RBAC files, for a room without Internet.",
+      flags: { out: `the folder (default ${OFFLINE_DIR}/)` },
+    },
+  );
   if (!(await dockerEngineAnswers())) throw DOCKER_MISSING;
   const out = values.out;
   mkdirSync(out, { recursive: true });

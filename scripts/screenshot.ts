@@ -1,17 +1,27 @@
 // npm run screenshot: the chat page of step 2's solution in Debian's Chromium, saved for the docs.
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { parseCommandLine } from './lib/cli.ts';
 import { startInstances } from './lib/environments/local.ts';
 import { main, UserError } from './lib/errors.ts';
-import { stopAllOnExit } from './lib/processes.ts';
 import { ROOT, STEPS, solutionDir } from './lib/steps.ts';
 import { findExecutable } from './lib/tools.ts';
 
 await main(async () => {
+  parseCommandLine(
+    { options: {} },
+    {
+      usage: 'npm run screenshot',
+      summary:
+        "The chat page of the first step with several instances, in Debian's Chromium, saved for the docs.",
+    },
+  );
   const executablePath = findExecutable('chromium') ?? findExecutable('chromium-browser');
   if (!executablePath) throw new UserError('No chromium on PATH.', 'sudo apt-get install chromium');
-  stopAllOnExit();
-  const env = await startInstances(solutionDir(STEPS[1]), {
+  // The first step with several instances: the page then shows chats from more than one.
+  const step = STEPS.find((s) => s.flavour === 'instances');
+  if (!step) throw new Error('the registry has no step with several instances');
+  const env = await startInstances(solutionDir(step), {
     port: 0,
     count: 2,
     redis: true,
@@ -39,6 +49,7 @@ await main(async () => {
       await page.click('button[type=submit]');
       await page.getByText(text).waitFor();
     }
+    // Nicer with a chat from the other instance on it, but a screenshot without one is still right.
     await page
       .getByText(/^instance-2:/)
       .waitFor({ timeout: 5_000 })

@@ -10,7 +10,12 @@ await main(async () => {
       allowPositionals: true,
       options: { yes: { type: 'boolean', short: 'y', default: false } },
     },
-    'npm run solve N [-- --yes]',
+    {
+      usage: 'npm run solve N [-- --yes]',
+      summary:
+        'Replaces your playground of step N with its solution; your files are backed up to .workshop/backups/ first.',
+      flags: { yes: 'do not ask first (asked on a terminal; required without one)' },
+    },
   );
   const step = findStep(positionals[0]);
   console.log(await replaceWith(step, 'solution', { yes: values.yes }));

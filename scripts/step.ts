@@ -1,4 +1,4 @@
-// npm run step [N] [-- --start [--local] | --watch]
+// npm run step [N] [-- --start [--target NAME] | --watch | --down]
 // Without N: the steps and their status (a menu on a terminal). With N: the step's instructions,
 // then the actions (start, check, hint, watch, diff, solve, reset, next); never a prompt without a TTY.
 
@@ -7,22 +7,34 @@ import { deleteKindCluster } from './lib/environments/kubernetes.ts';
 import { main, UserError } from './lib/errors.ts';
 import { ensurePlayground } from './lib/playground.ts';
 import { openStep, startInForeground, stepList, stepMenu, watchStep } from './lib/step-session.ts';
-import { findStep } from './lib/steps.ts';
+import { findStep, STEPS } from './lib/steps.ts';
+import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets.ts';
 import { isInteractive } from './lib/ui/prompts.ts';
 
 await main(async () => {
+  refuseOldFlags(process.argv.slice(2), (t) => `npm run step N -- --start --target ${t}`);
   const { values, positionals } = parseCommandLine(
     {
       allowPositionals: true,
       options: {
         start: { type: 'boolean', default: false },
-        local: { type: 'boolean', default: false },
+        target: { type: 'string' },
         watch: { type: 'boolean', default: false },
-        // Step 4 onwards: delete the kind cluster `--start` created (it outlives the command on purpose).
+        // Steps on kind: delete the kind cluster `--start` created (it outlives the command on purpose).
         down: { type: 'boolean', default: false },
       },
     },
-    'npm run step [N] [-- --start [--local] | --watch | --down]',
+    {
+      usage: 'npm run step [N] [-- --start [--target NAME] | --watch | --down]',
+      summary:
+        'Without N, the steps and your progress (a menu on a terminal). With N, the step’s instructions, then its actions.',
+      flags: {
+        start: 'run the step in the foreground and print its URLs; Ctrl-C stops everything it started',
+        target: `with --start: ${TARGETS.join(', ')} (default: the real thing where installed, else the rehearsal)`,
+        watch: 'check again on every save',
+        down: 'delete the kind cluster --start --target kind created',
+      },
+    },
   );
   const interactive = isInteractive();
   if (positionals[0] === undefined && !values.start && !values.watch) {
@@ -33,13 +45,24 @@ await main(async () => {
     return openStep(await stepMenu(), { interactive });
   }
   const step = findStep(positionals[0]);
+  const target = parseTarget(values.target, step);
   if (values.down) {
-    if (step.number < 4)
-      throw new UserError('--down deletes the kind cluster of steps 4–6.', `npm run step 4 -- --down`);
+    if (!step.targets.includes('kind')) {
+      const withKind = STEPS.filter((s) => s.targets.includes('kind')).map((s) => s.number);
+      throw new UserError(
+        `--down deletes the kind cluster, and step ${step.number} runs on no kind cluster.`,
+        `npm run step ${withKind[0]} -- --down (steps ${withKind.join(', ')} use kind)`,
+      );
+    }
     console.log(await deleteKindCluster(ensurePlayground(step).dir));
     return;
   }
-  if (values.start) return startInForeground(step, { local: values.local });
+  if (values.start) return startInForeground(step, { target });
+  if (target)
+    throw new UserError(
+      '--target goes with --start.',
+      `npm run step ${step.number} -- --start --target ${target}`,
+    );
   if (values.watch) return watchStep(step);
   return openStep(step, { interactive });
 });

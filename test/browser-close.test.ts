@@ -31,7 +31,7 @@ async function closeMidConnection(url: string, transport: 'polling' | 'websocket
 it.skipIf(!runs)(
   'closing Chromium mid long-poll and mid WebSocket, through the step 3 rehearsal and step 2’s routers',
   async () => {
-    const step3 = await findStep(3).start(solutionDir(findStep(3)), { port: 0, local: true });
+    const step3 = await findStep(3).start(solutionDir(findStep(3)), { port: 0, target: 'rehearsal' });
     const step2 = await startInstances(solutionDir(findStep(2)), { port: 0, count: 3, redis: true });
     const routers = await startDemoBalancers(step2);
     try {

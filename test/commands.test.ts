@@ -1,8 +1,18 @@
 // The commands as an attendee runs them: real processes, a private WORKSHOP_HOME, real servers.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { processesMentioning, ROOT, removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
+import { STEPS } from '../scripts/lib/steps.ts';
+import {
+  layoutBase,
+  processesMentioning,
+  ROOT,
+  removeTempHomes,
+  runCli,
+  startCli,
+  tempHome,
+} from './helpers/cli.ts';
 
 afterAll(removeTempHomes);
 
@@ -77,7 +87,10 @@ describe('check', () => {
   it('prints a table with the first failing expectation and its hint', async () => {
     const { code, stdout } = await runCli('check.ts', ['1'], { WORKSHOP_HOME: tempHome() });
     expect(code).toBe(1);
-    expect(stdout).toMatch(/1\s+One socket.io server\s+✖ 1\/8/);
+    // The starter passes the expectations before the one it fails at, out of all of step 1's.
+    const one = STEPS[0];
+    const passed = one.expectations.findIndex((e) => e.id === one.starterFailsAt);
+    expect(stdout).toMatch(new RegExp(`1\\s+${one.title}\\s+✖ ${passed}/${one.expectations.length}`));
     expect(stdout).toMatch(/hint: .*socket\.emit\('welcome'/);
   }, 60_000);
 });
@@ -124,8 +137,8 @@ describe('step', () => {
     async (signal) => {
       const home = tempHome();
       mkdirSync(home, { recursive: true });
-      // Port 0 is not a layout: take a base well away from the defaults attendees use.
-      const port = String(20_000 + Math.floor(Math.random() * 20_000));
+      // Port 0 is not a layout: a base of free ports away from the defaults attendees use.
+      const port = String(await layoutBase(5));
       const run = startCli('step.ts', ['2', '--start'], { WORKSHOP_HOME: home, PORT: port });
       await run.waitForOutput('Ctrl-C stops everything', 60_000);
       expect(await processesMentioning(home)).toHaveLength(3);
@@ -147,4 +160,27 @@ describe('step', () => {
     },
     90_000,
   );
+
+  it('--start names the single instance of step 1 by INSTANCE_ID (the protocol)', async () => {
+    const home = tempHome();
+    const port = await layoutBase(1);
+    expect((await runCli('solve.ts', ['1', '--yes'], { WORKSHOP_HOME: home })).code).toBe(0);
+    const run = startCli('step.ts', ['1', '--start'], {
+      WORKSHOP_HOME: home,
+      PORT: String(port),
+      INSTANCE_ID: 'alpha',
+    });
+    try {
+      await run.waitForOutput('Ctrl-C stops everything', 60_000);
+      const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+      const welcome = await new Promise<{ instance: string }>((resolve, reject) => {
+        socket.once('welcome', resolve);
+        socket.once('connect_error', reject);
+      }).finally(() => socket.close());
+      expect(welcome.instance).toBe('alpha');
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  }, 90_000);
 });

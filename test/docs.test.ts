@@ -1,15 +1,32 @@
 // The docs site builds from the registry and the READMEs, with every relative link resolving; a
 // broken link fails the build, naming the page and the target.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { findBrokenLinks } from '../scripts/lib/docs/links.ts';
 import { buildSite, GUIDES, guidePage, render, stepPage } from '../scripts/lib/docs/site.ts';
 import { UserError } from '../scripts/lib/errors.ts';
 import { ROOT, STEPS } from '../scripts/lib/steps.ts';
 
-const temp = () => mkdtempSync(join(tmpdir(), 'wsk-docs-'));
+const temps: string[] = [];
+const temp = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wsk-docs-'));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
 
 it('builds an index, a page per step, the guides, with highlighted code and callouts', () => {
   const { out } = buildSite({ out: join(temp(), 'site') });
@@ -45,6 +62,20 @@ it('fails on a broken relative link, naming the page and the target', () => {
   }
   expect(error).toBeInstanceOf(UserError);
   expect((error as Error).message).toContain('troubleshooting.html: missing-page.html');
+});
+
+it('refuses to replace a non-empty folder that is not a docs build (`--out .` in a checkout)', () => {
+  const checkout = join(temp(), 'checkout');
+  mkdirSync(checkout);
+  writeFileSync(join(checkout, 'precious.txt'), 'mine');
+  expect(() => buildSite({ out: checkout })).toThrow(/is not empty and is not a previous docs build/);
+  expect(readFileSync(join(checkout, 'precious.txt'), 'utf8')).toBe('mine');
+  // A previous build (and an empty folder) are replaced.
+  const site = join(temp(), 'site');
+  buildSite({ out: site });
+  writeFileSync(join(site, 'stale.html'), 'old');
+  buildSite({ out: site });
+  expect(existsSync(join(site, 'stale.html'))).toBe(false);
 });
 
 it('the diagrams are well-formed SVG, one per step', () => {

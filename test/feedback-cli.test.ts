@@ -1,7 +1,7 @@
 // What the commands say while and after they check, and when a running step loses an instance: the
 // terminal's progress line, what passed and the next step, the diagnosed hint in --json, the menu's
 // starting point and instructions not printed twice in a row, and `--start` naming an instance that ended.
-import { cpSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { Expectation } from '../scripts/lib/checks/types.ts';

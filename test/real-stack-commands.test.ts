@@ -1,8 +1,7 @@
 // The Docker Compose and kind paths can't run here (no engine, no cluster): their commands are checked
 // through fake docker/kind/kubectl executables on PATH that record what they were asked.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { composeTarget, kubernetesTarget } from '../scripts/lib/drill-targets.ts';
@@ -10,6 +9,7 @@ import { startDockerCompose } from '../scripts/lib/environments/compose.ts';
 import { deleteKindCluster, startKindCluster } from '../scripts/lib/environments/kubernetes.ts';
 import { ROOT } from '../scripts/lib/steps.ts';
 import { type FakeTools, fakeTools } from './helpers/fake-tools.ts';
+import { tempDir } from './helpers/temp.ts';
 
 let fakes: FakeTools;
 let server: Server;
@@ -40,7 +40,7 @@ beforeEach(() => {
   process.env.PATH = fakes.path;
   process.env.WSK_TRAEFIK_RAW_BASE = `${base}/traefik`;
   process.env.WSK_INGRESS_URL = base;
-  process.env.WSK_CACHE_DIR = mkdtempSync(join(tmpdir(), 'wsk-cache-'));
+  process.env.WSK_CACHE_DIR = tempDir('wsk-cache-');
 });
 // zx keeps a reference to process.env itself: restore its keys rather than replace the object.
 afterEach(() => {
@@ -51,7 +51,10 @@ afterEach(() => {
 });
 
 it('step 3 on Docker: compose up --build --wait, then compose down', async () => {
-  const env = await startDockerCompose(join(ROOT, 'solutions/03-compose-traefik'), { port: 0, real: true });
+  const env = await startDockerCompose(join(ROOT, 'solutions/03-compose-traefik'), {
+    port: 0,
+    target: 'docker',
+  });
   expect(env.entries).toEqual(['http://localhost']);
   await env.stop();
   const compose = fakes.calls().filter((c) => c.startsWith('docker compose') && !c.includes('version'));
@@ -63,7 +66,7 @@ it('step 3 on Docker: compose up --build --wait, then compose down', async () =>
 
 it('step 4 on kind: cluster, image, kind load, CRDs, manifests, rollouts, then --down', async () => {
   const dir = join(ROOT, 'solutions/04-kind-traefik');
-  const env = await startKindCluster(dir, { port: 0, real: true });
+  const env = await startKindCluster(dir, { port: 0, target: 'kind' });
   await env.stop();
   const calls = fakes.calls().filter((c) => !c.startsWith('docker info'));
   const crds = join(process.env.WSK_CACHE_DIR ?? '', 'traefik/v3.7.15/kubernetes-crd-definition-v1.yml');
@@ -87,13 +90,13 @@ it('step 4 on kind: cluster, image, kind load, CRDs, manifests, rollouts, then -
 
 it('an existing cluster is reused, not created again', async () => {
   process.env.FAKE_KIND_CLUSTERS = 'wsk';
-  const env = await startKindCluster(join(ROOT, 'solutions/04-kind-traefik'), { port: 0, real: true });
+  const env = await startKindCluster(join(ROOT, 'solutions/04-kind-traefik'), { port: 0, target: 'kind' });
   await env.stop();
   expect(fakes.calls()).not.toContain('kind create cluster --config kind-config.yaml');
 });
 
 it('drills on Docker and kind issue the operator’s commands', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wsk-drill-'));
+  const dir = tempDir('wsk-drill-');
   writeFileSync(join(dir, 'compose.yaml'), 'services: {}\n');
   const compose = composeTarget('http://localhost', '/socket.io/', dir);
   const kube = kubernetesTarget('http://localhost', '/socket.io/', 'wsk');

@@ -1,9 +1,11 @@
 // The instructor's room with several attendees reporting at once, what it refuses, its JSON, the live
 // page's feed, and the real `check --report` sending to it.
 
+import type { IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createRoomServer, MAX_ATTENDEES } from '../scripts/lib/room/server.ts';
+import { createRoomServer, MAX_ATTENDEES, readBody, TooLarge } from '../scripts/lib/room/server.ts';
 import { ROOT, removeTempHomes, runCli, tempHome } from './helpers/cli.ts';
 
 let room: Awaited<ReturnType<typeof createRoomServer>>;
@@ -127,3 +129,18 @@ it('npm run check -- --report sends the real results to the room', async () => {
   const json = await (await fetch(`${base}/api/room`)).json();
   expect(json.attendees.find((a: { name: string }) => a.name === 'Grace').steps['1']).toEqual({ ok: true });
 }, 60_000);
+
+it('answers 413 only for a body over the limit, and a broken upload as 400 (by cause)', async () => {
+  // A stream stands in for the request: readBody only reads its events.
+  const request = () => new PassThrough() as unknown as IncomingMessage;
+  const big = request();
+  const tooLarge = readBody(big).catch((err) => err);
+  (big as unknown as NodeJS.WritableStream).end(Buffer.alloc(70_000));
+  expect(await tooLarge).toBeInstanceOf(TooLarge);
+  const broken = request();
+  const failed = readBody(broken).catch((err) => err);
+  broken.emit('error', new Error('socket hang up'));
+  const err = await failed;
+  expect(err).toBeInstanceOf(Error);
+  expect(err).not.toBeInstanceOf(TooLarge);
+});

@@ -128,7 +128,7 @@ describe('the Traefik binary', () => {
       expect(error.message).toMatch(
         new RegExp(`The download of ${asset} does not match its SHA-256.*it was deleted`),
       );
-      expect(error.fix).toMatch(/offline:load/);
+      expect(error.hint).toMatch(/offline:load/);
       expect(readdirSync(join(cache, 'traefik', TRAEFIK_TAG))).toEqual([]);
     },
     120_000,
@@ -144,7 +144,7 @@ describe('the Traefik binary', () => {
     }).catch((e) => e);
     expect(error).toBeInstanceOf(UserError);
     expect(error.message).toMatch(`Traefik ${TRAEFIK_VERSION} is not installed and could not be downloaded`);
-    expect(error.fix).toMatch(/WSK_TRAEFIK.*offline:load/);
+    expect(error.hint).toMatch(/WSK_TRAEFIK.*offline:load/);
   });
 
   it('a traefik on PATH at another version is refused with the version it is and the one pinned', async () => {
@@ -169,7 +169,7 @@ describe('the Traefik binary', () => {
     await new Promise((r) => holder.once('listening', r));
     try {
       const error = await findStep(3)
-        .start(solutionDir(findStep(3)), { port, local: true })
+        .start(solutionDir(findStep(3)), { port, target: 'rehearsal' })
         .catch((e) => e);
       expect(error).toBeInstanceOf(UserError);
       expect(error.message).toBe(`Port ${port} is already in use, so the step cannot listen on it.`);

@@ -1,16 +1,7 @@
 // The rehearsal's router is the real Traefik at the pinned version, running the attendee's own flags and
 // routing: what listens on the entry port is that binary, StripPrefix, dot segments, WebSocket upgrades, the
 // access and DEBUG logs and a live label edit all come from Traefik itself.
-import {
-  cpSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -35,7 +26,7 @@ function solutionCopy(step: number, edit: (compose: string) => string = (t) => t
 }
 
 async function withStep<T>(step: number, dir: string, run: (env: Environment) => Promise<T>): Promise<T> {
-  const env = await findStep(step).start(dir, { port: 0, local: true });
+  const env = await findStep(step).start(dir, { port: 0, target: 'rehearsal' });
   try {
     return await run(env);
   } finally {

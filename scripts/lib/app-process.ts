@@ -1,7 +1,7 @@
 // Starts an attendee's server (server.ts in a step folder) as a real Node process, and turns
 // a crash into a message that names the file and line instead of a stack trace.
 import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { basename, relative, resolve } from 'node:path';
 import type { Instance } from './environments/types.ts';
 import { UserError } from './errors.ts';
 import { type ManagedProcess, ProcessCrashed, startProcess, waitForHttp } from './processes.ts';
@@ -30,7 +30,7 @@ function serverEntry(dir: string): string {
   if (!existsSync(entry)) {
     throw new UserError(
       `${relative(process.cwd(), entry)} does not exist.`,
-      'run `npm run reset N` to restore the step',
+      `run \`npm run reset ${stepOf(dir)}\` to restore the step`,
     );
   }
   if (!TYPE_STRIPPING)
@@ -40,6 +40,9 @@ function serverEntry(dir: string): string {
     );
   return entry;
 }
+
+/** The step number of a playground or step folder (`03-compose-traefik` → 3), for hints; else a placeholder. */
+const stepOf = (dir: string) => /^0*(\d+)-/.exec(basename(dir))?.[1] ?? '<step>';
 
 export function spawnApp(options: AppOptions): ManagedProcess {
   return startProcess({
@@ -71,7 +74,7 @@ export async function startApp(options: AppOptions): Promise<ManagedProcess> {
       throw new UserError(
         message,
         message.startsWith('Syntax error')
-          ? 'fix the line named (the diff action of `npm run step N` compares it with the solution)'
+          ? `fix the line named (the diff action of \`npm run step ${stepOf(options.dir)}\` compares it with the solution)`
           : undefined,
       );
     }

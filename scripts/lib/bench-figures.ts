@@ -1,7 +1,7 @@
 // What the benchmarks share when they report: medians, the machine they ran on, Markdown table rows.
 import { cpus, totalmem } from 'node:os';
 
-export { fmt } from './load/progress.ts';
+export { fmt } from './load/live-progress.ts';
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

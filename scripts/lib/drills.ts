@@ -2,6 +2,7 @@
 // failure (an instance stopped or killed, Redis restarted, a rolling restart). Reports how long until
 // every client is back and reached by a broadcast, and how many broadcasts were lost, by sequence number.
 import { closeAll, connectClient, type TestClient } from './checks/clients.ts';
+import { suggestion } from './did-you-mean.ts';
 import { UserError } from './errors.ts';
 
 export interface DrillTarget {
@@ -24,7 +25,10 @@ export function drillName(name: string | undefined): DrillName {
   const list = Object.entries(DRILLS)
     .map(([n, d]) => `${n} (${d})`)
     .join('; ');
-  throw new UserError(name ? `There is no drill '${name}'.` : 'Which drill?', `drills: ${list}`);
+  throw new UserError(
+    name ? `There is no drill '${name}'.${suggestion(name, Object.keys(DRILLS))}` : 'Which drill?',
+    `drills: ${list}`,
+  );
 }
 
 export interface DrillResult {
@@ -150,4 +154,29 @@ export async function runDrill(
     clearInterval(sender);
     closeAll(clients);
   }
+}
+
+/** The result as a two-column table a person reads at a glance. */
+export function drillTable(result: DrillResult): string {
+  const perInstance = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([instance, n]) => `${instance}: ${n}`)
+      .join(', ') || '(none)';
+  const rows: [string, string][] = [
+    ['drill', result.drill],
+    ['what happened', result.action],
+    ['clients', String(result.clients)],
+    ['before', perInstance(result.instancesBefore)],
+    ['after', perInstance(result.instancesAfter)],
+    [
+      'recovery',
+      result.recovered
+        ? `every client back and reached by a broadcast after ${result.recoveryMs} ms`
+        : 'not every client came back in time',
+    ],
+    ['broadcasts sent', String(result.sent)],
+    ['deliveries', `${result.delivered} of ${result.expected} arrived, ${result.lost} lost`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
 }

@@ -24,7 +24,7 @@ export interface ManagedProcess {
   stop(options?: { signal?: NodeJS.Signals; graceMs?: number }): Promise<ProcessExit>;
 }
 
-export interface StartOptions {
+export interface ProcessOptions {
   name: string;
   command: string;
   args: string[];
@@ -35,9 +35,46 @@ export interface StartOptions {
 }
 
 const OUTPUT_LIMIT = 64 * 1024;
-const live = new Set<ManagedProcess>();
 
-export function startProcess(options: StartOptions): ManagedProcess {
+/**
+ * Something this command must undo: a child process group, a container. `now` runs in the exit hook,
+ * where only synchronous work happens; `stop` is the graceful way.
+ */
+interface Undo {
+  now(): void;
+  stop(): Promise<unknown>;
+}
+const pending = new Set<Undo>();
+let interrupted: NodeJS.Signals | undefined;
+
+/** Raised when a command would start something after SIGINT/SIGTERM began stopping everything. */
+export class Interrupted extends Error {
+  constructor(signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+/**
+ * Registers what must be undone when the command ends, fails or is interrupted; returns the function
+ * that unregisters it once it is undone. Refuses (throws Interrupted) once stopping has begun, so that
+ * nothing started in the middle of a shutdown outlives it.
+ */
+export function mustUndo(undo: Undo): () => void {
+  if (interrupted) {
+    undo.now();
+    throw new Interrupted(interrupted);
+  }
+  pending.add(undo);
+  return () => pending.delete(undo);
+}
+
+// Whatever way the command exits (main's process.exit, an uncaught error), nothing it started stays.
+process.on('exit', () => {
+  for (const undo of pending) undo.now();
+});
+
+export function startProcess(options: ProcessOptions): ManagedProcess {
+  if (interrupted) throw new Interrupted(interrupted);
   const child: ChildProcess = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -46,6 +83,10 @@ export function startProcess(options: StartOptions): ManagedProcess {
   });
   if (child.pid === undefined)
     throw new UserError(`Could not start ${options.command}.`, 'Is it installed and on PATH?');
+  const pid = child.pid;
+  // Registered in the same tick as the spawn: no signal can arrive in between.
+  let handle: ManagedProcess | undefined;
+  const done = mustUndo({ now: () => signalGroup(pid, 'SIGKILL'), stop: () => handle?.stop() ?? exited });
   let output = '';
   let exit: ProcessExit | undefined;
   const record = (chunk: Buffer) => {
@@ -71,9 +112,8 @@ export function startProcess(options: StartOptions): ManagedProcess {
       resolve(exit);
     });
   });
-  const pid = child.pid;
   let stopping = false;
-  const handle: ManagedProcess = {
+  handle = {
     name: options.name,
     pid,
     output: () => output,
@@ -81,19 +121,21 @@ export function startProcess(options: StartOptions): ManagedProcess {
     running: () => exit === undefined,
     stopRequested: () => stopping,
     async stop({ signal = 'SIGTERM', graceMs = 10_000 } = {}) {
-      if (exit) return exit;
       stopping = true;
-      signalGroup(pid, signal);
+      if (!exit) signalGroup(pid, signal);
       const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
       const result = await exited;
       clearTimeout(timer);
-      // The leader is gone; make sure nothing it started lingers.
+      // The leader is gone; make sure nothing it started lingers in its group.
       signalGroup(pid, 'SIGKILL');
       return result;
     },
   };
-  live.add(handle);
-  exited.then(() => live.delete(handle));
+  // Once the leader has exited, a last SIGKILL to its group: then there is nothing left to undo.
+  exited.then(() => {
+    signalGroup(pid, 'SIGKILL');
+    done();
+  });
   return handle;
 }
 
@@ -106,30 +148,45 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
   }
 }
 
-/** Stops every process this command started, in parallel. */
+/** Stops (undoes) everything this command started, in parallel, until nothing is left. */
 export async function stopAll(graceMs = 10_000): Promise<void> {
-  await Promise.all([...live].map((p) => p.stop({ graceMs })));
+  while (pending.size) {
+    await Promise.all(
+      [...pending].map(async (undo) => {
+        const timer = setTimeout(() => undo.now(), graceMs);
+        await undo.stop().catch((err: Error) => {
+          // Stopping goes on for the others; the exit hook still forces this one.
+          process.stderr.write(`could not stop cleanly: ${err.message}\n`);
+        });
+        clearTimeout(timer);
+        pending.delete(undo);
+      }),
+    );
+  }
 }
 
-let installed = false;
+let interruption: Promise<number> | undefined;
 /**
- * Ctrl-C, SIGTERM and a normal exit all stop the children: the signal handlers stop them gracefully,
- * the exit hook kills whatever is left synchronously.
+ * Ctrl-C and SIGTERM: stop everything this command started, then resolve with the exit code (130, 143)
+ * for the entry point to exit with. Installed by `main` before a command does anything.
  */
-export function stopAllOnExit(onSignal?: () => Promise<void> | void): void {
-  if (installed) return;
-  installed = true;
-  const shutdown = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\n${signal}: stopping ${live.size} process(es)…\n`);
-    Promise.resolve(onSignal?.())
-      .then(() => stopAll())
-      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-  process.once('exit', () => {
-    for (const p of live) signalGroup(p.pid, 'SIGKILL');
+export function onInterrupt(): Promise<number> {
+  interruption ??= new Promise<number>((resolve) => {
+    const shutdown = (signal: NodeJS.Signals) => {
+      if (interrupted) return;
+      interrupted = signal;
+      if (pending.size) process.stderr.write(`\n${signal}: stopping everything this command started…\n`);
+      stopAll(5_000).finally(() => resolve(signal === 'SIGINT' ? 130 : 143));
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
   });
+  return interruption;
+}
+
+/** Kept for scripts that install it themselves; `main` does it for every command. */
+export function stopAllOnExit(): void {
+  void onInterrupt();
 }
 
 /**

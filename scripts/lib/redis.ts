@@ -1,11 +1,12 @@
 // A Redis for the steps that need one: REDIS_URL when set, else a private redis-server on a free
 // port (persistence off), else a redis container where Docker exists, else one message with the fix.
+import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { $ } from 'zx';
 import { UserError } from './errors.ts';
 import { freePort } from './ports.ts';
-import { type ManagedProcess, startProcess, waitFor } from './processes.ts';
+import { type ManagedProcess, mustUndo, startProcess, waitFor } from './processes.ts';
 import { findExecutable } from './tools.ts';
 
 export const REDIS_IMAGE = 'redis:8-alpine';
@@ -79,6 +80,13 @@ async function startRedisContainer(port: number): Promise<RedisHandle> {
   const name = `wsk-redis-${port}`;
   const run = () => $`docker run -d --rm --name ${name} -p ${`127.0.0.1:${port}:6379`} ${REDIS_IMAGE}`;
   const remove = () => $`docker rm -f ${name}`.nothrow().quiet();
+  // Registered before `docker run`: a container started as the command is interrupted is removed too.
+  const undone = mustUndo({
+    now: () => {
+      spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
+    },
+    stop: remove,
+  });
   await run().quiet();
   await waitFor(`the redis container on port ${port}`, () => ping(port), { timeoutMs: 60_000 });
   return {
@@ -86,6 +94,7 @@ async function startRedisContainer(port: number): Promise<RedisHandle> {
     kind: 'docker',
     stop: async () => {
       await remove();
+      undone();
     },
     restart: async () => {
       await remove();

@@ -1,6 +1,6 @@
 // The pieces of `npm run step`: run a step in the foreground, watch it, and the action menu.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { styleText } from 'node:util';
 import { watch } from 'chokidar';
 import { explainCrash } from './app-process.ts';
@@ -11,7 +11,6 @@ import type { Environment } from './environments/types.ts';
 import { describeError } from './errors.ts';
 import { diffWithSolution, ensurePlayground } from './playground.ts';
 import { replaceWith } from './playground-commands.ts';
-import { stopAllOnExit } from './processes.ts';
 import {
   instructionsJustShown,
   loadProgress,
@@ -20,6 +19,7 @@ import {
   setCurrentStep,
 } from './progress.ts';
 import { folderName, playgroundDir, STEPS, type Step, starterDir } from './steps.ts';
+import { chooseTarget, type Target } from './targets.ts';
 import { describeRouting } from './traefik/process.ts';
 import { useColor } from './ui/color.ts';
 import { colorPatch } from './ui/diff.ts';
@@ -33,19 +33,34 @@ export function instructions(step: Step): string {
   return renderMarkdown(readFileSync(join(starterDir(step), 'README.md'), 'utf8'), { color: useColor() });
 }
 
-/** `--start`: the step's environment in the foreground until Ctrl-C or SIGTERM, which stop all of it. */
-export async function startInForeground(step: Step, { local = false } = {}): Promise<never> {
+/**
+ * `--start`: the step's environment in the foreground until Ctrl-C or SIGTERM, which stop all of it
+ * (`main` does). Without a target, the real one where its tools answer, else the rehearsal and why.
+ */
+export async function startInForeground(step: Step, { target }: { target?: Target } = {}): Promise<never> {
   const { dir } = ensurePlayground(step);
   const port = Number(process.env.PORT ?? 3000);
-  stopAllOnExit();
+  const choice = target ? { target } : await chooseTarget(step);
   print(
-    styleText('bold', `Starting step ${step.number} (${step.title}) from playground/${folderName(step)}…`),
+    styleText(
+      'bold',
+      `Starting step ${step.number} (${step.title}) from playground/${folderName(step)} on ${choice.target}…`,
+    ),
   );
-  const env = await step.start(dir, { port, echo: true, local });
+  if (choice.reason)
+    print(styleText('yellow', `  The rehearsal, because ${choice.reason}. --target NAME chooses.`));
+  const env = await step.start(dir, {
+    port,
+    echo: true,
+    target: choice.target,
+    instanceId: process.env.INSTANCE_ID || undefined,
+  });
   print('');
   const width = Math.max(...env.links.map((l) => l.label.length));
   for (const { label, url } of env.links) print(`  ${label.padEnd(width)}  ${styleText('cyan', url)}`);
   for (const note of env.notes) print(styleText('yellow', `  ${note}`));
+  const page = new URL(step.socketPath.replace(/socket\.io\/$/, ''), env.entries[0]).href;
+  print(`\n  The chat page: ${styleText('cyan', page.replace('127.0.0.1', 'localhost'))}`);
   if (env.traefik) {
     print(
       styleText(
@@ -113,10 +128,12 @@ function reportExits(env: Environment, dir: string): void {
   }, 1_000);
 }
 
+/** What a save is not: node_modules. */
+export const ignoredByWatch = (path: string): boolean => path.split(sep).includes('node_modules');
+
 /** `--watch`: re-runs the checks on every save (debounced), redrawing the result in place. */
 export async function watchStep(step: Step): Promise<never> {
   const { dir } = ensurePlayground(step);
-  stopAllOnExit();
   let running = false;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
@@ -149,7 +166,7 @@ export async function watchStep(step: Step): Promise<never> {
       await run();
     }
   };
-  const watcher = watch(dir, { ignoreInitial: true, ignored: (path) => path.includes('node_modules') });
+  const watcher = watch(dir, { ignoreInitial: true, ignored: ignoredByWatch });
   watcher.on('all', () => {
     clearTimeout(timer);
     timer = setTimeout(run, 300);

@@ -1,6 +1,6 @@
 // The one list of steps. Every command, the docs build and the tests read it; a new step is one
 // folder in steps/ and solutions/ plus one entry here.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   composeFiles,
@@ -15,6 +15,7 @@ import { drillExpectation } from './checks/drills.ts';
 import * as protocol from './checks/protocol.ts';
 import { pageThroughRouter, stickyLongPolling, websocketThroughRouter } from './checks/through-router.ts';
 import type { Expectation } from './checks/types.ts';
+import { suggestion } from './did-you-mean.ts';
 import { startComposeStep } from './environments/compose.ts';
 import { withDemoBalancers } from './environments/demo-balancers.ts';
 import { startKubernetesStep } from './environments/kubernetes.ts';
@@ -22,6 +23,8 @@ import { startInstances } from './environments/local.ts';
 import type { Environment, StartOptions } from './environments/types.ts';
 import { UserError } from './errors.ts';
 import { HOME, ROOT } from './paths.ts';
+import { SOCKET_IO_PATH } from './socket-path.ts';
+import type { Target } from './targets.ts';
 
 export { HOME, ROOT } from './paths.ts';
 
@@ -35,12 +38,27 @@ export interface Step {
   summary: string;
   /** The files the attendee edits, relative to the step folder. */
   files: string[];
-  /** Starts the step's environment: `--start` with the brief's ports, checks on free ports. */
+  /** Where it runs (`--target`): the rehearsal always, the real targets from step 3 on. */
+  targets: Target[];
+  /** The socket.io path clients use through the step's entry (step 5 serves under /wsk). */
+  socketPath: string;
+  /** How many consecutive ports from PORT `--start` takes on the rehearsal (doctor checks them). */
+  ports: number;
+  /** What the step runs: one server, instances sharing Redis, or a stack described by Compose and/or Kubernetes. */
+  flavour: 'server' | 'instances' | 'compose' | 'kubernetes' | 'compose-and-kubernetes';
+  /** Its docs page shows the chat page's screenshot. */
+  screenshot?: boolean;
+  /** Starts the step's environment on options.target: `--start` with the brief's ports, checks on free ports. */
   start(dir: string, options: StartOptions): Promise<Environment>;
+  /** In order; the destructive ones (they stop an instance or Redis) come last: the registry asserts it. */
   expectations: Expectation[];
   /** The expectation the untouched starter must fail on (the tests hold every step to it). */
   starterFailsAt: string;
 }
+
+/** Steps 5–6 hold both a compose.yaml and manifests: kind runs the manifests, the rest the Compose file. */
+const startEitherFlavour = (dir: string, options: StartOptions & { socketPath: string }) =>
+  options.target === 'kind' ? startKubernetesStep(dir, options) : startComposeStep(dir, options);
 
 const singleServerProtocol = [
   protocol.starts,
@@ -60,6 +78,11 @@ export const STEPS: Step[] = [
     minutes: 30,
     summary: 'Events, acknowledgements and broadcasts on one server, a CLI client and a browser page.',
     files: ['server.ts'],
+    targets: ['rehearsal'],
+    socketPath: SOCKET_IO_PATH,
+    ports: 1,
+    flavour: 'server',
+    screenshot: true,
     start: (dir, options) => startInstances(dir, { ...options, count: 1, redis: false }),
     expectations: [...singleServerProtocol, protocol.sigterm],
     starterFailsAt: 'welcome',
@@ -71,6 +94,11 @@ export const STEPS: Step[] = [
     minutes: 45,
     summary: 'Three instances share broadcasts through Redis; why long-polling needs sticky sessions.',
     files: ['server.ts'],
+    targets: ['rehearsal'],
+    socketPath: SOCKET_IO_PATH,
+    // Three instances, then the two demo balancers.
+    ports: 5,
+    flavour: 'instances',
     start: async (dir, options) =>
       withDemoBalancers(
         await startInstances(dir, { ...options, count: 3, redis: true }),
@@ -88,6 +116,10 @@ export const STEPS: Step[] = [
     summary:
       'A Dockerfile, compose.yaml with three replicas and Redis, Traefik v3.7 routing by labels with a sticky cookie.',
     files: ['Dockerfile', 'compose.yaml'],
+    targets: ['rehearsal', 'docker'],
+    socketPath: SOCKET_IO_PATH,
+    ports: 1,
+    flavour: 'compose',
     start: (dir, options) => startComposeStep(dir, options),
     expectations: [
       dockerfileFile,
@@ -109,6 +141,10 @@ export const STEPS: Step[] = [
     summary:
       'A kind cluster with port mappings, Deployments and Services, Traefik’s RBAC and an IngressRoute with a sticky cookie.',
     files: ['kind-config.yaml', 'k8s/traefik-rbac.yaml', 'k8s/ingressroute.yaml'],
+    targets: ['rehearsal', 'kind', 'apiserver'],
+    socketPath: SOCKET_IO_PATH,
+    ports: 1,
+    flavour: 'kubernetes',
     start: (dir, options) => startKubernetesStep(dir, options),
     expectations: [
       kindConfigFile,
@@ -130,7 +166,11 @@ export const STEPS: Step[] = [
     summary:
       'Serve the app under /wsk with a StripPrefix middleware in Compose and Kubernetes, and the matching socket.io path.',
     files: ['compose.yaml', 'k8s/middleware.yaml', 'k8s/ingressroute.yaml', 'public/index.html'],
-    start: (dir, options) => startComposeStep(dir, { ...options, socketPath: WSK_PATH }),
+    targets: ['rehearsal', 'docker', 'kind', 'apiserver'],
+    socketPath: WSK_PATH,
+    ports: 1,
+    flavour: 'compose-and-kubernetes',
+    start: (dir, options) => startEitherFlavour(dir, { ...options, socketPath: WSK_PATH }),
     expectations: [
       composeFiles,
       kubernetesFiles,
@@ -152,7 +192,11 @@ export const STEPS: Step[] = [
     summary:
       'Drive many clients, kill instances and restart Redis; make the server survive and measure what is lost.',
     files: ['server.ts'],
-    start: (dir, options) => startComposeStep(dir, { ...options, socketPath: WSK_PATH }),
+    targets: ['rehearsal', 'docker', 'kind', 'apiserver'],
+    socketPath: WSK_PATH,
+    ports: 1,
+    flavour: 'compose-and-kubernetes',
+    start: (dir, options) => startEitherFlavour(dir, { ...options, socketPath: WSK_PATH }),
     expectations: [
       protocol.starts,
       protocol.redisOutage,
@@ -188,7 +232,14 @@ export function findStep(arg: string | number | undefined): Step {
   const step = STEPS.find((s) => s.number === number || s.slug === text || folderName(s) === text);
   if (!step)
     throw new UserError(
-      `There is no step '${text}'.`,
+      `There is no step '${text}'.${
+        /^\d/.test(text)
+          ? ''
+          : suggestion(
+              text,
+              STEPS.flatMap((s) => [s.slug, folderName(s)]),
+            )
+      }`,
       `steps are ${stepRange()}: ${STEPS.map((s) => `${s.number} ${s.slug}`).join(', ')}`,
     );
   return step;
@@ -196,23 +247,53 @@ export function findStep(arg: string | number | undefined): Step {
 
 const stepRange = () => `1–${STEPS.length}`;
 
-/** The registry and the folders must agree; called by the tests and by `doctor`. */
-export function registryProblems(): string[] {
+/** The registry's own rules: checked when it loads, so a bad entry fails every command at once, not only the tests. */
+export function registryErrors(steps: Step[] = STEPS): string[] {
+  const errors: string[] = [];
+  steps.forEach((step, i) => {
+    const name = `step ${step.number} (${step.slug})`;
+    if (step.number !== i + 1) errors.push(`${name} is numbered ${step.number}, expected ${i + 1}`);
+    if (!step.expectations.some((e) => e.id === step.starterFailsAt))
+      errors.push(`${name}: starterFailsAt '${step.starterFailsAt}' is not one of its expectations`);
+    if (!step.targets.includes('rehearsal')) errors.push(`${name}: every step runs on the rehearsal`);
+    const firstDestructive = step.expectations.findIndex((e) => e.destructive);
+    const later = firstDestructive < 0 ? [] : step.expectations.slice(firstDestructive);
+    const misplaced = later.find((e) => !e.destructive);
+    if (misplaced)
+      errors.push(
+        `${name}: '${misplaced.id}' comes after the destructive '${step.expectations[firstDestructive].id}' (it stops an instance or Redis): destructive expectations go last`,
+      );
+  });
+  return errors;
+}
+
+/** The registry and the folders must agree; reported when the registry loads, by doctor and by the tests. */
+export function registryProblems(steps: Step[] = STEPS): string[] {
   const problems: string[] = [];
-  STEPS.forEach((step, i) => {
-    if (step.number !== i + 1)
-      problems.push(`step ${step.slug} is numbered ${step.number}, expected ${i + 1}`);
+  for (const step of steps) {
     for (const dir of [starterDir(step), solutionDir(step)]) {
       if (!existsSync(join(dir, 'README.md')) && dir === starterDir(step))
         problems.push(`${dir}/README.md is missing`);
       for (const file of step.files)
         if (!existsSync(join(dir, file))) problems.push(`${dir}/${file} is missing`);
     }
-    if (!step.expectations.some((e) => e.id === step.starterFailsAt)) {
-      problems.push(
-        `step ${step.number}: starterFailsAt '${step.starterFailsAt}' is not one of its expectations`,
-      );
-    }
-  });
+  }
+  const known = new Set(steps.map(folderName));
+  for (const top of ['steps', 'solutions']) {
+    const root = join(ROOT, top);
+    if (!existsSync(root)) continue;
+    for (const entry of readdirSync(root, { withFileTypes: true }))
+      if (entry.isDirectory() && !known.has(entry.name))
+        problems.push(
+          `${top}/${entry.name} has no entry in scripts/lib/steps.ts: add one there, or the folder is ignored`,
+        );
+  }
   return problems;
+}
+
+{
+  const errors = registryErrors();
+  if (errors.length) throw new Error(`The step registry is inconsistent:\n  ${errors.join('\n  ')}`);
+  // A folder without an entry (or a file missing) is said once per command, on stderr, and not fatal.
+  for (const problem of registryProblems()) process.stderr.write(`warning: ${problem}\n`);
 }

@@ -1,22 +1,26 @@
 // Runs a workshop command as a real process, the way an attendee would, in a private WORKSHOP_HOME.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp.ts';
 
-export const ROOT = new URL('../../', import.meta.url).pathname;
+// The repo root, from the one place that computes it (`.pathname` broke on paths with spaces).
+export { ROOT } from '../../scripts/lib/paths.ts';
+
+import { ROOT } from '../../scripts/lib/paths.ts';
+
 const TSX = import.meta.resolve('tsx');
 
-/** A private WORKSHOP_HOME inside the repo, so a playground there still resolves the repo's node_modules. */
-const homes: string[] = [];
+/**
+ * A private WORKSHOP_HOME inside the repo, so a playground there still resolves the repo's node_modules.
+ * Removed when the test file ends.
+ */
 export const tempHome = () => {
   mkdirSync(join(ROOT, '.test-homes'), { recursive: true });
-  const home = mkdtempSync(join(ROOT, '.test-homes', 'home-'));
-  homes.push(home);
-  return home;
+  return tempDir('home-', join(ROOT, '.test-homes'));
 };
-export const removeTempHomes = () => {
-  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
-};
+/** Kept for the files that call it; tempDir's own hook removes the homes anyway. */
+export const removeTempHomes = () => {};
 
 export interface CliResult {
   code: number | null;
@@ -91,6 +95,20 @@ export function startCli(script: string, args: string[], env: Record<string, str
       });
     },
   };
+}
+
+/**
+ * A base port for `--start`'s fixed layout (PORT, PORT+1, …) with `count` free ports, below Linux's
+ * ephemeral range (32768+), where the kernel hands out ports to outgoing connections and free-port probes.
+ */
+export async function layoutBase(count: number): Promise<number> {
+  const { portIsFree } = await import('../../scripts/lib/ports.ts');
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - count));
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports between 20000 and 32000`);
 }
 
 /** Processes whose command line mentions `needle` (our own test's unique temp folder). */

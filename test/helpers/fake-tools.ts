@@ -1,8 +1,8 @@
 // Fake docker, kind and kubectl for the thin layer that shells out to them: each records its argv in a
 // log and answers like the real tool would on a machine with a running engine. Only this layer is faked.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { tempDir } from './temp.ts';
 
 export interface FakeTools {
   bin: string;
@@ -26,7 +26,7 @@ exit 0
 `;
 
 export function fakeTools(names = ['docker', 'kind', 'kubectl']): FakeTools {
-  const bin = mkdtempSync(join(tmpdir(), 'wsk-fakes-'));
+  const bin = tempDir('wsk-fakes-');
   const log = join(bin, 'calls.log');
   for (const name of names) {
     writeFileSync(join(bin, name), SCRIPT(name, log));

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { ensurePlayground } from '../playground.ts';
 import { recordResults } from '../progress.ts';
 import { playgroundDir, STEPS, type Step } from '../steps.ts';
+import type { Target } from '../targets.ts';
 import { notStarted, type Row } from '../ui/results.ts';
 import { runStep } from './runner.ts';
 import type { Expectation, ExpectationResult, StepResult } from './types.ts';
@@ -12,7 +13,7 @@ export async function checkSteps(
   step: Step | undefined,
   options: {
     dir?: string;
-    real?: boolean;
+    target?: Target;
     onProgress?: (step: Step, expectation: Expectation, result?: ExpectationResult) => void;
   } = {},
 ): Promise<Row[]> {
@@ -25,7 +26,7 @@ export async function checkSteps(
     }
     const dir = options.dir ?? ensurePlayground(s).dir;
     const result = await runStep(s, dir, {
-      real: options.real,
+      target: options.target,
       onProgress: options.onProgress && ((e, r) => options.onProgress?.(s, e, r)),
     });
     const next = STEPS[s.number];

@@ -1,6 +1,7 @@
 // Real socket.io clients for the checks, with every wait bounded and named.
 import type { Agent } from 'node:http';
 import { io, type Socket } from 'socket.io-client';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { CheckFailure } from './types.ts';
 
 export type Transport = 'polling' | 'websocket';
@@ -26,7 +27,7 @@ export async function connectClient(
   url: string,
   {
     transport,
-    path = '/socket.io/',
+    path = SOCKET_IO_PATH,
     timeoutMs = 3_000,
     reconnect = false,
     agent,

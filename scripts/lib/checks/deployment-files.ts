@@ -169,7 +169,7 @@ export const kubernetesPrefix: Expectation = {
     const env = await ctx.fixture<Environment>('kubernetes-environment', async () => {
       const started = await startKubernetesStep(ctx.dir, {
         port: 0,
-        local: true,
+        target: 'rehearsal',
         socketPath: WSK_PATH,
         heartbeatMs: 300,
       });

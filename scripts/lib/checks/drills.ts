@@ -16,6 +16,11 @@ export function drillExpectation(
     hint,
     timeoutMs: 30_000,
     disturbs: true,
+    destructive: true,
+    only: {
+      targets: ['rehearsal'],
+      because: `it stops local processes; on Docker or kind: npm run drill ${drill} -- --target NAME`,
+    },
     async run(ctx) {
       const env = await ctx.environment();
       const running = env.instances.filter((i) => i.process.running());

@@ -6,15 +6,16 @@ import { createClient } from 'redis';
 import { explainCrash } from '../app-process.ts';
 import type { Environment } from '../environments/types.ts';
 import { ProcessCrashed, waitFor } from '../processes.ts';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { connectClient, nextEvent, sendChat, type TestClient, type Transport } from './clients.ts';
 import { matchHint } from './diagnosis.ts';
-import { type CheckContext, CheckFailure, type Expectation } from './types.ts';
+import { type CheckContext, CheckFailure, CheckSkipped, type Expectation } from './types.ts';
 
 const TRANSPORTS: Transport[] = ['polling', 'websocket'];
 
 async function client(ctx: CheckContext, env: Environment, transport: Transport, entry = env.entries[0]) {
   // An instance reached directly serves socket.io at its own default path; only the entry has a prefix.
-  const path = env.instances.some((i) => i.url === entry) ? '/socket.io/' : env.socketPath;
+  const path = env.instances.some((i) => i.url === entry) ? SOCKET_IO_PATH : env.socketPath;
   const c = await connectClient(entry, { transport, path });
   ctx.defer(() => c.close());
   return c;
@@ -177,6 +178,8 @@ export const readyz: Expectation = {
   hint: 'answer 200 on /readyz when ready (from step 2: only while Redis is connected), else 503',
   async run(ctx) {
     const env = await ctx.environment();
+    if (!env.instances.length)
+      throw new CheckSkipped(`the instances are not reachable one by one on ${ctx.target}`);
     for (const instance of env.instances) {
       const code = await status(`${instance.url}/readyz`);
       if (code !== 200) {
@@ -193,6 +196,8 @@ export const sigterm: Expectation = {
   title: 'on SIGTERM the server disconnects its clients (so they reconnect) and exits 0 within 10 s',
   hint: "process.once('SIGTERM', () => io.close(() => process.exit(0))): closing the transports lets clients reconnect elsewhere",
   timeoutMs: 15_000,
+  destructive: true,
+  only: { targets: ['rehearsal'], because: 'it signals a local process' },
   async run(ctx) {
     await heartbeatKept(ctx.dir);
     const env = await ctx.environment();
@@ -249,6 +254,8 @@ export const crossInstance: Expectation = {
   hint: 'plug in the Redis adapter: const pub = createClient({ url: REDIS_URL }); const sub = pub.duplicate(); io.adapter(createAdapter(pub, sub)); then connect both without awaiting them before listen() (/readyz says 503 until they are ready)',
   async run(ctx) {
     const env = await ctx.environment();
+    if (env.instances.length < 2)
+      throw new CheckSkipped(`the instances are not reachable one by one on ${ctx.target}`);
     const clients: TestClient[] = [];
     for (const [i, instance] of env.instances.entries()) {
       clients.push(await client(ctx, env, i % 2 ? 'polling' : 'websocket', instance.url));
@@ -319,9 +326,15 @@ export const redisOutage: Expectation = {
   hint: "base /readyz on the Redis clients' isReady: redisReady = () => pub.isReady && sub.isReady",
   timeoutMs: 20_000,
   disturbs: true,
+  destructive: true,
+  only: {
+    targets: ['rehearsal'],
+    because: 'it stops the local Redis; on Docker or kind: npm run drill restart-redis -- --target NAME',
+  },
   async run(ctx) {
     const env = await ctx.environment();
-    if (!env.redis || env.redis.kind === 'external') return; // An external Redis is not ours to restart.
+    if (!env.redis || env.redis.kind === 'external')
+      throw new CheckSkipped('the Redis is external (REDIS_URL): the workshop does not stop it');
     await env.redis.stop();
     for (const instance of env.instances) {
       // waitFor fails at once when the process exits: a crash is the likelier answer than a slow 503.

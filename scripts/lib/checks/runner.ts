@@ -4,10 +4,12 @@ import type { Environment } from '../environments/types.ts';
 import { UserError } from '../errors.ts';
 import type { Finding } from '../findings.ts';
 import type { Step } from '../steps.ts';
+import type { Target } from '../targets.ts';
 import { explainWithEvidence, gatherEvidence } from './diagnosis.ts';
 import {
   type CheckContext,
   CheckFailure,
+  CheckSkipped,
   type Expectation,
   type ExpectationResult,
   type StepResult,
@@ -17,16 +19,16 @@ import {
 const CHECK_HEARTBEAT_MS = 300;
 
 /**
- * `real`: run against Docker Compose or the kind cluster instead of the local rehearsal.
+ * `target`: the rehearsal unless said (Docker Compose, the kind cluster).
  * `onProgress`: told when each expectation starts and ends (the terminal's live line).
  */
 export async function runStep(
   step: Step,
   dir: string,
   {
-    real = false,
+    target = 'rehearsal',
     onProgress,
-  }: { real?: boolean; onProgress?: (expectation: Expectation, result?: ExpectationResult) => void } = {},
+  }: { target?: Target; onProgress?: (expectation: Expectation, result?: ExpectationResult) => void } = {},
 ): Promise<StepResult> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const fixtures = new Map<string, Promise<unknown>>();
@@ -35,6 +37,7 @@ export async function runStep(
   let warnings: Finding[] = [];
   const ctx: CheckContext = {
     step,
+    target,
     dir,
     fixture<T>(key: string, build: () => Promise<T>): Promise<T> {
       if (!fixtures.has(key)) fixtures.set(key, build());
@@ -42,7 +45,7 @@ export async function runStep(
     },
     environment(): Promise<Environment> {
       return ctx.fixture('environment', async () => {
-        const env = await step.start(dir, { port: 0, heartbeatMs: CHECK_HEARTBEAT_MS, local: !real, real });
+        const env = await step.start(dir, { port: 0, heartbeatMs: CHECK_HEARTBEAT_MS, target });
         cleanups.push(() => env.stop());
         environments.push(env);
         return env;
@@ -63,6 +66,16 @@ export async function runStep(
         results.push({ id, title, status: 'skip', ms: 0 });
         continue;
       }
+      if (expectation.only && !expectation.only.targets.includes(target)) {
+        results.push({
+          id,
+          title,
+          status: 'skip',
+          ms: 0,
+          message: `not on ${target}: ${expectation.only.because}`,
+        });
+        continue;
+      }
       const t0 = Date.now();
       onProgress?.(expectation);
       warnings = [];
@@ -76,6 +89,10 @@ export async function runStep(
         result = { id, title, status: 'pass', ms: Date.now() - t0 };
         if (warnings.length) result.findings = warnings;
       } catch (err) {
+        if (err instanceof CheckSkipped) {
+          results.push({ id, title, status: 'skip', ms: Date.now() - t0, message: err.message });
+          continue;
+        }
         failed = true;
         let explained = explain(err, expectation.hint);
         const instances = environments.flatMap((e) => e.instances);
@@ -84,14 +101,20 @@ export async function runStep(
           const evidence = gatherEvidence(instances, dir, expectation.disturbs ? undefined : since);
           explained = explainWithEvidence(explained, evidence, redisUrl);
         }
-        const hint = explained.hint.replaceAll('npm run step N', `npm run step ${step.number}`);
-        result = { id, title, status: 'fail', ms: Date.now() - t0, ...explained, hint };
+        result = {
+          id,
+          title,
+          status: 'fail',
+          ms: Date.now() - t0,
+          ...withStepNumber(explained, step.number),
+        };
         if (err instanceof CheckFailure && err.findings) result.findings = err.findings;
       }
       results.push(result);
       onProgress?.(expectation, result);
     }
   } finally {
+    // A cleanup that fails must not hide the results; what it started is still stopped on exit (processes.ts).
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
   }
   const failure = results.find((r) => r.status === 'fail');
@@ -106,9 +129,15 @@ export async function runStep(
   };
 }
 
+/** Hints are written once for every step (`npm run reset N`); the attendee reads their step's number. */
+export function withStepNumber<T extends { message: string; hint: string }>(text: T, step: number): T {
+  const concrete = (s: string) => s.replace(/\b(npm run \w+) N\b/g, `$1 ${step}`);
+  return { ...text, message: concrete(text.message), hint: concrete(text.hint) };
+}
+
 function explain(err: unknown, hint: string): { message: string; hint: string } {
   if (err instanceof CheckFailure) return { message: err.message, hint: err.hint ?? hint };
-  if (err instanceof UserError) return { message: err.message, hint: err.fix ?? hint };
+  if (err instanceof UserError) return { message: err.message, hint: err.hint ?? hint };
   return { message: err instanceof Error ? err.message : String(err), hint };
 }
 

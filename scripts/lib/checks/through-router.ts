@@ -84,7 +84,10 @@ export const websocketThroughRouter: Expectation = throughTraefik({
         const ok =
           direct &&
           (await connectClient(direct.url, { transport: 'websocket' }).then(
-            (c) => (c.close(), true),
+            (c) => {
+              c.close();
+              return true;
+            },
             () => false,
           ));
         if (direct && !ok)

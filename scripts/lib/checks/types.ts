@@ -4,6 +4,7 @@
 import type { Environment } from '../environments/types.ts';
 import type { Finding } from '../findings.ts';
 import type { Step } from '../steps.ts';
+import type { Target } from '../targets.ts';
 
 export interface Expectation {
   id: string;
@@ -17,7 +18,19 @@ export interface Expectation {
    * expected, so a failure of it is not blamed on their output.
    */
   disturbs?: boolean;
+  /** It stops an instance or Redis: nothing can be checked after it, so it runs last (the registry asserts it). */
+  destructive?: boolean;
+  /** The targets it can be checked on, and why not elsewhere; on the others it is skipped with that reason. */
+  only?: { targets: Target[]; because: string };
   run(ctx: CheckContext): Promise<void>;
+}
+
+/** Thrown when this target cannot show what the expectation checks: reported as skipped, never as passed. */
+export class CheckSkipped extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'CheckSkipped';
+  }
 }
 
 export class CheckFailure extends Error {
@@ -41,6 +54,8 @@ export class CheckFailure extends Error {
 
 export interface CheckContext {
   step: Step;
+  /** Where the step's environment runs. */
+  target: Target;
   /** The folder whose files are checked: the playground, or a starter/solution in the tests. */
   dir: string;
   /** The step's environment (started once, on first use, on free ports), shared by the expectations. */

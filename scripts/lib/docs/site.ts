@@ -9,7 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import MarkdownIt from 'markdown-it';
 import { UserError } from '../errors.ts';
 import { folderName, ROOT, STEPS, type Step, starterDir } from '../steps.ts';
@@ -47,12 +47,22 @@ export const GUIDES = [
 export const stepPage = (step: Step) => `steps/${folderName(step)}.html`;
 export const guidePage = (guide: { file: string }) => guide.file.replace(/\.md$/, '.html');
 
+/** Left in every build, so that a rebuild replaces only a folder that is one (`--out .` must not wipe a checkout). */
+export const BUILD_MARKER = '.wsk-docs-build';
+
 export function buildSite({ out = join(ROOT, 'dist/docs'), docs = join(ROOT, 'docs'), steps = STEPS } = {}): {
   out: string;
   pages: string[];
 } {
+  out = resolve(out);
+  if (existsSync(out) && readdirSync(out).length && !existsSync(join(out, BUILD_MARKER)))
+    throw new UserError(
+      `${out} is not empty and is not a previous docs build: the build would delete what is in it.`,
+      'give --out a new or empty folder (the default is dist/docs/)',
+    );
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'steps'), { recursive: true });
+  writeFileSync(join(out, BUILD_MARKER), 'Built by `npm run docs`; the next build replaces this folder.\n');
   const pages: string[] = [];
   const write = (path: string, html: string) => {
     writeFileSync(join(out, path), html);
@@ -94,9 +104,10 @@ ${rows}
   for (const step of steps) {
     const readme = readFileSync(join(starterDir(step), 'README.md'), 'utf8');
     const diagram = `diagrams/step-${String(step.number).padStart(2, '0')}.svg`;
-    const screenshot = step.number === 1 && existsSync(join(docs, 'screenshots/chat.png'));
+    const screenshot = step.screenshot && existsSync(join(docs, 'screenshots/chat.png'));
     // Step 3 teaches Traefik's model: the real dashboard, listing the routers of step 3's solution.
-    const dashboard = step.number === 3 && existsSync(join(docs, 'screenshots/traefik-dashboard.png'));
+    const dashboard =
+      step.slug === 'compose-traefik' && existsSync(join(docs, 'screenshots/traefik-dashboard.png'));
     const checks = step.expectations
       .map((e) => `<li>${escapeHtml(e.title)}<br><small>hint: ${escapeHtml(e.hint)}</small></li>`)
       .join('\n');

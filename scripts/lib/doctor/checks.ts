@@ -4,18 +4,18 @@ import { execFile } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
 import type { UserError } from '../errors.ts';
 import { portIsFree } from '../ports.ts';
-import { registryProblems } from '../steps.ts';
+import { registryProblems, STEPS } from '../steps.ts';
 import { dockerEngineAnswers, findExecutable } from '../tools.ts';
 import { findTraefikBinary, userCacheDir } from '../traefik/binary.ts';
 import { TRAEFIK_VERSION } from '../traefik/version.ts';
 
-export type Status = 'ok' | 'missing' | 'warning';
+export type DoctorStatus = 'ok' | 'missing' | 'warning';
 /** local: steps 1–2 and every rehearsal; docker: step 3+ for real; kind: step 4+ for real. */
 export type Needed = 'local' | 'docker' | 'kind';
 
 export interface DoctorLine {
   name: string;
-  status: Status;
+  status: DoctorStatus;
   detail: string;
   needed: Needed;
   fix?: { linux: string; macos: string; windows: string };
@@ -126,7 +126,8 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
 
   const base = Number(env.PORT ?? 3000);
   for (const [port, needed] of [
-    ...[0, 1, 2, 3, 4].map((i) => [base + i, 'local'] as const),
+    // The most ports any step's --start takes from PORT on the rehearsal (the registry says).
+    ...Array.from({ length: Math.max(...STEPS.map((s) => s.ports)) }, (_, i) => [base + i, 'local'] as const),
     [80, 'docker'] as const,
     [8080, 'docker'] as const,
   ]) {
@@ -143,6 +144,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
       },
     });
   }
+  // A filesystem that cannot report its free space (statfs unsupported) is no reason to warn.
   const disk = await statfs('.')
     .then((s) => (s.bavail * s.bsize) / 2 ** 30)
     .catch(() => undefined);
@@ -196,7 +198,7 @@ async function traefikLine(): Promise<DoctorLine> {
     return { ...line, status: 'warning', detail: `not yet in ${userCacheDir()}`, fix };
   } catch (err) {
     const message = (err as UserError).message;
-    const remedy = (err as UserError).fix ?? '';
+    const remedy = (err as UserError).hint ?? '';
     return {
       ...line,
       status: 'missing',

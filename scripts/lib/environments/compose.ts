@@ -1,27 +1,29 @@
-// Step 3 onwards, Compose flavour: `docker compose up` where Docker and Compose v2 exist, else (or with
-// --local) the rehearsal of the same compose.yaml: its replicas, its labels, its sticky cookie.
+// Step 3 onwards, Compose flavour: `docker compose up` on the docker target, else the rehearsal of the
+// same compose.yaml: its replicas, its labels, its sticky cookie.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
-import { startProcess } from '../processes.ts';
-import { composeV2Answers, dockerEngineAnswers } from '../tools.ts';
+import { mustUndo, startProcess } from '../processes.ts';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
+import { dockerMissing } from '../targets.ts';
 import { asArgs } from '../traefik/static-config.ts';
 import { startRehearsal } from './rehearsal.ts';
 import type { Environment, StartOptions } from './types.ts';
 
 export const DOCKER_MISSING = new UserError(
   'This needs a running Docker engine with Compose v2, and none answered.',
-  'start Docker (Docker Desktop, or `sudo systemctl start docker`), check with `docker compose version`, or use the rehearsal: drop --docker / add --local',
+  'start Docker (Docker Desktop, or `sudo systemctl start docker`), check with `docker compose version`, or use the rehearsal: --target rehearsal',
 );
 
 export async function startComposeStep(
   dir: string,
   options: StartOptions & { socketPath?: string },
 ): Promise<Environment> {
-  const useDocker =
-    options.real || (!options.local && (await dockerEngineAnswers()) && (await composeV2Answers()));
-  if (useDocker) return startDockerCompose(dir, options);
+  if (options.target === 'docker') return startDockerCompose(dir, options);
+  if (options.target && options.target !== 'rehearsal')
+    throw new UserError(`The Compose flavour does not run on ${options.target}.`);
   const file = join(dir, 'compose.yaml');
   const { analyzeCompose } = await import('../compose/index.ts');
   const stack = analyzeCompose(file);
@@ -52,15 +54,25 @@ export async function startDockerCompose(
   dir: string,
   options: StartOptions & { socketPath?: string },
 ): Promise<Environment> {
-  if (!((await dockerEngineAnswers()) && (await composeV2Answers()))) throw DOCKER_MISSING;
+  const missing = await dockerMissing();
+  if (missing)
+    throw new UserError(`The docker target needs Docker with Compose v2: ${missing}.`, DOCKER_MISSING.hint);
   const compose = $({ cwd: dir, quiet: !options.echo });
   const down = async () => {
     await compose`docker compose down --remove-orphans`.nothrow();
   };
+  // Registered before `up`: an interruption during the build or the start still takes the stack down.
+  const undone = mustUndo({
+    now: () => {
+      spawnSync('docker', ['compose', 'down', '--remove-orphans'], { cwd: dir, stdio: 'ignore' });
+    },
+    stop: down,
+  });
   try {
     await compose`docker compose up --build --detach --wait`;
   } catch (err) {
     await down();
+    undone();
     throw new UserError(
       `docker compose up failed: ${(err as Error).message.split('\n')[0]}`,
       'read the output above; `docker compose logs` shows each container',
@@ -77,12 +89,12 @@ export async function startDockerCompose(
     : undefined;
   return {
     entries: ['http://localhost'],
-    socketPath: options.socketPath ?? '/socket.io/',
+    socketPath: options.socketPath ?? SOCKET_IO_PATH,
     instances: [],
     links: [
       {
         label: 'chat (Traefik)',
-        url: `http://localhost${(options.socketPath ?? '/socket.io/').replace(/socket\.io\/$/, '')}`,
+        url: `http://localhost${(options.socketPath ?? SOCKET_IO_PATH).replace(/socket\.io\/$/, '')}`,
       },
       { label: 'Traefik dashboard', url: 'http://127.0.0.1:8080/dashboard/' },
     ],
@@ -90,6 +102,7 @@ export async function startDockerCompose(
     stop: async () => {
       await logs?.stop();
       await down();
+      undone();
     },
   };
 }

@@ -1,5 +1,5 @@
-// Step 4 onwards, Kubernetes flavour: a kind cluster where docker, kind and kubectl exist, else (or with
-// --local) the rehearsal driven by the manifests: replicas from the Deployment, routing and stickiness
+// Step 4 onwards, Kubernetes flavour: a kind cluster on the kind target, else the rehearsal driven by
+// the manifests: replicas from the Deployment, routing and stickiness
 // from the IngressRoute and its Middlewares.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,8 +8,9 @@ import { $ } from 'zx';
 import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
 import { startProcess, waitForHttp } from '../processes.ts';
-import { dockerEngineAnswers, findExecutable } from '../tools.ts';
-import { asArgs, parseStaticConfig } from '../traefik/static-config.ts';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
+import { kindMissing } from '../targets.ts';
+import { findExecutable } from '../tools.ts';
 import { startRehearsal } from './rehearsal.ts';
 import { traefikFile } from './traefik-crds.ts';
 import type { Environment, StartOptions } from './types.ts';
@@ -20,12 +21,8 @@ const ingressUrl = () => process.env.WSK_INGRESS_URL ?? 'http://localhost';
 
 export const KIND_MISSING = new UserError(
   'This needs docker (with a running engine), kind and kubectl, and at least one of them is missing.',
-  'install kind (https://kind.sigs.k8s.io) and kubectl, start Docker, check with `npm run doctor`; or use the rehearsal: drop --cluster / add --local',
+  'install kind (https://kind.sigs.k8s.io) and kubectl, start Docker, check with `npm run doctor`; or use the rehearsal: --target rehearsal',
 );
-
-export async function kindAvailable(): Promise<boolean> {
-  return Boolean(findExecutable('kind') && findExecutable('kubectl')) && (await dockerEngineAnswers());
-}
 
 export const clusterName = (dir: string): string => {
   const file = join(dir, 'kind-config.yaml');
@@ -39,7 +36,9 @@ export async function startKubernetesStep(
   dir: string,
   options: StartOptions & { socketPath?: string },
 ): Promise<Environment> {
-  if (options.real || (!options.local && (await kindAvailable()))) return startKindCluster(dir, options);
+  if (options.target === 'kind') return startKindCluster(dir, options);
+  if (options.target && options.target !== 'rehearsal')
+    throw new UserError(`The Kubernetes flavour does not run on ${options.target} here.`);
   const { ingressRoutesToDynamicConfig, loadManifests } = await import('../kubernetes/index.ts');
   const { objects, findings } = loadManifests(join(dir, 'k8s'));
   const error = findings.find((f) => f.severity === 'error');
@@ -81,7 +80,9 @@ export async function startKindCluster(
   dir: string,
   options: StartOptions & { socketPath?: string },
 ): Promise<Environment> {
-  if (!(await kindAvailable())) throw KIND_MISSING;
+  const missing = await kindMissing();
+  if (missing)
+    throw new UserError(`The kind target needs docker, kind and kubectl: ${missing}.`, KIND_MISSING.hint);
   const name = clusterName(dir);
   const sh = $({ cwd: dir, quiet: !options.echo });
   const clusters = (await sh`kind get clusters`).stdout.split('\n').map((l) => l.trim());
@@ -96,7 +97,7 @@ export async function startKindCluster(
   for (const d of objects.filter((o) => o.kind === 'Deployment')) {
     await sh`kubectl -n ${d.namespace} rollout status deployment/${d.name} --timeout=180s`;
   }
-  const socketPath = options.socketPath ?? '/socket.io/';
+  const socketPath = options.socketPath ?? SOCKET_IO_PATH;
   const page = new URL(socketPath.replace(/socket\.io\/$/, ''), ingressUrl()).href;
   await waitForHttp(page, { timeoutMs: 60_000 }).catch(() => {
     throw new UserError(

@@ -3,6 +3,7 @@
 import { startInstance } from '../app-process.ts';
 import { freePort } from '../ports.ts';
 import { type RedisHandle, redisUrlFor, startRedis } from '../redis.ts';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
 import type { Environment, Instance, StartOptions } from './types.ts';
 
 export async function startInstances(
@@ -25,7 +26,7 @@ export async function startInstances(
     const redisUrl = options.redis ? redisUrlFor(redisPort) : undefined;
     const started = await Promise.allSettled([
       ...ports.map(async (port, i) => {
-        const id = options.count === 1 ? 'instance-1' : `instance-${i + 1}`;
+        const id = options.count === 1 ? (options.instanceId ?? 'instance-1') : `instance-${i + 1}`;
         instances.push(await startInstance({ ...options, dir, port, instanceId: id, redisUrl }));
       }),
       redisStarting?.then((r) => {
@@ -41,7 +42,7 @@ export async function startInstances(
   instances.sort((a, b) => a.id.localeCompare(b.id));
   return {
     entries: instances.map((i) => i.url),
-    socketPath: '/socket.io/',
+    socketPath: SOCKET_IO_PATH,
     instances,
     redis,
     links: [

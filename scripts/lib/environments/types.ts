@@ -1,6 +1,7 @@
 // A running step: what `--start` prints and what the behavioural checks connect to.
 import type { ManagedProcess } from '../processes.ts';
 import type { RedisHandle } from '../redis.ts';
+import type { Target } from '../targets.ts';
 import type { TraefikRun } from '../traefik/process.ts';
 
 export interface Instance {
@@ -38,8 +39,8 @@ export interface StartOptions {
   port: number;
   echo?: boolean;
   heartbeatMs?: number;
-  /** Force the local rehearsal even where Docker or kind exist (`--start --local`; checks by default). */
-  local?: boolean;
-  /** Checks against the real thing: `check 3 -- --docker`, `check 4 -- --cluster`. */
-  real?: boolean;
+  /** INSTANCE_ID for `--start`: the brief's protocol lets it name a single instance (steps with several ignore it). */
+  instanceId?: string;
+  /** Where to run it; the rehearsal unless said (`--start` chooses with `chooseTarget`). */
+  target?: Target;
 }

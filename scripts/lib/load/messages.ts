@@ -20,9 +20,3 @@ export function sequenceOf(text: unknown, prefix: string): number {
   }
   return seq;
 }
-
-/** The send time a chat text carries (for observers in another process); NaN when absent. */
-export function sentAtOf(text: string): number {
-  const at = text.lastIndexOf('@');
-  return at < 0 ? Number.NaN : Number(text.slice(at + 1));
-}

@@ -1,10 +1,13 @@
 // The flags of `npm run load`, parsed with node:util and checked, so that every bad value becomes
 // one line that says what to type instead. Everything is bounded: a typo can't open a million sockets.
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
+// One Transport type for the load tool and the checks' clients.
+import type { Transport } from '../checks/clients.ts';
+import { type CommandHelp, parseCommandLine } from '../cli.ts';
 import { UserError } from '../errors.ts';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
 
-export type Transport = 'websocket' | 'polling';
+export type { Transport };
 
 export interface LoadOptions {
   /** Entry URLs; clients are spread over them round-robin. */
@@ -29,7 +32,6 @@ export interface LoadOptions {
 export interface CliOptions extends LoadOptions {
   json: boolean;
   report?: string;
-  help: boolean;
 }
 
 export const LIMITS = {
@@ -49,7 +51,7 @@ export const defaultLoadOptions = (): LoadOptions => ({
   rate: 10,
   duration: 10,
   ramp: 2,
-  path: '/socket.io/',
+  path: SOCKET_IO_PATH,
   transport: 'websocket',
   runId: newRunId(),
   drain: 5,
@@ -58,22 +60,28 @@ export const defaultLoadOptions = (): LoadOptions => ({
 
 export const newRunId = () => randomBytes(4).toString('hex');
 
+export const LOAD_HELP: CommandHelp = {
+  usage: USAGE.replace(/^usage: /, ''),
+  summary:
+    'Drives a running step with many socket.io clients and measures the fan-out: how many deliveries arrived, how fast, on which instance.',
+  flags: {
+    url: 'one or more origins, comma-separated (default http://localhost:$PORT)',
+    clients: `how many clients (1 to ${LIMITS.clients})`,
+    rate: 'chats per second, in total',
+    duration: 'seconds of sending, after the ramp',
+    ramp: 'seconds over which the clients connect',
+    drain: 'seconds to wait for the last deliveries',
+    path: "socket.io's path (step 5: /wsk/socket.io/)",
+    transport: 'websocket or polling',
+    'run-id': 'the marker every chat of this run carries',
+    json: 'print one JSON object',
+    report: 'write an HTML report to FILE',
+  },
+  maxPositionals: 0,
+};
+
 export function parseLoadArgs(argv: string[]): CliOptions {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    // `--rate -3`: parseArgs takes -3 for another option and calls it "ambiguous"; say it plainly.
-    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec((err as Error).message);
-    if (ambiguous) {
-      const value = argv[argv.indexOf(ambiguous[1]) + 1];
-      throw new UserError(`${ambiguous[1]} needs a value, got '${value}'.`, USAGE);
-    }
-    // Otherwise e.g. "Unknown option '--bogus'": keep its first sentence and add the usage.
-    throw new UserError(firstLine((err as Error).message), USAGE);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length > 0) throw new UserError(`Unexpected argument '${positionals[0]}'.`, USAGE);
+  const { values } = parseCommandLine({ args: argv, strict: true, options: LOAD_FLAGS }, LOAD_HELP);
   const defaults = defaultLoadOptions();
   const options: CliOptions = {
     urls: values.url === undefined ? defaults.urls : parseUrls(values.url),
@@ -88,7 +96,6 @@ export function parseLoadArgs(argv: string[]): CliOptions {
     timeoutMs: defaults.timeoutMs,
     json: values.json ?? false,
     report: values.report,
-    help: values.help ?? false,
   };
   if (options.report !== undefined && options.report.trim() === '') {
     throw new UserError('--report needs a file name.', 'e.g. --report load-report.html');
@@ -96,30 +103,19 @@ export function parseLoadArgs(argv: string[]): CliOptions {
   return options;
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      url: { type: 'string' },
-      clients: { type: 'string' },
-      rate: { type: 'string' },
-      duration: { type: 'string' },
-      ramp: { type: 'string' },
-      drain: { type: 'string' },
-      path: { type: 'string' },
-      transport: { type: 'string' },
-      'run-id': { type: 'string' },
-      json: { type: 'boolean' },
-      report: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-
-// parseArgs adds advice about positionals after the first sentence; the usage line says it better.
-const firstLine = (text: string) => `${text.split('\n')[0].split('. ')[0].trim().replace(/\.$/, '')}.`;
+const LOAD_FLAGS = {
+  url: { type: 'string' },
+  clients: { type: 'string' },
+  rate: { type: 'string' },
+  duration: { type: 'string' },
+  ramp: { type: 'string' },
+  drain: { type: 'string' },
+  path: { type: 'string' },
+  transport: { type: 'string' },
+  'run-id': { type: 'string' },
+  json: { type: 'boolean' },
+  report: { type: 'string' },
+} as const;
 
 export function parseUrls(value: string): string[] {
   const urls = value

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { io } from 'socket.io-client';
 import { describeTransportError } from '../checks/clients.ts';
 import { UserError } from '../errors.ts';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
 import type { LoadOptions } from './options.ts';
 
 const PROBE_TIMEOUT_MS = 5_000;
@@ -25,7 +26,7 @@ async function probe(url: string, { path, transport }: Pick<LoadOptions, 'path' 
     const status = await handshakeStatus(url, path);
     throw new UserError(
       `${url} is up, but socket.io did not answer at ${path} over ${transport}: ${error}${status ? ` (a polling handshake there answers HTTP ${status})` : ''}.`,
-      path === '/socket.io/'
+      path === SOCKET_IO_PATH
         ? "is this the step's entry URL? Behind a path prefix (step 5) use e.g. --path /wsk/socket.io/"
         : 'check --path: it must be the socket.io path the server (or the router in front of it) serves',
     );

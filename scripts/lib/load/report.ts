@@ -1,7 +1,7 @@
 // `--report FILE`: one self-contained HTML page (inline CSS and SVG, no scripts, no external assets) to
 // keep or share after a run: the figures, the latency distribution and the split per instance.
 import { writeFileSync } from 'node:fs';
-import { fmt, fmtMs } from './progress.ts';
+import { fmt, fmtMs } from './live-progress.ts';
 import type { LatencyBin, LoadSummary, Percentiles } from './stats.ts';
 import { binLabel, verdict } from './table.ts';
 

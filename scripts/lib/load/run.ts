@@ -2,7 +2,7 @@
 // send chats at the rate for the duration, wait (bounded) for the last acks and deliveries, take the
 // figures, close everything. An abort (Ctrl-C) cuts the current phase short and still returns figures.
 import { UserError } from '../errors.ts';
-import { ClientPool } from './clients.ts';
+import { ClientPool } from './client-pool.ts';
 import { chatText } from './messages.ts';
 import type { LoadOptions } from './options.ts';
 import { preflight } from './preflight.ts';

@@ -2,7 +2,7 @@
 // histogram drawn with block characters, and one sentence on what the numbers mean.
 import { styleText } from 'node:util';
 import { useColor } from '../ui/color.ts';
-import { fmt, fmtMs } from './progress.ts';
+import { fmt, fmtMs } from './live-progress.ts';
 import type { LatencyBin, LoadSummary, Percentiles } from './stats.ts';
 
 type Style = Parameters<typeof styleText>[0];

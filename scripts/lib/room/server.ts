@@ -52,8 +52,11 @@ export async function createRoomServer({
     if (req.method !== 'POST' || path !== '/api/report') return json(res, 404, { error: 'not found' });
     if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
       return json(res, 415, { error: 'send application/json' });
-    const body = await readBody(req).catch(() => undefined);
-    if (body === undefined) return json(res, 413, { error: `the body is over ${MAX_BODY} bytes` });
+    // 413 only for a body over the limit; a request cut off on the way is the client's fault, not its size.
+    const body = await readBody(req).catch((err: Error) => err);
+    if (body instanceof TooLarge) return json(res, 413, { error: `the body is over ${MAX_BODY} bytes` });
+    if (body instanceof Error)
+      return json(res, 400, { error: `the body did not arrive whole: ${body.message}` });
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
@@ -93,7 +96,7 @@ export async function createRoomServer({
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
@@ -103,8 +106,12 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (size <= MAX_BODY) chunks.push(chunk);
     });
     req.on('end', () =>
-      size > MAX_BODY ? reject(new Error('too large')) : resolve(Buffer.concat(chunks).toString('utf8')),
+      size > MAX_BODY ? reject(new TooLarge()) : resolve(Buffer.concat(chunks).toString('utf8')),
     );
     req.on('error', reject);
+    // The client went away before the end: no 'end' follows.
+    req.on('aborted', () => reject(new Error('the client aborted the request')));
   });
 }
+
+export class TooLarge extends Error {}

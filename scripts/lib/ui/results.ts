@@ -77,7 +77,10 @@ function renderFindings(findings: Finding[], paint: (style: Style, text: string)
 export function renderExpectations(result: StepResult, { color = true } = {}): string {
   const paint = (style: Style, text: string) => paintIf(style, text, color);
   const mark = { pass: paint('green', '✔'), fail: paint('red', '✖'), skip: paint('dim', '·') };
-  return `${result.expectations.map((e) => `  ${mark[e.status]} ${e.title}`).join('\n')}\n`;
+  // A skip with a reason (the target cannot show it) says why; a skip after a failure has none.
+  const why = (e: StepResult['expectations'][number]) =>
+    e.status === 'skip' && e.message ? paint('dim', ` (skipped: ${e.message})`) : '';
+  return `${result.expectations.map((e) => `  ${mark[e.status]} ${e.title}${why(e)}`).join('\n')}\n`;
 }
 
 /** What passed, one line each (the checks that did not run are left out: they say nothing yet). */

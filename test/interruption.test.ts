@@ -1,0 +1,100 @@
+// Whatever a command starts is stopped when it is interrupted, at any moment: during startup, between a
+// child's spawn and its registration, while it serves. Each run below gets SIGINT or SIGTERM after a
+// random delay, then nothing of it may be left: no process carrying its WORKSHOP_HOME in its environment
+// (the servers inherit it) or working in its folder (redis-server overwrites its environment with its
+// title, so each run's TMPDIR, where redis-server works, is inside the home), no listener on its ports.
+import { mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { portIsFree } from '../scripts/lib/ports.ts';
+import { layoutBase, startCli, tempHome } from './helpers/cli.ts';
+
+/** Live processes of a run: its WORKSHOP_HOME in their environment, or their folder inside it. */
+function processesOf(home: string): string[] {
+  const marker = `WORKSHOP_HOME=${home}\0`;
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const ours =
+          readFileSync(`/proc/${pid}/environ`, 'latin1').includes(marker) ||
+          readlinkSync(`/proc/${pid}/cwd`).startsWith(home);
+        if (!ours) return [];
+        return [`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ')}`];
+      } catch {
+        return []; // Gone between the listing and the read: not left behind.
+      }
+    });
+}
+
+const SCENARIOS = [
+  { args: ['1', '--start'], script: 'step.ts', ports: 1 },
+  { args: ['2', '--start'], script: 'step.ts', ports: 5 },
+  { args: ['2'], script: 'check.ts', ports: 0 },
+] as const;
+/** Enough to land in every phase (import, compile, spawn, wait, serve); more with INTERRUPT_RUNS. */
+const RUNS = Number(process.env.INTERRUPT_RUNS ?? 12);
+const random = (ms: number) => Math.floor(Math.random() * ms);
+
+/** Resolves once the command runs a server or Redis (not only esbuild's compiler); bounded. */
+async function firstChild(home: string, exited: Promise<unknown>): Promise<void> {
+  let done = false;
+  exited.then(() => {
+    done = true;
+  });
+  const deadline = Date.now() + 30_000;
+  while (!processesOf(home).some((p) => /\.wsk-server\.mjs|redis-server/.test(p))) {
+    if (done) throw new Error('the command exited before starting anything');
+    if (Date.now() > deadline) throw new Error('no child process within 30 s');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function interruptOnce(i: number): Promise<string[]> {
+  const scenario = SCENARIOS[i % SCENARIOS.length];
+  const signal = i % 2 ? 'SIGINT' : 'SIGTERM';
+  // Every other pair of runs: while it starts up (loading, compiling); else once its children run
+  // (between spawns, while waiting for them, while serving).
+  const early = Math.floor(i / 2) % 2 === 0;
+  const delay = random(early ? 1_500 : 1_000);
+  const home = tempHome();
+  mkdirSync(join(home, 'tmp'));
+  const port = scenario.ports ? await layoutBase(scenario.ports) : 0;
+  const what = `${scenario.script} ${scenario.args.join(' ')} (${signal} ${delay} ms after ${early ? 'launch' : 'its first child'})`;
+  const run = startCli(scenario.script, [...scenario.args], {
+    WORKSHOP_HOME: home,
+    TMPDIR: join(home, 'tmp'),
+    ...(port ? { PORT: String(port) } : {}),
+  });
+  if (!early) await firstChild(home, run.exited);
+  await new Promise((r) => setTimeout(r, delay));
+  run.child.kill(signal);
+  const exited = await Promise.race([
+    run.exited.then(() => true),
+    new Promise<false>((r) => setTimeout(() => r(false), 20_000)),
+  ]);
+  if (!exited) {
+    run.child.kill('SIGKILL');
+    return [`${what}: still running 20 s after the signal`];
+  }
+  // A signalled child takes a moment to die (esbuild's service on SIGTERM): what is still there 3 s after
+  // the command exited was left behind.
+  const deadline = Date.now() + 3_000;
+  while (processesOf(home).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const left = processesOf(home).map((p) => `${what}: left ${p}`);
+  for (let p = port; p < port + scenario.ports; p++)
+    if (!(await portIsFree(p))) left.push(`${what}: port ${p} still in use`);
+  return left;
+}
+
+it(`interrupting step --start and check at random moments leaves nothing running (${RUNS} runs)`, async () => {
+  const left: string[] = [];
+  // Three at a time: each run is a Node process plus the servers it starts, on two shared cores.
+  for (let i = 0; i < RUNS; i += 3) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(3, RUNS - i) }, (_, j) => interruptOnce(i + j)),
+    );
+    left.push(...batch.flat());
+  }
+  expect(left).toEqual([]);
+}, 240_000);
