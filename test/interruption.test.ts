@@ -31,19 +31,21 @@ const SCENARIOS = [
   { args: ['1', '--start'], script: 'step.ts', ports: 1 },
   { args: ['2', '--start'], script: 'step.ts', ports: 5 },
   { args: ['2'], script: 'check.ts', ports: 0 },
+  // The rehearsal: Redis, three replicas and the real Traefik.
+  { args: ['3', '--start', '--target', 'rehearsal'], script: 'step.ts', ports: 1 },
 ] as const;
-/** Enough to land in every phase (import, compile, spawn, wait, serve); more with INTERRUPT_RUNS. */
+/** Enough to land in every phase (import, spawn, wait, serve) of every scenario; more with INTERRUPT_RUNS. */
 const RUNS = Number(process.env.INTERRUPT_RUNS ?? 12);
 const random = (ms: number) => Math.floor(Math.random() * ms);
 
-/** Resolves once the command runs a server or Redis (not only esbuild's compiler); bounded. */
+/** Resolves once the command runs a server, Redis or Traefik; bounded. */
 async function firstChild(home: string, exited: Promise<unknown>): Promise<void> {
   let done = false;
   exited.then(() => {
     done = true;
   });
   const deadline = Date.now() + 30_000;
-  while (!processesOf(home).some((p) => /\.wsk-server\.mjs|redis-server/.test(p))) {
+  while (!processesOf(home).some((p) => /server\.ts|redis-server|traefik/.test(p))) {
     if (done) throw new Error('the command exited before starting anything');
     if (Date.now() > deadline) throw new Error('no child process within 30 s');
     await new Promise((r) => setTimeout(r, 25));
@@ -52,10 +54,12 @@ async function firstChild(home: string, exited: Promise<unknown>): Promise<void>
 
 async function interruptOnce(i: number): Promise<string[]> {
   const scenario = SCENARIOS[i % SCENARIOS.length];
-  const signal = i % 2 ? 'SIGINT' : 'SIGTERM';
-  // Every other pair of runs: while it starts up (loading, compiling); else once its children run
-  // (between spawns, while waiting for them, while serving).
-  const early = Math.floor(i / 2) % 2 === 0;
+  // Each scenario in turn; across its rounds, both signals and both moments.
+  const round = Math.floor(i / SCENARIOS.length);
+  const signal = (i + round) % 2 ? 'SIGINT' : 'SIGTERM';
+  // Every other round: while it starts up (loading, spawning); else once its children run (between spawns,
+  // while waiting for them, while serving).
+  const early = round % 2 === 0;
   const delay = random(early ? 1_500 : 1_000);
   const home = tempHome();
   mkdirSync(join(home, 'tmp'));
@@ -77,7 +81,7 @@ async function interruptOnce(i: number): Promise<string[]> {
     run.child.kill('SIGKILL');
     return [`${what}: still running 20 s after the signal`];
   }
-  // A signalled child takes a moment to die (esbuild's service on SIGTERM): what is still there 3 s after
+  // A signalled child takes a moment to die: what is still there 3 s after
   // the command exited was left behind.
   const deadline = Date.now() + 3_000;
   while (processesOf(home).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -1,16 +1,17 @@
 // `step N --watch` checks once per save: a check writes nothing into the folder it checks (it once compiled
 // the server next to server.ts, and every save was checked twice).
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { watch } from 'chokidar';
 import { afterAll, expect, it } from 'vitest';
 import { runStep } from '../scripts/lib/checks/runner.ts';
 import { ignoredByWatch } from '../scripts/lib/step-session.ts';
 import { findStep, ROOT } from '../scripts/lib/steps.ts';
+import { removeTempHomes, tempHome } from './helpers/cli.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'wsk-watch-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// Inside the repo, so that the server resolves the repo's node_modules.
+const dir = join(tempHome(), 'step');
+afterAll(removeTempHomes);
 
 it('a whole check of the folder raises no event; a save does', async () => {
   cpSync(join(ROOT, 'solutions/01-single-server'), dir, { recursive: true });

@@ -108,6 +108,10 @@ export function rehearsalArgs(
   out.push(
     `--providers.file.directory=${dynamicDir}`,
     '--providers.file.watch=true',
+    // A stopped replica leaves (and an edit lands) within a tenth of a second, not after the default 2 s of
+    // batching: the file provider here stands in for live endpoints, and clients reconnecting meanwhile
+    // would be sent to the dead replica.
+    '--providers.providersThrottleDuration=100ms',
     // Nothing leaves this machine: no update check, no anonymous usage report.
     '--global.checknewversion=false',
     '--global.sendanonymoususage=false',
