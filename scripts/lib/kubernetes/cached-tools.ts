@@ -3,12 +3,14 @@
 // installed may be another version, and these checks are about the pinned ones.
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { KIND_VERSION, KUBECTL_VERSION, KUBERNETES_VERSION } from './versions.ts';
+import { KIND_VERSION, KUBECTL_VERSION, KUBERNETES_VERSION, TRAEFIK_CRDS_VERSION } from './versions.ts';
 
 export const KUBE_TOOLS = {
   kind: KIND_VERSION,
   'kube-apiserver': KUBERNETES_VERSION,
   kubectl: KUBECTL_VERSION,
+  /** Not a binary: Traefik's CRD definitions (YAML), fetched, never committed. */
+  'traefik-crds': TRAEFIK_CRDS_VERSION,
 } as const;
 export type KubeTool = keyof typeof KUBE_TOOLS;
 
@@ -22,7 +24,7 @@ export function cachedToolPath(tool: KubeTool): string {
 export function cachedTool(tool: KubeTool): string | undefined {
   const path = cachedToolPath(tool);
   try {
-    accessSync(path, constants.X_OK);
+    accessSync(path, tool === 'traefik-crds' ? constants.R_OK : constants.X_OK);
     return path;
   } catch {
     return undefined;

