@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
 import { type ControlPlane, startControlPlane } from '../scripts/lib/kubernetes/control-plane.ts';
 import { loadManifests } from '../scripts/lib/kubernetes/index.ts';
@@ -100,4 +101,50 @@ describe.skipIf(missing.length > 0 && !inCI)("step 4's RBAC under Traefik's real
       group: 'discovery.k8s.io',
     });
   }, 60_000);
+
+  // Least privilege, measured: each resource of the solution's ClusterRole is taken out in turn. Traefik
+  // builds its routers only after every informer has listed, so a router means nothing was missing.
+  it("every resource the CRD provider reads is needed; the Ingress provider's are not", async () => {
+    const docs = parseAllDocuments(readFileSync(join(SOLUTION, 'traefik-rbac.yaml'), 'utf8')).map(
+      (d) => d.toJS() as { kind: string; rules?: { apiGroups: string[]; resources: string[] }[] },
+    );
+    const rules = docs.find((d) => d.kind === 'ClusterRole')?.rules ?? [];
+    const verdicts: Record<string, string> = {};
+    for (const [i, rule] of rules.entries()) {
+      for (const resource of rule.resources) {
+        const fewer = structuredClone(rules);
+        fewer[i].resources = fewer[i].resources.filter((r) => r !== resource);
+        const dir = mkdtempSync(join(tmpdir(), 'wsk-rbac-'));
+        dirs.push(dir);
+        cpSync(SOLUTION, dir, { recursive: true });
+        const edited = docs.map((d) =>
+          d.kind === 'ClusterRole' ? { ...d, rules: fewer.filter((r) => r.resources.length) } : d,
+        );
+        writeFileSync(join(dir, 'traefik-rbac.yaml'), edited.map((d) => JSON.stringify(d)).join('\n---\n'));
+        const run = await traefikFor(dir);
+        const outcome = await waitFor(
+          `Traefik to build its router or be forbidden without ${resource}`,
+          async () => {
+            const forbidden = forbiddenIn(run.process.output());
+            if (forbidden.length > 0)
+              return forbidden.map((f) => `forbidden: ${f.verb} ${f.resource}`).join(', ');
+            const res = await fetch(`${run.api}/api/http/routers`, { signal: AbortSignal.timeout(1_000) });
+            const routers = (await res.json()) as { name: string }[];
+            return routers.some((r) => r.name.includes('wsk-app')) ? 'router built' : undefined;
+          },
+          { timeoutMs: 20_000, intervalMs: 200, process: run.process },
+        );
+        await run.stop();
+        verdicts[`${rule.apiGroups.join(',') || 'core'}/${resource}`] = outcome;
+      }
+    }
+    const notNeeded = ['ingresses', 'ingressclasses', 'ingresses/status'];
+    for (const [key, outcome] of Object.entries(verdicts)) {
+      const resource = key.split('/').slice(1).join('/');
+      expect(outcome, key).toBe(
+        notNeeded.includes(resource) ? 'router built' : `forbidden: list ${resource}`,
+      );
+    }
+    expect(Object.keys(verdicts).length).toBeGreaterThan(10);
+  }, 240_000);
 });
