@@ -66,6 +66,22 @@ describe.skipIf(missing.length > 0 && !inCI)("step 4's RBAC under Traefik's real
     return run;
   }
 
+  it("the CRD schema rejects an IngressRoute route of kind Rules and a bad sameSite, in the API server's words", async () => {
+    const route = readFileSync(join(SOLUTION, 'ingressroute.yaml'), 'utf8');
+    const apply = (text: string) =>
+      plane.kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], { input: text });
+    const namespace = await plane.kubectl(['create', 'namespace', 'wsk']);
+    expect(namespace.code, namespace.stderr).toBe(0);
+    const good = await apply(route);
+    expect(good.code, good.stderr).toBe(0);
+    const rules = await apply(route.replace('kind: Rule', 'kind: Rules'));
+    expect(rules.code).not.toBe(0);
+    expect(rules.stderr).toContain('spec.routes[0].kind: Unsupported value: "Rules"');
+    const sameSite = await apply(route.replace('sameSite: lax', 'sameSite: relaxed'));
+    expect(sameSite.code).not.toBe(0);
+    expect(sameSite.stderr).toContain('sameSite: Unsupported value: "relaxed"');
+  });
+
   it('the solution: Traefik loads the IngressRoute, and nothing is forbidden', async () => {
     const run = await traefikFor(SOLUTION);
     expect(run.serviceAccount).toBe('system:serviceaccount:wsk:traefik');

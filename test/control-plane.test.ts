@@ -15,6 +15,9 @@ import { portIsFree } from '../scripts/lib/ports.ts';
 const tools = ['kube-apiserver', 'kubectl'] as const;
 const missing = tools.filter((t) => !cachedTool(t));
 const inCI = process.env.CI === 'true';
+const INGRESS_ROUTE = fileURLToPath(
+  new URL('../solutions/04-kind-traefik/k8s/ingressroute.yaml', import.meta.url),
+);
 const HOLD = fileURLToPath(new URL('./fixtures/kubernetes/hold-control-plane.ts', import.meta.url));
 
 function alive(pid: number) {
@@ -70,6 +73,12 @@ describe.skipIf(missing.length > 0 && !inCI)('a real control plane on loopback',
     expect(denied.stderr).toContain(
       'User "system:serviceaccount:rbac-test:reader" cannot list resource "secrets"',
     );
+  });
+
+  it("refuses an IngressRoute before Traefik's CRDs are applied", async () => {
+    const route = await plane.kubectl(['apply', '--server-side', '-f', INGRESS_ROUTE]);
+    expect(route.code).not.toBe(0);
+    expect(route.stderr).toContain('no matches for kind "IngressRoute" in version "traefik.io/v1alpha1"');
   });
 
   it('took a bounded time to become ready', () => {
