@@ -91,7 +91,7 @@ describe('kind-config.yaml', () => {
   it('reports a protocol kind does not know and a port given as a string', () => {
     const { findings } = check({
       'kind-config.yaml': [
-        ['protocol: TCP', 'protocol: tcp'],
+        ['protocol: TCP', 'protocol: HTTP'],
         ['hostPort: 80', 'hostPort: "80"'],
       ],
     });

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
 import type { UserError } from '../errors.ts';
+import { KIND_VERSION } from '../kubernetes/versions.ts';
 import { portIsFree } from '../ports.ts';
 import { registryProblems, STEPS } from '../steps.ts';
 import { dockerEngineAnswers, findExecutable } from '../tools.ts';
@@ -106,9 +107,9 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
     detail: kind ?? 'not found',
     needed: 'kind',
     fix: {
-      linux: 'go install sigs.k8s.io/kind@v0.32.0 (or the release binary from kind.sigs.k8s.io)',
+      linux: `go install sigs.k8s.io/kind@${KIND_VERSION} (or the release binary from kind.sigs.k8s.io)`,
       macos: 'brew install kind',
-      windows: 'in WSL2: the Linux release binary of kind v0.32',
+      windows: `in WSL2: the Linux release binary of kind ${KIND_VERSION}`,
     },
   });
   const kubectl = await run('kubectl', ['version', '--client']);

@@ -32,7 +32,8 @@ const portMapping = {
     containerPort: { type: 'integer', minimum: 1, maximum: 65535 },
     hostPort: { type: 'integer', minimum: 0, maximum: 65535 },
     listenAddress: { type: 'string' },
-    protocol: { enum: ['TCP', 'UDP', 'SCTP'] },
+    // kind upper-cases the protocol before it checks it, so `tcp` is fine.
+    protocol: { type: 'string', pattern: '^([Tt][Cc][Pp]|[Uu][Dd][Pp]|[Ss][Cc][Tt][Pp])$' },
   },
 };
 
@@ -92,6 +93,9 @@ const validateSchema = () => {
 
 const NODE_PORTS = { min: 30000, max: 32767 };
 
+/** A mapping's protocol as kind reads it: upper-cased, TCP when unset. */
+const protocolOf = (mapping: Record<string, unknown>) => String(mapping.protocol ?? 'TCP').toUpperCase();
+
 /** Validates kind-config.yaml against the cluster objects it must reach (Traefik's port). */
 export function validateKindConfig(file: string, objects: ManifestObject[] = []): Finding[] {
   const loaded = loadManifestFile(file);
@@ -149,7 +153,7 @@ export function validateKindConfigObject(config: ManifestObject, objects: Manife
   }
   const seen = new Map<string, PathSegment[]>();
   for (const { mapping, path } of mappings) {
-    const key = `${String(mapping.listenAddress ?? '0.0.0.0')}:${String(mapping.hostPort)}/${String(mapping.protocol ?? 'TCP')}`;
+    const key = `${String(mapping.listenAddress ?? '0.0.0.0')}:${String(mapping.hostPort)}/${protocolOf(mapping)}`;
     if (mapping.hostPort !== undefined && seen.has(key)) {
       findings.push(
         report(
@@ -177,7 +181,7 @@ export function validateKindConfigObject(config: ManifestObject, objects: Manife
     }
   }
 
-  const http = mappings.find((m) => m.mapping.hostPort === 80 && (m.mapping.protocol ?? 'TCP') === 'TCP');
+  const http = mappings.find((m) => m.mapping.hostPort === 80 && protocolOf(m.mapping) === 'TCP');
   const traefik = findTraefik(objects);
   const target = traefik ? traefikTarget(objects, traefik) : undefined;
   if (!http) {
@@ -310,11 +314,16 @@ function schemaFinding(config: ManifestObject, e: ErrorObject): Finding {
       `Add \`${String(e.params.missingProperty)}:\`${e.params.missingProperty === 'role' ? ' (control-plane or worker)' : ''}.`,
     );
   }
-  const allowed = e.keyword === 'enum' ? (e.params.allowedValues as unknown[]).join(', ') : undefined;
+  const allowed =
+    e.keyword === 'enum'
+      ? (e.params.allowedValues as unknown[]).join(', ')
+      : path.at(-1) === 'protocol' && e.keyword === 'pattern'
+        ? 'TCP, UDP, SCTP'
+        : undefined;
   return report(
     'kind-config-invalid',
     path,
-    `${field} ${e.message ?? 'is invalid'}${allowed ? `: ${allowed}` : ''} (got ${JSON.stringify(get(config.data, path))})`,
+    `${field} ${allowed ? 'must be one of' : (e.message ?? 'is invalid')}${allowed ? `: ${allowed}` : ''} (got ${JSON.stringify(get(config.data, path))})`,
     allowed
       ? `Use one of: ${allowed}.`
       : `Make \`${field}\` ${e.message?.replace(/^must (be )?/, '') ?? 'valid'}.`,
