@@ -184,11 +184,19 @@ async function redisImage(tags: Set<string>) {
     fs.binary(path, `/usr/local/bin/${name}`);
   }
   fs.users([{ name: 'redis', id: 999, home: '/data' }]);
+  // As the official image: no protected mode (other containers connect without a password), whatever the
+  // command line a compose.yaml gives; a later --protected-mode on that line still wins.
+  writeFileSync(
+    join(fs.root, 'usr/local/bin/docker-entrypoint.sh'),
+    '#!/bin/sh\nif [ "$1" = redis-server ]; then shift; exec redis-server --protected-mode no "$@"; fi\nexec "$@"\n',
+    { mode: 0o755 },
+  );
   await fs.build(tags, "Debian's redis-server, for CI without a registry", [
     'COPY --chown=999:999 home/ /data/',
     'USER redis',
     'WORKDIR /data',
     'EXPOSE 6379',
+    'ENTRYPOINT ["docker-entrypoint.sh"]',
     'CMD ["redis-server"]',
   ]);
 }
