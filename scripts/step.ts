@@ -1,4 +1,4 @@
-// npm run step [N] [-- --start [--local] | --watch]
+// npm run step [N] [-- --start [--local | --docker] | --watch]
 // Without N: the steps and their status (a menu on a terminal). With N: the step's instructions,
 // then the actions (start, check, hint, watch, diff, solve, reset, next); never a prompt without a TTY.
 
@@ -17,12 +17,14 @@ await main(async () => {
       options: {
         start: { type: 'boolean', default: false },
         local: { type: 'boolean', default: false },
+        // The real stack even where the rehearsal would be chosen; fails clearly without an engine.
+        docker: { type: 'boolean', default: false },
         watch: { type: 'boolean', default: false },
         // Step 4 onwards: delete the kind cluster `--start` created (it outlives the command on purpose).
         down: { type: 'boolean', default: false },
       },
     },
-    'npm run step [N] [-- --start [--local] | --watch | --down]',
+    'npm run step [N] [-- --start [--local | --docker] | --watch | --down]',
   );
   const interactive = isInteractive();
   if (positionals[0] === undefined && !values.start && !values.watch) {
@@ -39,7 +41,7 @@ await main(async () => {
     console.log(await deleteKindCluster(ensurePlayground(step).dir));
     return;
   }
-  if (values.start) return startInForeground(step, { local: values.local });
+  if (values.start) return startInForeground(step, { local: values.local, real: values.docker });
   if (values.watch) return watchStep(step);
   return openStep(step, { interactive });
 });

@@ -5,6 +5,7 @@ import { styleText } from 'node:util';
 import { watch } from 'chokidar';
 import { checkSteps } from './checks/check-steps.ts';
 import type { StepResult } from './checks/types.ts';
+import type { Environment } from './environments/types.ts';
 import { diffWithSolution, ensurePlayground } from './playground.ts';
 import { replaceWith } from './playground-commands.ts';
 import { stopAllOnExit } from './processes.ts';
@@ -23,14 +24,17 @@ export function instructions(step: Step): string {
 }
 
 /** `--start`: the step's environment in the foreground until Ctrl-C or SIGTERM, which stop all of it. */
-export async function startInForeground(step: Step, { local = false } = {}): Promise<never> {
+export async function startInForeground(step: Step, { local = false, real = false } = {}): Promise<never> {
   const { dir } = ensurePlayground(step);
   const port = Number(process.env.PORT ?? 3000);
-  stopAllOnExit();
+  let env: Environment | undefined;
+  // Ctrl-C or SIGTERM: the environment's own stop first (`docker compose down` for a Compose stack, whose
+  // containers are no child of ours), then every process left.
+  stopAllOnExit(() => env?.stop());
   print(
     styleText('bold', `Starting step ${step.number} (${step.title}) from playground/${folderName(step)}…`),
   );
-  const env = await step.start(dir, { port, echo: true, local });
+  env = await step.start(dir, { port, echo: true, local, real });
   print('');
   const width = Math.max(...env.links.map((l) => l.label.length));
   for (const { label, url } of env.links) print(`  ${label.padEnd(width)}  ${styleText('cyan', url)}`);

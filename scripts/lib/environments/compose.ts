@@ -2,6 +2,7 @@
 // --local) the rehearsal of the same compose.yaml: its replicas, its labels, its sticky cookie.
 import { join } from 'node:path';
 import { $ } from 'zx';
+import { composeProject, portConflict, waitForTraefikRoutes } from '../docker/stack.ts';
 import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
 import { startProcess } from '../processes.ts';
@@ -45,11 +46,18 @@ export async function startDockerCompose(
 ): Promise<Environment> {
   if (!((await dockerEngineAnswers()) && (await composeV2Answers()))) throw DOCKER_MISSING;
   const compose = $({ cwd: dir, quiet: !options.echo });
+  const project = await composeProject(dir);
+  const conflict = await portConflict(project);
+  if (conflict) throw conflict;
   const down = async () => {
-    await compose`docker compose down --remove-orphans`.nothrow();
+    // Volumes too: the stack's anonymous volumes would otherwise outlive every run.
+    await compose`docker compose down --remove-orphans --volumes`.nothrow();
   };
+  const notes = ['Docker Compose: `docker compose ps` and `docker compose logs app` show the replicas.'];
   try {
     await compose`docker compose up --build --detach --wait`;
+    const late = await waitForTraefikRoutes(dir);
+    if (late) notes.push(late);
   } catch (err) {
     await down();
     throw new UserError(
@@ -77,7 +85,7 @@ export async function startDockerCompose(
       },
       { label: 'Traefik dashboard', url: 'http://127.0.0.1:8080/dashboard/' },
     ],
-    notes: ['Docker Compose: `docker compose ps` and `docker compose logs app` show the replicas.'],
+    notes,
     stop: async () => {
       await logs?.stop();
       await down();
