@@ -1,7 +1,7 @@
 // The app protocol of the brief, as expectations shared by every step: whatever the topology
 // (one server, three instances, a router in front), the same things must arrive.
 import { explainCrash } from '../app-process.ts';
-import type { Environment } from '../environments/types.ts';
+import type { Environment, RealStack } from '../environments/types.ts';
 import { ProcessCrashed, waitFor } from '../processes.ts';
 import { connectClient, nextEvent, sendChat, type TestClient, type Transport } from './clients.ts';
 import { type CheckContext, CheckFailure, type Expectation } from './types.ts';
@@ -257,6 +257,7 @@ export const redisOutage: Expectation = {
   timeoutMs: 20_000,
   async run(ctx) {
     const env = await ctx.environment();
+    if (env.stack) return redisOutageOnStack(ctx, env, env.stack);
     if (!env.redis || env.redis.kind === 'external') return; // An external Redis is not ours to restart.
     await env.redis.stop();
     for (const instance of env.instances) {
@@ -298,3 +299,50 @@ export const redisOutage: Expectation = {
     });
   },
 };
+
+/** The same outage on a real stack: its Redis container stopped, each replica asked from inside. */
+async function redisOutageOnStack(ctx: CheckContext, env: Environment, stack: RealStack) {
+  const replicas = (await stack.replicas()).filter((r) => r.running);
+  await stack.stopRedis();
+  try {
+    for (const replica of replicas) {
+      const answer = await waitFor(
+        'a 503',
+        async () => {
+          const now = (await stack.replicas()).find((r) => r.id === replica.id);
+          if (!now?.running) return { crashed: now };
+          return (await stack.readyz(replica)) === 503 ? { crashed: undefined } : undefined;
+        },
+        { timeoutMs: 5_000, intervalMs: 200 },
+      ).catch(() => {
+        throw new CheckFailure(
+          `GET /readyz in ${replica.instance} still answered 200 five seconds after Redis stopped.`,
+        );
+      });
+      if (answer.crashed) {
+        const output = await answer.crashed.logs();
+        throw new CheckFailure(
+          `${replica.instance} crashed (exit code ${answer.crashed.exitCode}) when Redis went away: ${explainCrash(output, ctx.dir)}`,
+          /Unhandled 'error' event/.test(output)
+            ? "add an 'error' listener to both Redis clients: an EventEmitter without one throws, and the process dies"
+            : "a publish in flight when Redis dropped rejected with nobody listening: wrap pub.publish so that its rejection is caught (the adapter doesn't wait for it)",
+        );
+      }
+    }
+  } finally {
+    await stack.startRedis();
+  }
+  // Through the router: WebSocket clients until they span two replicas, then a broadcast must reach all.
+  const clients: TestClient[] = [];
+  for (let i = 0; i < 12 && new Set(clients.map((c) => c.welcome.instance)).size < 2; i++)
+    clients.push(await client(ctx, env, 'websocket'));
+  await waitFor(
+    'broadcasts across instances',
+    () => expectFanOut(clients, 'after-restart', 500).then(() => true),
+    { timeoutMs: 5_000, intervalMs: 100 },
+  ).catch(() => {
+    throw new CheckFailure(
+      'Broadcasts across instances had not resumed 5 s after Redis came back: the subscriber did not reconnect.',
+    );
+  });
+}

@@ -4,6 +4,8 @@
 // starts at once finds a single replica behind the router.
 import { createServer } from 'node:net';
 import { $ } from 'zx';
+import type { DrillTarget } from '../drills.ts';
+import type { RealStack } from '../environments/types.ts';
 import { UserError } from '../errors.ts';
 import { waitFor } from '../processes.ts';
 
@@ -109,4 +111,49 @@ export async function composeProject(dir: string): Promise<string> {
       'fix compose.yaml; `docker compose config` shows what Compose reads',
     );
   return (JSON.parse(result.stdout) as { name: string }).name;
+}
+
+/** The Compose stack in `dir` as the checks see it: its app replicas are its labelled containers. */
+export function composeStack(dir: string, drills: DrillTarget): RealStack {
+  const sh = $({ cwd: dir, quiet: true });
+  const redisService = 'redis';
+  return {
+    drills,
+    // Traefik's Docker provider hears of a container's end from Docker's events and applies new routes at
+    // most every 2 s (providersThrottleDuration): until then reconnecting clients get 502s and back off.
+    routerLagMs: 3_000,
+    async replicas() {
+      const ids = (await sh`docker compose ps -a -q`).stdout.split('\n').filter(Boolean);
+      if (!ids.length) return [];
+      const format =
+        '{{if eq (index .Config.Labels "traefik.enable") "true"}}{{.Id}} {{.Config.Hostname}} {{.State.Running}} {{.State.ExitCode}}{{"\\n"}}{{end}}';
+      const out = (await sh`docker inspect --format ${format} ${ids}`).stdout;
+      return out
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => {
+          const [id, hostname, running, exitCode] = line.trim().split(' ');
+          return {
+            id,
+            instance: hostname,
+            running: running === 'true',
+            exitCode: Number(exitCode),
+            logs: async () => (await sh`docker logs --tail 40 ${id}`.nothrow()).stderr,
+          };
+        });
+    },
+    async readyz(replica) {
+      // From inside the container: its port is published to no one but Traefik.
+      const probe =
+        "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>console.log(r.status),()=>console.log(0))";
+      const out = await sh`docker exec ${replica.id} node -e ${probe}`.nothrow();
+      return Number(out.stdout.trim()) || 0;
+    },
+    async stopRedis() {
+      await sh`docker compose stop ${redisService}`;
+    },
+    async startRedis() {
+      await sh`docker compose start ${redisService}`;
+    },
+  };
 }

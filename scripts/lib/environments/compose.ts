@@ -2,7 +2,8 @@
 // --local) the rehearsal of the same compose.yaml: its replicas, its labels, its sticky cookie.
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { composeProject, portConflict, waitForTraefikRoutes } from '../docker/stack.ts';
+import { composeProject, composeStack, portConflict, waitForTraefikRoutes } from '../docker/stack.ts';
+import { composeTarget } from '../drill-targets.ts';
 import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
 import { startProcess } from '../processes.ts';
@@ -61,7 +62,7 @@ export async function startDockerCompose(
   } catch (err) {
     await down();
     throw new UserError(
-      `docker compose up failed: ${(err as Error).message.split('\n')[0]}`,
+      `docker compose up failed: ${composeError(err)}`,
       'read the output above; `docker compose logs` shows each container',
     );
   }
@@ -74,10 +75,12 @@ export async function startDockerCompose(
         echo: true,
       })
     : undefined;
+  const socketPath = options.socketPath ?? '/socket.io/';
   return {
     entries: ['http://localhost'],
-    socketPath: options.socketPath ?? '/socket.io/',
+    socketPath,
     instances: [],
+    stack: composeStack(dir, composeTarget('http://localhost', socketPath, dir)),
     links: [
       {
         label: 'chat (Traefik)',
@@ -91,4 +94,11 @@ export async function startDockerCompose(
       await down();
     },
   };
+}
+
+/** Compose's own error: its last stderr line that is not a warning (the buildx one comes first). */
+function composeError(err: unknown): string {
+  const stderr = (err as { stderr?: string }).stderr ?? (err as Error).message;
+  const lines = stderr.split('\n').filter((l) => l.trim() && !/level=warning/.test(l));
+  return lines.at(-1)?.trim() ?? (err as Error).message.split('\n')[0];
 }

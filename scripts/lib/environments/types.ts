@@ -1,4 +1,5 @@
 // A running step: what `--start` prints and what the behavioural checks connect to.
+import type { DrillTarget } from '../drills.ts';
 import type { ManagedProcess } from '../processes.ts';
 import type { RedisHandle } from '../redis.ts';
 
@@ -18,6 +19,8 @@ export interface Environment {
   socketPath: string;
   instances: Instance[];
   redis?: RedisHandle;
+  /** A real stack (Docker Compose): its replicas are containers, not `instances`, reached through it. */
+  stack?: RealStack;
   /** Lines `--start` prints: label and URL. */
   links: { label: string; url: string }[];
   /** Plain statements printed with the links (e.g. that a router is a stand-in). */
@@ -34,4 +37,32 @@ export interface StartOptions {
   local?: boolean;
   /** Checks against the real thing: `check 3 -- --docker`, `check 4 -- --cluster`. */
   real?: boolean;
+}
+
+/** What the checks and drills need from a stack whose replicas are not local processes. */
+export interface RealStack {
+  /** Causes a drill's failure as an operator would (`docker stop`, `docker kill`, …). */
+  drills: DrillTarget;
+  /**
+   * How much later than on the rehearsal the router stops sending clients to a replica that ended: the
+   * drills' recovery bound grows by it (measured, not guessed: see the Docker target's test).
+   */
+  routerLagMs: number;
+  /** The replicas, by the name each gives itself (its hostname), running or not. */
+  replicas(): Promise<Replica[]>;
+  /** GET /readyz asked from inside a running replica: its status code, 0 when nothing answered. */
+  readyz(replica: Replica): Promise<number>;
+  stopRedis(): Promise<void>;
+  startRedis(): Promise<void>;
+}
+
+export interface Replica {
+  /** The container's id, for the engine's commands. */
+  id: string;
+  /** The name the app gives itself (INSTANCE_ID, else its hostname): what `welcome` reports. */
+  instance: string;
+  running: boolean;
+  exitCode: number;
+  /** The end of its output, to explain a crash. */
+  logs(): Promise<string>;
 }
