@@ -29,7 +29,8 @@ export const starts: Expectation = {
   timeoutMs: 60_000,
   async run(ctx) {
     const env = await ctx.environment();
-    // Behind Docker or a cluster there are no local instances: ask through the entry instead.
+    if (env.stack) return startsOnStack(env.stack);
+    // Behind a cluster there are no local instances: ask through the entry instead.
     const urls = env.instances.length
       ? env.instances.map((i) => `${i.url}/healthz`)
       : [new URL(env.socketPath.replace(/socket\.io\/$/, ''), env.entries[0]).href];
@@ -311,7 +312,7 @@ async function redisOutageOnStack(ctx: CheckContext, env: Environment, stack: Re
         async () => {
           const now = (await stack.replicas()).find((r) => r.id === replica.id);
           if (!now?.running) return { crashed: now };
-          return (await stack.readyz(replica)) === 503 ? { crashed: undefined } : undefined;
+          return (await stack.status(replica, '/readyz')) === 503 ? { crashed: undefined } : undefined;
         },
         { timeoutMs: 5_000, intervalMs: 200 },
       ).catch(() => {
@@ -345,4 +346,22 @@ async function redisOutageOnStack(ctx: CheckContext, env: Environment, stack: Re
       'Broadcasts across instances had not resumed 5 s after Redis came back: the subscriber did not reconnect.',
     );
   });
+}
+
+/** Every replica of a real stack running and answering /healthz, asked from inside it. */
+async function startsOnStack(stack: RealStack) {
+  const replicas = await stack.replicas();
+  if (!replicas.length)
+    throw new CheckFailure(
+      'No container of the stack has the label traefik.enable=true: there is no app replica.',
+    );
+  for (const replica of replicas) {
+    if (!replica.running)
+      throw new CheckFailure(
+        `${replica.instance} exited with code ${replica.exitCode}: ${(await replica.logs()).trim().split('\n').slice(-3).join(' ⏎ ')}`,
+      );
+    const code = await stack.status(replica, '/healthz');
+    if (code !== 200)
+      throw new CheckFailure(`GET /healthz in ${replica.instance} answered ${code}, not 200.`);
+  }
 }

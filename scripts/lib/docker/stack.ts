@@ -142,10 +142,9 @@ export function composeStack(dir: string, drills: DrillTarget): RealStack {
           };
         });
     },
-    async readyz(replica) {
+    async status(replica, path) {
       // From inside the container: its port is published to no one but Traefik.
-      const probe =
-        "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>console.log(r.status),()=>console.log(0))";
+      const probe = `fetch('http://127.0.0.1:'+(process.env.PORT||3000)+${JSON.stringify(path)}).then(r=>console.log(r.status),()=>console.log(0))`;
       const out = await sh`docker exec ${replica.id} node -e ${probe}`.nothrow();
       return Number(out.stdout.trim()) || 0;
     },

@@ -50,8 +50,8 @@ export interface RealStack {
   routerLagMs: number;
   /** The replicas, by the name each gives itself (its hostname), running or not. */
   replicas(): Promise<Replica[]>;
-  /** GET /readyz asked from inside a running replica: its status code, 0 when nothing answered. */
-  readyz(replica: Replica): Promise<number>;
+  /** GET `path` (/healthz, /readyz) asked from inside a running replica: its status, 0 when nothing answered. */
+  status(replica: Replica, path: string): Promise<number>;
   stopRedis(): Promise<void>;
   startRedis(): Promise<void>;
 }
