@@ -100,8 +100,9 @@ describe.runIf(engine)('the Docker target, for real', () => {
       clients.push(ws);
       expect(ws.socket.io.engine.transport.name).toBe('websocket');
 
-      const users = (await $({ cwd: dir, quiet: true })`docker compose exec -T app node -p process.getuid()`)
-        .stdout;
+      const users = (
+        await $({ cwd: dir, quiet: true })`docker compose exec -T app node -p ${'process.getuid()'}`
+      ).stdout;
       expect(users.trim()).not.toBe('0');
       expect(users.trim()).toMatch(/^\d+$/);
     } finally {
