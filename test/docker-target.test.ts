@@ -131,6 +131,25 @@ describe.runIf(engine)('the Docker target, for real', () => {
     }, 300_000);
   }
 
+  it('steps 5–6 after step 4: the kind cluster holding port 80 is named, with the command that frees it', async () => {
+    // A stand-in for kind's node container: what matters is its label and the host port it maps.
+    const node = (
+      await sh`docker run -d --label io.x-k8s.kind.cluster=wsk -p 80:3000 node:24-alpine node -e ${'setInterval(() => {}, 1000)'}`
+    ).stdout.trim();
+    try {
+      const start = startDockerCompose(solutionDir(findStep(5)), {
+        port: 0,
+        real: true,
+        socketPath: '/wsk/socket.io/',
+      });
+      await expect(start).rejects.toThrow("Port 80 is held by the kind cluster 'wsk' (step 4)");
+      await expect(start).rejects.toHaveProperty('fix', 'delete the cluster first: npm run step 4 -- --down');
+    } finally {
+      await sh`docker rm -f ${node}`;
+    }
+    expect(await leftovers()).toEqual([]);
+  }, 60_000);
+
   describe('drills --target docker on step 6', () => {
     const step = findStep(6);
     let env: Environment;
