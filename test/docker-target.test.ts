@@ -7,6 +7,8 @@ import { $ } from 'zx';
 import { closeAll, connectClient, type TestClient } from '../scripts/lib/checks/clients.ts';
 import { expectFanOut } from '../scripts/lib/checks/protocol.ts';
 import { runStep } from '../scripts/lib/checks/runner.ts';
+import { analyzeCompose } from '../scripts/lib/compose/index.ts';
+import { TRAEFIK_API } from '../scripts/lib/docker/stack.ts';
 import { composeTarget } from '../scripts/lib/drill-targets.ts';
 import { DRILLS, type DrillName, runDrill } from '../scripts/lib/drills.ts';
 import { startDockerCompose } from '../scripts/lib/environments/compose.ts';
@@ -14,7 +16,20 @@ import type { Environment } from '../scripts/lib/environments/types.ts';
 import { waitFor } from '../scripts/lib/processes.ts';
 import { findStep, solutionDir, starterDir } from '../scripts/lib/steps.ts';
 import { composeV2Answers, dockerEngineAnswers } from '../scripts/lib/tools.ts';
+import type { StickyCookie } from '../scripts/lib/traefik/dynamic-config.ts';
 import { removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
+
+interface TraefikObject {
+  name: string;
+  provider: string;
+  rule?: string;
+  priority?: number;
+  entryPoints?: string[];
+  service?: string;
+  middlewares?: string[];
+  loadBalancer?: { sticky?: { cookie?: StickyCookie }; strategy?: string; servers?: { url: string }[] };
+  stripPrefix?: { prefixes: string[] };
+}
 
 const engine = (await dockerEngineAnswers()) && (await composeV2Answers());
 const inCi = process.env.CI === 'true';
@@ -127,6 +142,99 @@ describe.runIf(engine)('the Docker target, for real', () => {
     it(`check ${number} --docker fails on the starter at '${step.starterFailsAt}', as on the rehearsal`, async () => {
       const result = await runStep(step, starterDir(step), { real: true });
       expect(result.failure?.id).toBe(step.starterFailsAt);
+      expect(await leftovers()).toEqual([]);
+    }, 300_000);
+  }
+
+  for (const number of [3, 5, 6]) {
+    it(`label fidelity, step ${number}: Traefik's Docker provider builds what the rehearsal's translation of the same labels says`, async () => {
+      const step = findStep(number);
+      const dir = solutionDir(step);
+      const translated = analyzeCompose(join(dir, 'compose.yaml')).config;
+      expect(Object.keys(translated.routers).length, 'the solution has routers to compare').toBeGreaterThan(
+        0,
+      );
+      const env = await startDockerCompose(dir, { port: 0, real: true, socketPath: '/wsk/socket.io/' });
+      try {
+        const api = async (kind: string) =>
+          ((await (await fetch(`${TRAEFIK_API}/http/${kind}`)).json()) as TraefikObject[]).filter(
+            (o) => o.provider === 'docker',
+          );
+        const [routers, services, middlewares] = await Promise.all([
+          api('routers'),
+          api('services'),
+          api('middlewares'),
+        ]);
+        // Provider suffixes and server addresses aside, both sides in the same shape.
+        const bare = (name: string) => name.replace(/@docker$/, '');
+        expect(
+          Object.fromEntries(
+            routers.map((r) => [
+              bare(r.name),
+              {
+                rule: r.rule,
+                priority: r.priority,
+                entryPoints: r.entryPoints,
+                service: bare(r.service ?? ''),
+                middlewares: (r.middlewares ?? []).map(bare),
+              },
+            ]),
+          ),
+        ).toEqual(
+          Object.fromEntries(
+            Object.values(translated.routers).map((r) => [
+              r.name,
+              {
+                rule: r.rule,
+                // Traefik's default priority is the rule's length.
+                priority: r.priority ?? r.rule.length,
+                entryPoints: r.entryPoints,
+                service: r.service,
+                middlewares: r.middlewares,
+              },
+            ]),
+          ),
+        );
+        const cookie = (c?: StickyCookie) =>
+          c && {
+            name: c.name,
+            httpOnly: c.httpOnly ?? false,
+            secure: c.secure ?? false,
+            sameSite: c.sameSite ?? '',
+            maxAge: c.maxAge ?? 0,
+            path: c.path ?? '/',
+          };
+        expect(
+          Object.fromEntries(
+            services.map((s) => [
+              bare(s.name),
+              {
+                sticky: cookie(s.loadBalancer?.sticky?.cookie),
+                strategy: s.loadBalancer?.strategy,
+                servers: s.loadBalancer?.servers?.length,
+              },
+            ]),
+          ),
+        ).toEqual(
+          Object.fromEntries(
+            Object.values(translated.services).map((s) => [
+              s.name,
+              {
+                sticky: cookie(s.sticky?.cookie),
+                strategy: s.strategy ?? 'wrr',
+                servers: analyzeCompose(join(dir, 'compose.yaml')).replicas[s.target],
+              },
+            ]),
+          ),
+        );
+        expect(Object.fromEntries(middlewares.map((m) => [bare(m.name), m.stripPrefix?.prefixes]))).toEqual(
+          Object.fromEntries(
+            Object.values(translated.middlewares).map((m) => [m.name, m.stripPrefix?.prefixes]),
+          ),
+        );
+      } finally {
+        await env.stop();
+      }
       expect(await leftovers()).toEqual([]);
     }, 300_000);
   }
