@@ -1,6 +1,7 @@
 // The real Docker path: a Docker engine, Compose v2, the attendee's own Dockerfile and compose.yaml, the
 // real Traefik reading the containers' labels. Where no engine answers these tests are skipped, except
 // under CI=true, where that is a failure: CI brings the engine up (.ci/docker-tier.sh).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
@@ -17,7 +18,7 @@ import { waitFor } from '../scripts/lib/processes.ts';
 import { findStep, solutionDir, starterDir } from '../scripts/lib/steps.ts';
 import { composeV2Answers, dockerEngineAnswers } from '../scripts/lib/tools.ts';
 import type { StickyCookie } from '../scripts/lib/traefik/dynamic-config.ts';
-import { removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
+import { ROOT, removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
 
 interface TraefikObject {
   name: string;
@@ -50,6 +51,15 @@ async function leftovers(): Promise<string[]> {
     ...volumes.stdout.split('\n').map((id) => id && `volume ${id}`),
   ].filter(Boolean);
 }
+
+it('no Dockerfile has a `# syntax=` line: BuildKit would pull that frontend, which fails offline', () => {
+  const dockerfiles = ['steps', 'solutions'].flatMap((top) =>
+    readdirSync(join(ROOT, top)).map((d) => join(ROOT, top, d, 'Dockerfile')),
+  );
+  const existing = dockerfiles.filter((f) => existsSync(f));
+  expect(existing.length).toBeGreaterThanOrEqual(8);
+  expect(existing.filter((f) => /^#\s*syntax\s*=/im.test(readFileSync(f, 'utf8')))).toEqual([]);
+});
 
 it.runIf(!engine && inCi)(
   'CI=true: a Docker engine with Compose v2 answers (.ci/docker-tier.sh starts it)',
