@@ -292,6 +292,7 @@ describe.runIf(engine)('the Docker target, for real', () => {
         async () => ((await env.stack?.replicas())?.filter((r) => r.running).length === 3 ? true : undefined),
         { timeoutMs: 30_000, intervalMs: 250 },
       );
+      expect(await env.stack?.settle()).toBeUndefined();
     }
 
     for (const drill of Object.keys(DRILLS) as DrillName[]) {

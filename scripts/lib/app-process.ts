@@ -1,6 +1,7 @@
 // Starts an attendee's server (server.ts in a step folder) as a real Node process, and turns
 // a crash into a message that names the file and line instead of a stack trace.
-import { existsSync, renameSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import type { Instance } from './environments/types.ts';
@@ -33,7 +34,10 @@ export async function compileServer(dir: string): Promise<string> {
     );
   }
   const out = resolve(dir, COMPILED);
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(entry).mtimeMs) return out;
+  // Reused only for the very same source: a copied folder or an edit within the file system's timestamp
+  // granularity leaves mtimes that say "up to date" for a stale build.
+  const stamp = `// wsk-source-sha256: ${createHash('sha256').update(readFileSync(entry)).digest('hex')}`;
+  if (existsSync(out) && readFileSync(out, 'utf8').startsWith(stamp)) return out;
   const temporary = `${out}.${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     await build({
@@ -43,6 +47,7 @@ export async function compileServer(dir: string): Promise<string> {
       platform: 'node',
       target: 'node20',
       sourcemap: 'inline',
+      banner: { js: stamp },
       logLevel: 'silent',
     });
   } catch (err) {

@@ -21,6 +21,7 @@ case "${name} $*" in
   "docker compose version"*) echo "Docker Compose version v2.40.0" ;;
   "docker compose ps -q app"*) printf 'c1\\nc2\\nc3\\n' ;;
   "docker compose config --format json"*) echo '{"name":"wsk"}' ;;
+  "docker ps --filter publish="*) printf 'wsk-traefik-1\\t\\twsk\\n' ;;
   "kind get clusters"*) [ -n "$FAKE_KIND_CLUSTERS" ] && echo "$FAKE_KIND_CLUSTERS" ;;
 esac
 exit 0

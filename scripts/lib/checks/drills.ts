@@ -18,6 +18,8 @@ export function drillExpectation(
     async run(ctx) {
       const env = await ctx.environment();
       const running = env.instances.filter((i) => i.process.running());
+      // A replica the previous drill stopped must be out of the routes before new clients connect.
+      await env.stack?.settle();
       const bound = boundMs + (env.stack?.routerLagMs ?? 0);
       const result = await runDrill(env.stack?.drills ?? rehearsalTarget(env), drill, {
         clients: 12,

@@ -41,7 +41,7 @@ export async function traefikUpHosts(api = TRAEFIK_API): Promise<Set<string>> {
 }
 
 /**
- * Waits until Traefik balances over every labelled container of the stack. Returns a note when it did not
+ * Waits until Traefik balances over exactly the running labelled containers of the stack. Returns a note when it did not
  * within the bound (no API on 8080, labels Traefik rejects): the behavioural checks then say what is wrong.
  */
 export async function waitForTraefikRoutes(dir: string, timeoutMs = 20_000): Promise<string | undefined> {
@@ -52,7 +52,8 @@ export async function waitForTraefikRoutes(dir: string, timeoutMs = 20_000): Pro
       'Traefik to route to every replica',
       async () => {
         const [wanted, up] = await Promise.all([routedAddresses(dir), traefikUpHosts()]);
-        return wanted.every((a) => up.has(a)) ? true : undefined;
+        // Exactly those: a replica that just stopped must be gone from the routes too.
+        return wanted.every((a) => up.has(a)) && up.size === wanted.length ? true : undefined;
       },
       { timeoutMs, intervalMs: 250 },
     );
@@ -122,6 +123,7 @@ export function composeStack(dir: string, drills: DrillTarget): RealStack {
     // Traefik's Docker provider hears of a container's end from Docker's events and applies new routes at
     // most every 2 s (providersThrottleDuration): until then reconnecting clients get 502s and back off.
     routerLagMs: 3_000,
+    settle: () => waitForTraefikRoutes(dir),
     async replicas() {
       const ids = (await sh`docker compose ps -a -q`).stdout.split('\n').filter(Boolean);
       if (!ids.length) return [];

@@ -48,6 +48,8 @@ export interface RealStack {
    * drills' recovery bound grows by it (measured, not guessed: see the Docker target's test).
    */
   routerLagMs: number;
+  /** Waits (bounded) until the router routes to exactly the running replicas; a note when it did not. */
+  settle(): Promise<string | undefined>;
   /** The replicas, by the name each gives itself (its hostname), running or not. */
   replicas(): Promise<Replica[]>;
   /** GET `path` (/healthz, /readyz) asked from inside a running replica: its status, 0 when nothing answered. */
