@@ -59,9 +59,15 @@ it('step 3 on Docker: compose up --build --wait, then compose down', async () =>
   await env.stop();
   const compose = fakes.calls().filter((c) => c.startsWith('docker compose') && !c.includes('version'));
   expect(compose).toEqual([
+    'docker compose config --format json',
     'docker compose up --build --detach --wait',
-    'docker compose down --remove-orphans',
+    // Then it waits for Traefik to route to the labelled containers (none in this fake).
+    'docker compose ps -q',
+    'docker compose down --remove-orphans --volumes',
   ]);
+  expect(fakes.calls()).toContain(
+    'docker ps --filter publish=80 --format {{.Names}}\t{{.Label "io.x-k8s.kind.cluster"}}\t{{.Label "com.docker.compose.project"}}',
+  );
 });
 
 it('step 4 on kind: cluster, image, kind load, CRDs, manifests, rollouts, then --down', async () => {

@@ -20,6 +20,8 @@ case "${name} $*" in
   "docker info"*) [ "$FAKE_DOCKER_ENGINE" = "0" ] && { echo "Cannot connect to the Docker daemon" >&2; exit 1; }; echo 28.2.2 ;;
   "docker compose version"*) echo "Docker Compose version v2.40.0" ;;
   "docker compose ps -q app"*) printf 'c1\\nc2\\nc3\\n' ;;
+  "docker compose config --format json"*) echo '{"name":"wsk"}' ;;
+  "docker ps --filter publish="*) printf 'wsk-traefik-1\\t\\twsk\\n' ;;
   "kind get clusters"*) [ -n "$FAKE_KIND_CLUSTERS" ] && echo "$FAKE_KIND_CLUSTERS" ;;
 esac
 exit 0

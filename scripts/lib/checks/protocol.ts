@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { explainCrash } from '../app-process.ts';
-import type { Environment } from '../environments/types.ts';
+import type { Environment, RealStack } from '../environments/types.ts';
 import { ProcessCrashed, waitFor } from '../processes.ts';
 import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { connectClient, nextEvent, sendChat, type TestClient, type Transport } from './clients.ts';
@@ -34,7 +34,8 @@ export const starts: Expectation = {
   timeoutMs: 60_000,
   async run(ctx) {
     const env = await ctx.environment();
-    // Behind Docker or a cluster there are no local instances: ask through the entry instead.
+    if (env.stack) return startsOnStack(env.stack);
+    // Behind a cluster there are no local instances: ask through the entry instead.
     const urls = env.instances.length
       ? env.instances.map((i) => `${i.url}/healthz`)
       : [new URL(env.socketPath.replace(/socket\.io\/$/, ''), env.entries[0]).href];
@@ -328,11 +329,13 @@ export const redisOutage: Expectation = {
   disturbs: true,
   destructive: true,
   only: {
-    targets: ['rehearsal'],
-    because: 'it stops the local Redis; on Docker or kind: npm run drill restart-redis -- --target NAME',
+    targets: ['rehearsal', 'docker'],
+    because:
+      'it stops Redis, which only the rehearsal and Docker let a check do; on kind: npm run drill restart-redis -- --target kind',
   },
   async run(ctx) {
     const env = await ctx.environment();
+    if (env.stack) return redisOutageOnStack(ctx, env, env.stack);
     if (!env.redis || env.redis.kind === 'external')
       throw new CheckSkipped('the Redis is external (REDIS_URL): the workshop does not stop it');
     await env.redis.stop();
@@ -384,3 +387,68 @@ export const redisOutage: Expectation = {
     });
   },
 };
+
+/** The same outage on a real stack: its Redis container stopped, each replica asked from inside. */
+async function redisOutageOnStack(ctx: CheckContext, env: Environment, stack: RealStack) {
+  const replicas = (await stack.replicas()).filter((r) => r.running);
+  await stack.stopRedis();
+  try {
+    for (const replica of replicas) {
+      const answer = await waitFor(
+        'a 503',
+        async () => {
+          const now = (await stack.replicas()).find((r) => r.id === replica.id);
+          if (!now?.running) return { crashed: now };
+          return (await stack.status(replica, '/readyz')) === 503 ? { crashed: undefined } : undefined;
+        },
+        { timeoutMs: 5_000, intervalMs: 200 },
+      ).catch(() => {
+        throw new CheckFailure(
+          `GET /readyz in ${replica.instance} still answered 200 five seconds after Redis stopped.`,
+        );
+      });
+      if (answer.crashed) {
+        const output = await answer.crashed.logs();
+        throw new CheckFailure(
+          `${replica.instance} crashed (exit code ${answer.crashed.exitCode}) when Redis went away: ${explainCrash(output, ctx.dir)}`,
+          /Unhandled 'error' event/.test(output)
+            ? "add an 'error' listener to both Redis clients: an EventEmitter without one throws, and the process dies"
+            : "a publish in flight when Redis dropped rejected with nobody listening: wrap pub.publish so that its rejection is caught (the adapter doesn't wait for it)",
+        );
+      }
+    }
+  } finally {
+    await stack.startRedis();
+  }
+  // Through the router: WebSocket clients until they span two replicas, then a broadcast must reach all.
+  const clients: TestClient[] = [];
+  for (let i = 0; i < 12 && new Set(clients.map((c) => c.welcome.instance)).size < 2; i++)
+    clients.push(await client(ctx, env, 'websocket'));
+  await waitFor(
+    'broadcasts across instances',
+    () => expectFanOut(clients, 'after-restart', 500).then(() => true),
+    { timeoutMs: 5_000, intervalMs: 100 },
+  ).catch(() => {
+    throw new CheckFailure(
+      'Broadcasts across instances had not resumed 5 s after Redis came back: the subscriber did not reconnect.',
+    );
+  });
+}
+
+/** Every replica of a real stack running and answering /healthz, asked from inside it. */
+async function startsOnStack(stack: RealStack) {
+  const replicas = await stack.replicas();
+  if (!replicas.length)
+    throw new CheckFailure(
+      'No container of the stack has the label traefik.enable=true: there is no app replica.',
+    );
+  for (const replica of replicas) {
+    if (!replica.running)
+      throw new CheckFailure(
+        `${replica.instance} exited with code ${replica.exitCode}: ${(await replica.logs()).trim().split('\n').slice(-3).join(' ⏎ ')}`,
+      );
+    const code = await stack.status(replica, '/healthz');
+    if (code !== 200)
+      throw new CheckFailure(`GET /healthz in ${replica.instance} answered ${code}, not 200.`);
+  }
+}

@@ -128,7 +128,7 @@ export function checkDockerfile(
         file,
         line(health ?? final),
         'The image has no HEALTHCHECK.',
-        'HEALTHCHECK CMD ["node", "-e", "fetch(\'http://127.0.0.1:3000/healthz\').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]',
+        'HEALTHCHECK CMD ["node", "-e", "fetch(\'http://127.0.0.1:3000/readyz\').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]',
       ),
     );
   } else if (/\bcurl\b/.test(health.getArgumentsContent() ?? '') && !hasCurl(final, finalInstructions)) {
@@ -140,17 +140,18 @@ export function checkDockerfile(
         file,
         line(health),
         `The HEALTHCHECK runs curl, which ${final.getImageName()}:${final.getImageTag() ?? 'latest'} does not have: the container never turns healthy.`,
-        'use node itself: HEALTHCHECK CMD ["node", "-e", "fetch(\'http://127.0.0.1:3000/healthz\').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]',
+        'use node itself: HEALTHCHECK CMD ["node", "-e", "fetch(\'http://127.0.0.1:3000/readyz\').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]',
       ),
     );
-  } else if (!(health.getArgumentsContent() ?? '').includes('/healthz')) {
+  } else if (!(health.getArgumentsContent() ?? '').includes('/readyz')) {
+    // Traefik's Docker provider routes only to healthy containers: health must mean "can serve".
     findings.push(
       finding(
         'dockerfile-healthcheck-path',
         file,
         line(health),
-        'The HEALTHCHECK does not ask /healthz.',
-        'point it at http://127.0.0.1:3000/healthz',
+        'The HEALTHCHECK does not ask /readyz: Traefik routes to a container only while it is healthy.',
+        'point it at http://127.0.0.1:3000/readyz (answers 503 while Redis is away), not /healthz',
       ),
     );
   }

@@ -3,6 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { $ } from 'zx';
+import { composeProject, composeStack, portConflict, waitForTraefikRoutes } from '../docker/stack.ts';
+import { composeTarget } from '../drill-targets.ts';
 import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
 import { mustUndo, startProcess } from '../processes.ts';
@@ -58,8 +60,12 @@ export async function startDockerCompose(
   if (missing)
     throw new UserError(`The docker target needs Docker with Compose v2: ${missing}.`, DOCKER_MISSING.hint);
   const compose = $({ cwd: dir, quiet: !options.echo });
+  const project = await composeProject(dir);
+  const conflict = await portConflict(project);
+  if (conflict) throw conflict;
   const down = async () => {
-    await compose`docker compose down --remove-orphans`.nothrow();
+    // Volumes too: the stack's anonymous volumes would otherwise outlive every run.
+    await compose`docker compose down --remove-orphans --volumes`.nothrow();
   };
   // Registered before `up`: an interruption during the build or the start still takes the stack down.
   const undone = mustUndo({
@@ -68,13 +74,16 @@ export async function startDockerCompose(
     },
     stop: down,
   });
+  const notes = ['Docker Compose: `docker compose ps` and `docker compose logs app` show the replicas.'];
   try {
     await compose`docker compose up --build --detach --wait`;
+    const late = await waitForTraefikRoutes(dir);
+    if (late) notes.push(late);
   } catch (err) {
     await down();
     undone();
     throw new UserError(
-      `docker compose up failed: ${(err as Error).message.split('\n')[0]}`,
+      `docker compose up failed: ${composeError(err)}`,
       'read the output above; `docker compose logs` shows each container',
     );
   }
@@ -87,10 +96,12 @@ export async function startDockerCompose(
         echo: true,
       })
     : undefined;
+  const socketPath = options.socketPath ?? '/socket.io/';
   return {
     entries: ['http://localhost'],
-    socketPath: options.socketPath ?? SOCKET_IO_PATH,
+    socketPath,
     instances: [],
+    stack: composeStack(dir, composeTarget('http://localhost', socketPath, dir)),
     links: [
       {
         label: 'chat (Traefik)',
@@ -98,11 +109,18 @@ export async function startDockerCompose(
       },
       { label: 'Traefik dashboard', url: 'http://127.0.0.1:8080/dashboard/' },
     ],
-    notes: ['Docker Compose: `docker compose ps` and `docker compose logs app` show the replicas.'],
+    notes,
     stop: async () => {
       await logs?.stop();
       await down();
       undone();
     },
   };
+}
+
+/** Compose's own error: its last stderr line that is not a warning (the buildx one comes first). */
+function composeError(err: unknown): string {
+  const stderr = (err as { stderr?: string }).stderr ?? (err as Error).message;
+  const lines = stderr.split('\n').filter((l) => l.trim() && !/level=warning/.test(l));
+  return lines.at(-1)?.trim() ?? (err as Error).message.split('\n')[0];
 }

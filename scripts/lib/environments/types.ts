@@ -1,4 +1,5 @@
 // A running step: what `--start` prints and what the behavioural checks connect to.
+import type { DrillTarget } from '../drills.ts';
 import type { ManagedProcess } from '../processes.ts';
 import type { RedisHandle } from '../redis.ts';
 import type { Target } from '../targets.ts';
@@ -22,6 +23,8 @@ export interface Environment {
   redis?: RedisHandle;
   /** The real Traefik the rehearsal runs (steps 2–6), to read what it built and its log. */
   traefik?: TraefikRun;
+  /** A real stack (Docker Compose): its replicas are containers, not `instances`, reached through it. */
+  stack?: RealStack;
   /** Lines `--start` prints: label and URL. */
   links: { label: string; url: string }[];
   /** Plain statements printed with the links (e.g. what the rehearsal does not rehearse). */
@@ -43,4 +46,34 @@ export interface StartOptions {
   instanceId?: string;
   /** Where to run it; the rehearsal unless said (`--start` chooses with `chooseTarget`). */
   target?: Target;
+}
+
+/** What the checks and drills need from a stack whose replicas are not local processes. */
+export interface RealStack {
+  /** Causes a drill's failure as an operator would (`docker stop`, `docker kill`, …). */
+  drills: DrillTarget;
+  /**
+   * How much later than on the rehearsal the router stops sending clients to a replica that ended: the
+   * drills' recovery bound grows by it (measured, not guessed: see the Docker target's test).
+   */
+  routerLagMs: number;
+  /** Waits (bounded) until the router routes to exactly the running replicas; a note when it did not. */
+  settle(): Promise<string | undefined>;
+  /** The replicas, by the name each gives itself (its hostname), running or not. */
+  replicas(): Promise<Replica[]>;
+  /** GET `path` (/healthz, /readyz) asked from inside a running replica: its status, 0 when nothing answered. */
+  status(replica: Replica, path: string): Promise<number>;
+  stopRedis(): Promise<void>;
+  startRedis(): Promise<void>;
+}
+
+export interface Replica {
+  /** The container's id, for the engine's commands. */
+  id: string;
+  /** The name the app gives itself (INSTANCE_ID, else its hostname): what `welcome` reports. */
+  instance: string;
+  running: boolean;
+  exitCode: number;
+  /** The end of its output, to explain a crash. */
+  logs(): Promise<string>;
 }

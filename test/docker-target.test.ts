@@ -1,0 +1,334 @@
+// The real Docker path: a Docker engine, Compose v2, the attendee's own Dockerfile and compose.yaml, the
+// real Traefik reading the containers' labels. Where no engine answers these tests are skipped, except
+// under CI=true, where that is a failure: CI brings the engine up (.ci/docker-tier.sh).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { $ } from 'zx';
+import { closeAll, connectClient, type TestClient } from '../scripts/lib/checks/clients.ts';
+import { expectFanOut } from '../scripts/lib/checks/protocol.ts';
+import { runStep } from '../scripts/lib/checks/runner.ts';
+import { analyzeCompose } from '../scripts/lib/compose/index.ts';
+import { TRAEFIK_API } from '../scripts/lib/docker/stack.ts';
+import { composeTarget } from '../scripts/lib/drill-targets.ts';
+import { DRILLS, type DrillName, runDrill } from '../scripts/lib/drills.ts';
+import { startDockerCompose } from '../scripts/lib/environments/compose.ts';
+import type { Environment } from '../scripts/lib/environments/types.ts';
+import { waitFor } from '../scripts/lib/processes.ts';
+import { findStep, solutionDir, starterDir } from '../scripts/lib/steps.ts';
+import { composeV2Answers, dockerEngineAnswers } from '../scripts/lib/tools.ts';
+import type { StickyCookie } from '../scripts/lib/traefik/dynamic-config.ts';
+import { ROOT, removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
+
+interface TraefikObject {
+  name: string;
+  provider: string;
+  rule?: string;
+  priority?: number;
+  entryPoints?: string[];
+  service?: string;
+  middlewares?: string[];
+  loadBalancer?: { sticky?: { cookie?: StickyCookie }; strategy?: string; servers?: { url: string }[] };
+  stripPrefix?: { prefixes: string[] };
+}
+
+const engine = (await dockerEngineAnswers()) && (await composeV2Answers());
+const inCi = process.env.CI === 'true';
+const PROJECT = 'wsk';
+const sh = $({ quiet: true });
+
+/** The project's containers, networks and volumes still there (all of them, running or not). */
+async function leftovers(): Promise<string[]> {
+  const filter = `label=com.docker.compose.project=${PROJECT}`;
+  const [containers, networks, volumes] = await Promise.all([
+    sh`docker ps -a -q --filter ${filter}`,
+    sh`docker network ls -q --filter ${filter}`,
+    sh`docker volume ls -q --filter ${filter}`,
+  ]);
+  return [
+    ...containers.stdout.split('\n').map((id) => id && `container ${id}`),
+    ...networks.stdout.split('\n').map((id) => id && `network ${id}`),
+    ...volumes.stdout.split('\n').map((id) => id && `volume ${id}`),
+  ].filter(Boolean);
+}
+
+it('no Dockerfile has a `# syntax=` line: BuildKit would pull that frontend, which fails offline', () => {
+  const dockerfiles = ['steps', 'solutions'].flatMap((top) =>
+    readdirSync(join(ROOT, top)).map((d) => join(ROOT, top, d, 'Dockerfile')),
+  );
+  const existing = dockerfiles.filter((f) => existsSync(f));
+  expect(existing.length).toBeGreaterThanOrEqual(8);
+  expect(existing.filter((f) => /^#\s*syntax\s*=/im.test(readFileSync(f, 'utf8')))).toEqual([]);
+});
+
+it.runIf(!engine && inCi)(
+  'CI=true: a Docker engine with Compose v2 answers (.ci/docker-tier.sh starts it)',
+  () => {
+    expect.fail(
+      '`docker info` or `docker compose version` did not answer: the real Docker tier is not up. Source .ci/docker-tier.sh before npm test.',
+    );
+  },
+);
+
+describe.runIf(engine)('the Docker target, for real', () => {
+  beforeAll(async () => {
+    // A stack left by an interrupted run would hold ports 80 and 8080.
+    for (const step of [3, 5, 6])
+      await $({
+        cwd: solutionDir(findStep(step)),
+        quiet: true,
+      })`docker compose down --remove-orphans --volumes`;
+  }, 60_000);
+  afterAll(removeTempHomes);
+
+  it('npm run step 3 -- --start --target docker: 3 replicas + Redis + Traefik healthy, sticky long-polling and WebSocket through Traefik on port 80, non-root; SIGTERM leaves nothing', async () => {
+    const home = tempHome();
+    expect((await runCli('solve.ts', ['3', '--yes'], { WORKSHOP_HOME: home })).code).toBe(0);
+    const started = Date.now();
+    const cli = startCli('step.ts', ['3', '--start', '--target', 'docker'], { WORKSHOP_HOME: home });
+    const clients: TestClient[] = [];
+    try {
+      await cli.waitForOutput('Traefik dashboard', 240_000);
+      console.log(`step 3 --start --target docker: up, healthy and routed in ${Date.now() - started} ms`);
+      const dir = join(home, 'playground/03-compose-traefik');
+      const ps = (
+        await $({
+          cwd: dir,
+          quiet: true,
+        })`docker compose ps --format ${'{{.Service}} {{.State}} {{.Health}}'}`
+      ).stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.trim())
+        .sort();
+      expect(ps).toEqual([
+        'app running healthy',
+        'app running healthy',
+        'app running healthy',
+        'redis running healthy',
+        'traefik running',
+      ]);
+
+      for (let i = 0; i < 12; i++)
+        clients.push(await connectClient('http://localhost', { transport: 'polling' }));
+      const instances = new Set(clients.map((c) => c.welcome.instance));
+      expect(instances.size, `12 clients over ${[...instances].join(', ')}`).toBeGreaterThanOrEqual(2);
+      // Sessions kept: every client's chat is acknowledged by the instance that welcomed it, and all see it.
+      for (const c of clients) {
+        const ack = (await c.socket.timeout(3_000).emitWithAck('chat', { text: 'hello' })) as {
+          instance: string;
+        };
+        expect(ack.instance).toBe(c.welcome.instance);
+      }
+      await expectFanOut(clients, 'docker-polling');
+      const ws = await connectClient('http://localhost', { transport: 'websocket' });
+      clients.push(ws);
+      expect(ws.socket.io.engine.transport.name).toBe('websocket');
+
+      const users = (
+        await $({ cwd: dir, quiet: true })`docker compose exec -T app node -p ${'process.getuid()'}`
+      ).stdout;
+      expect(users.trim()).not.toBe('0');
+      expect(users.trim()).toMatch(/^\d+$/);
+    } finally {
+      closeAll(clients);
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+    expect(await leftovers()).toEqual([]);
+  }, 300_000);
+
+  for (const number of [3, 5, 6]) {
+    const step = findStep(number);
+    it(`check ${number} --target docker passes on the solution`, async () => {
+      const started = Date.now();
+      const result = await runStep(step, solutionDir(step), { target: 'docker' });
+      console.log(`check ${number} --target docker on the solution: ${Date.now() - started} ms`);
+      expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
+      expect(result.expectations.every((e) => e.status === 'pass')).toBe(true);
+      expect(await leftovers()).toEqual([]);
+    }, 300_000);
+
+    it(`check ${number} --target docker fails on the starter at '${step.starterFailsAt}', as on the rehearsal`, async () => {
+      const result = await runStep(step, starterDir(step), { target: 'docker' });
+      expect(result.failure?.id).toBe(step.starterFailsAt);
+      expect(await leftovers()).toEqual([]);
+    }, 300_000);
+  }
+
+  for (const number of [3, 5, 6]) {
+    it(`label fidelity, step ${number}: Traefik's Docker provider builds what the rehearsal's translation of the same labels says`, async () => {
+      const step = findStep(number);
+      const dir = solutionDir(step);
+      const translated = analyzeCompose(join(dir, 'compose.yaml')).config;
+      expect(Object.keys(translated.routers).length, 'the solution has routers to compare').toBeGreaterThan(
+        0,
+      );
+      const env = await startDockerCompose(dir, { port: 0, target: 'docker', socketPath: '/wsk/socket.io/' });
+      try {
+        const api = async (kind: string) =>
+          ((await (await fetch(`${TRAEFIK_API}/http/${kind}`)).json()) as TraefikObject[]).filter(
+            (o) => o.provider === 'docker',
+          );
+        const [routers, services, middlewares] = await Promise.all([
+          api('routers'),
+          api('services'),
+          api('middlewares'),
+        ]);
+        // Provider suffixes and server addresses aside, both sides in the same shape.
+        const bare = (name: string) => name.replace(/@docker$/, '');
+        expect(
+          Object.fromEntries(
+            routers.map((r) => [
+              bare(r.name),
+              {
+                rule: r.rule,
+                priority: r.priority,
+                entryPoints: r.entryPoints,
+                service: bare(r.service ?? ''),
+                middlewares: (r.middlewares ?? []).map(bare),
+              },
+            ]),
+          ),
+        ).toEqual(
+          Object.fromEntries(
+            Object.values(translated.routers).map((r) => [
+              r.name,
+              {
+                rule: r.rule,
+                // Traefik's default priority is the rule's length.
+                priority: r.priority ?? r.rule.length,
+                entryPoints: r.entryPoints,
+                service: r.service,
+                middlewares: r.middlewares,
+              },
+            ]),
+          ),
+        );
+        const cookie = (c?: StickyCookie) =>
+          c && {
+            name: c.name,
+            httpOnly: c.httpOnly ?? false,
+            secure: c.secure ?? false,
+            sameSite: c.sameSite ?? '',
+            maxAge: c.maxAge ?? 0,
+            path: c.path ?? '/',
+          };
+        expect(
+          Object.fromEntries(
+            services.map((s) => [
+              bare(s.name),
+              {
+                sticky: cookie(s.loadBalancer?.sticky?.cookie),
+                strategy: s.loadBalancer?.strategy,
+                servers: s.loadBalancer?.servers?.length,
+              },
+            ]),
+          ),
+        ).toEqual(
+          Object.fromEntries(
+            Object.values(translated.services).map((s) => [
+              s.name,
+              {
+                sticky: cookie(s.sticky?.cookie),
+                strategy: s.strategy ?? 'wrr',
+                servers: analyzeCompose(join(dir, 'compose.yaml')).replicas[s.target],
+              },
+            ]),
+          ),
+        );
+        expect(Object.fromEntries(middlewares.map((m) => [bare(m.name), m.stripPrefix?.prefixes]))).toEqual(
+          Object.fromEntries(
+            Object.values(translated.middlewares).map((m) => [m.name, m.stripPrefix?.prefixes]),
+          ),
+        );
+      } finally {
+        await env.stop();
+      }
+      expect(await leftovers()).toEqual([]);
+    }, 300_000);
+  }
+
+  it('steps 5–6 after step 4: the kind cluster holding port 80 is named, with the command that frees it', async () => {
+    // A stand-in for kind's node container: what matters is its label and the host port it maps.
+    const node = (
+      await sh`docker run -d --label io.x-k8s.kind.cluster=wsk -p 80:3000 node:24-alpine node -e ${'setInterval(() => {}, 1000)'}`
+    ).stdout.trim();
+    try {
+      const start = startDockerCompose(solutionDir(findStep(5)), {
+        port: 0,
+        target: 'docker',
+        socketPath: '/wsk/socket.io/',
+      });
+      await expect(start).rejects.toThrow("Port 80 is held by the kind cluster 'wsk' (step 4)");
+      await expect(start).rejects.toHaveProperty('fix', 'delete the cluster first: npm run step 4 -- --down');
+    } finally {
+      await sh`docker rm -f ${node}`;
+    }
+    expect(await leftovers()).toEqual([]);
+  }, 60_000);
+
+  describe('drills --target docker on step 6', () => {
+    const step = findStep(6);
+    let env: Environment;
+    beforeAll(async () => {
+      env = await startDockerCompose(solutionDir(step), {
+        port: 0,
+        target: 'docker',
+        socketPath: '/wsk/socket.io/',
+      });
+    }, 300_000);
+    afterAll(async () => {
+      await env?.stop();
+      expect(await leftovers()).toEqual([]);
+    }, 120_000);
+
+    /** Every replica back (a drill stops one) and routed, before the next drill. */
+    async function restore() {
+      const dir = solutionDir(step);
+      await $({ cwd: dir, quiet: true })`docker compose up --detach --wait`;
+      await waitFor(
+        'three replicas routed by Traefik',
+        async () => ((await env.stack?.replicas())?.filter((r) => r.running).length === 3 ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      expect(await env.stack?.settle()).toBeUndefined();
+    }
+
+    for (const drill of Object.keys(DRILLS) as DrillName[]) {
+      it(`${drill}: every client back and reached by a broadcast, the losses counted`, async () => {
+        await restore();
+        const result = await runDrill(
+          composeTarget('http://localhost', env.socketPath, solutionDir(step)),
+          drill,
+          {
+            clients: 12,
+            timeoutMs: 20_000,
+          },
+        );
+        console.log(
+          `drill ${drill} on Docker: recovered in ${result.recoveryMs} ms, ${result.lost} of ${result.expected} deliveries lost`,
+        );
+        expect(result.recovered, result.action).toBe(true);
+        expect(result.sent).toBeGreaterThan(0);
+        // The instance drills hold the step 6 check's bound: the rehearsal's 3 s plus the router's lag.
+        if (drill === 'sigterm-instance' || drill === 'sigkill-instance')
+          expect(result.recoveryMs).toBeLessThanOrEqual(3_000 + (env.stack?.routerLagMs ?? 0));
+      }, 120_000);
+    }
+
+    it('npm run drill restart-redis -- --target docker: the command, on the running stack', async () => {
+      await restore();
+      const home = tempHome();
+      const out = await runCli(
+        'drill.ts',
+        ['restart-redis', '--target', 'docker', '--step', '6'],
+        { WORKSHOP_HOME: home },
+        90_000,
+      );
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toMatch(/every client back and reached by a broadcast after \d+ ms/);
+      expect(out.stdout).toMatch(/broadcasts: \d+ sent, \d+ of \d+ deliveries arrived, \d+ lost/);
+    }, 120_000);
+  });
+});
