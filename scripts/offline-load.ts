@@ -1,6 +1,7 @@
-// npm run offline:load [-- --from dist/offline]: load the pack: the images into Docker (and into the
-// kind cluster when there is one), and Traefik's files into the cache step 4 reads.
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+// npm run offline:load [-- --from dist/offline]: load the pack: this platform's Traefik and Traefik's files
+// into the cache the rehearsals and step 4 read, and the images into Docker (and into the kind cluster when
+// there is one).
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { parseCommandLine } from './lib/cli.ts';
@@ -12,6 +13,8 @@ import { IMAGES_ARCHIVE, OFFLINE_DIR } from './lib/offline/images.ts';
 import { ROOT } from './lib/paths.ts';
 import { playgroundDir, STEPS, solutionDir } from './lib/steps.ts';
 import { dockerEngineAnswers, findExecutable } from './lib/tools.ts';
+import { installFromArchive, releaseAsset } from './lib/traefik/binary.ts';
+import { TRAEFIK_VERSION } from './lib/traefik/version.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(
@@ -23,6 +26,20 @@ await main(async () => {
       flags: { from: `the pack's folder (default ${OFFLINE_DIR}/)` },
     },
   );
+  // Traefik first: the rehearsals need no Docker, so a laptop without it still gets what it can run.
+  const manifest = join(values.from, 'manifest.json');
+  const binaries = existsSync(manifest)
+    ? ((JSON.parse(readFileSync(manifest, 'utf8')) as { traefik?: { binaries?: Record<string, string> } })
+        .traefik?.binaries ?? {})
+    : {};
+  const asset = releaseAsset();
+  if (binaries[asset]) {
+    const path = await installFromArchive(join(values.from, 'traefik', asset), binaries[asset]);
+    console.log(`Traefik ${TRAEFIK_VERSION} for this machine is in ${path}.`);
+  } else
+    console.log(
+      `The pack has no Traefik for this machine (${asset}): the rehearsals will try to download it.`,
+    );
   const archive = join(values.from, IMAGES_ARCHIVE);
   if (!existsSync(archive))
     throw new UserError(

@@ -116,49 +116,79 @@ export async function ensureTraefik(options: DownloadOptions = {}): Promise<Trae
 export async function downloadTraefik(options: DownloadOptions = {}): Promise<TraefikBinary> {
   const platform = options.platform ?? process.platform;
   const asset = releaseAsset(platform, options.arch ?? process.arch);
-  const base = options.baseUrl ?? process.env.WSK_TRAEFIK_RELEASE_URL ?? TRAEFIK_RELEASE_URL;
   const dir = join(userCacheDir(), 'traefik', TRAEFIK_TAG);
   mkdirSync(dir, { recursive: true });
   const archive = join(dir, `${asset}.part-${process.pid}`);
+  try {
+    await fetchVerifiedArchive(asset, archive, options);
+    return { path: await unpack(archive, dir, platform), version: TRAEFIK_VERSION, source: 'download' };
+  } finally {
+    rmSync(archive, { force: true });
+  }
+}
+
+/** The six platforms the workshop's rooms run on, as Node names them: what the offline pack carries. */
+export const RELEASE_PLATFORMS = ['linux', 'darwin', 'win32'].flatMap((platform) =>
+  ['x64', 'arm64'].map((arch) => ({ platform, arch })),
+);
+
+/**
+ * Downloads one release archive to `to`, verified against the pinned sum (else the release's checksums file);
+ * a mismatch deletes it. Resolves to its SHA-256.
+ */
+export async function fetchVerifiedArchive(
+  asset: string,
+  to: string,
+  options: DownloadOptions = {},
+): Promise<string> {
+  const base = options.baseUrl ?? process.env.WSK_TRAEFIK_RELEASE_URL ?? TRAEFIK_RELEASE_URL;
   const offline = (why: string) =>
     new UserError(
       `Traefik ${TRAEFIK_VERSION} is not installed and could not be downloaded (${why}).`,
       'connect once to download it, install it yourself (set WSK_TRAEFIK to its path), or load the room’s offline pack: npm run offline:load',
     );
-  try {
-    const expected =
-      (options.pinned ?? PINNED_SHA256)[asset] ?? (await releaseChecksum(base, asset, offline));
-    if (!(options.pinned ?? PINNED_SHA256)[asset])
-      options.log?.(
-        `Verifying ${asset} against the release's checksums file (no sum pinned in the workshop).`,
-      );
-    const res = await fetch(`${base}/${asset}`, { signal: AbortSignal.timeout(600_000) }).catch(
-      (err: Error) => {
-        throw offline(err.message);
-      },
+  const pinned = (options.pinned ?? PINNED_SHA256)[asset];
+  const expected = pinned ?? (await releaseChecksum(base, asset, offline));
+  if (!pinned)
+    options.log?.(`Verifying ${asset} against the release's checksums file (no sum pinned in the workshop).`);
+  const res = await fetch(`${base}/${asset}`, { signal: AbortSignal.timeout(600_000) }).catch(
+    (err: Error) => {
+      throw offline(err.message);
+    },
+  );
+  if (!res.ok || !res.body) throw offline(`GET ${base}/${asset} answered HTTP ${res.status}`);
+  const total = Number(res.headers.get('content-length')) || undefined;
+  let received = 0;
+  const hash = createHash('sha256');
+  const counted = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream).map((chunk) => {
+    received += chunk.length;
+    hash.update(chunk);
+    options.onProgress?.(received, total);
+    return chunk;
+  });
+  await pipeline(counted, createWriteStream(to));
+  const actual = hash.digest('hex');
+  if (actual !== expected) {
+    rmSync(to, { force: true });
+    throw new UserError(
+      `The download of ${asset} does not match its SHA-256 (expected ${expected.slice(0, 12)}…, got ${actual.slice(0, 12)}…); it was deleted.`,
+      'try again on another network (a proxy may have altered it), or use the offline pack: npm run offline:load',
     );
-    if (!res.ok || !res.body) throw offline(`GET ${base}/${asset} answered HTTP ${res.status}`);
-    const total = Number(res.headers.get('content-length')) || undefined;
-    let received = 0;
-    const hash = createHash('sha256');
-    const counted = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream).map((chunk) => {
-      received += chunk.length;
-      hash.update(chunk);
-      options.onProgress?.(received, total);
-      return chunk;
-    });
-    await pipeline(counted, createWriteStream(archive));
-    const actual = hash.digest('hex');
-    if (actual !== expected)
-      throw new UserError(
-        `The download of ${asset} does not match its SHA-256 (expected ${expected.slice(0, 12)}…, got ${actual.slice(0, 12)}…); it was deleted.`,
-        'try again on another network (a proxy may have altered it), or use the offline pack: npm run offline:load',
-      );
-    const binary = await unpack(archive, dir, platform);
-    return { path: binary, version: TRAEFIK_VERSION, source: 'download' };
-  } finally {
-    rmSync(archive, { force: true });
   }
+  return actual;
+}
+
+/** Puts this platform's binary from a room's offline pack into the cache, after checking the pack's sum. */
+export async function installFromArchive(archive: string, sha256: string): Promise<string> {
+  const actual = createHash('sha256').update(readFileSync(archive)).digest('hex');
+  if (actual !== sha256)
+    throw new UserError(
+      `${archive} does not match the SHA-256 the offline pack recorded for it.`,
+      'copy the offline folder again (it was altered or cut short), or ask your instructor for a fresh pack',
+    );
+  const dir = join(userCacheDir(), 'traefik', TRAEFIK_TAG);
+  mkdirSync(dir, { recursive: true });
+  return unpack(archive, dir, process.platform);
 }
 
 async function releaseChecksum(
