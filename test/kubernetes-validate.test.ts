@@ -53,8 +53,8 @@ describe('API versions', () => {
     const { v, findings } = check({
       'k8s/traefik-rbac.yaml': [
         [
-          'kubernetes-crd-rbac.yml.\napiVersion: rbac.authorization.k8s.io/v1\n',
-          'kubernetes-crd-rbac.yml.\napiVersion: rbac.authorization.k8s.io/v1beta1\n',
+          'least privilege leaves them out.\napiVersion: rbac.authorization.k8s.io/v1\n',
+          'least privilege leaves them out.\napiVersion: rbac.authorization.k8s.io/v1beta1\n',
         ],
       ],
     });

@@ -103,15 +103,15 @@ describe('an expectation a target cannot show is skipped with the reason, never 
     ]);
   });
 
-  it('redis-outage and the drills off the rehearsal, by their declaration', async () => {
+  it('redis-outage and the drills on kind, by their declaration (the rehearsal and Docker run them)', async () => {
     const six = step(6);
     const later = six.expectations.filter((e) => e.destructive);
-    const result = await runStep(fakeStep(later), ROOT, { target: 'docker' });
+    const result = await runStep(fakeStep(later), ROOT, { target: 'kind' });
     expect(result.expectations.map((e) => [e.id, e.status])).toEqual(later.map((e) => [e.id, 'skip']));
     expect(result.expectations.map((e) => e.message)).toEqual([
-      expect.stringMatching(/^not on docker: .*npm run drill restart-redis -- --target NAME/),
-      expect.stringMatching(/^not on docker: .*npm run drill sigterm-instance/),
-      expect.stringMatching(/^not on docker: .*npm run drill sigkill-instance/),
+      expect.stringMatching(/^not on kind: .*npm run drill restart-redis -- --target kind/),
+      expect.stringMatching(/^not on kind: .*npm run drill sigterm-instance -- --target kind/),
+      expect.stringMatching(/^not on kind: .*npm run drill sigkill-instance -- --target kind/),
     ]);
   });
 
@@ -158,6 +158,6 @@ it('the terminal shows why an expectation was skipped', async () => {
     target: 'kind',
   });
   expect(renderExpectations(result, { color: false })).toMatch(
-    /· .+ \(skipped: not on kind: it stops the local Redis; on Docker or kind: npm run drill restart-redis -- --target NAME\)/,
+    /· .+ \(skipped: not on kind: it stops Redis, .*: npm run drill restart-redis -- --target kind\)/,
   );
 });

@@ -12,15 +12,14 @@ interface RequiredRule {
   verbs: string[];
 }
 
-// Traefik v3.7's kubernetes-crd-rbac.yml (checked against v3.7.9). It also lists the `extensions`
-// group for ingresses (which no current cluster serves, so not required here) and `pods` get (only for
-// OpenTelemetry resource attributes); Traefik's master branch (v3.8) adds `update` on the traefik.io
-// */status subresources. Those extra rules are accepted, not required.
+// What Traefik v3.7's CRD provider reads, each rule proven needed against a real API server
+// (test/apiserver-traefik.test.ts). Its published kubernetes-crd-rbac.yml also grants ingresses,
+// ingressclasses and ingresses/status (read only by its Ingress provider: proven unneeded there), `pods`
+// get (only for OpenTelemetry resource attributes), and on master `update` on the traefik.io */status
+// subresources. Those extra rules are accepted, not required.
 export const TRAEFIK_CRD_RBAC: RequiredRule[] = [
   { group: '', resources: ['services', 'secrets', 'nodes', 'configmaps'], verbs: ['get', 'list', 'watch'] },
   { group: 'discovery.k8s.io', resources: ['endpointslices'], verbs: ['list', 'watch'] },
-  { group: 'networking.k8s.io', resources: ['ingresses', 'ingressclasses'], verbs: ['get', 'list', 'watch'] },
-  { group: 'networking.k8s.io', resources: ['ingresses/status'], verbs: ['update'] },
   {
     group: 'traefik.io',
     resources: [
