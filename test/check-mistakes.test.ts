@@ -185,7 +185,7 @@ const MISTAKES: Mistake[] = [
     to: 'CMD curl -f http://127.0.0.1:3000/healthz || exit 1',
     expectation: 'dockerfile',
     message: /Dockerfile:\d+ .*The HEALTHCHECK runs curl, which node:24-alpine does not have/,
-    hint: /fetch\('http:\/\/127\.0\.0\.1:3000\/healthz'\)/,
+    hint: /fetch\('http:\/\/127\.0\.0\.1:3000\/readyz'\)/,
   },
   {
     step: 3,

@@ -90,17 +90,6 @@ describe('typical mistakes', () => {
       'sticky.cookie.secure=true',
     ],
     [
-      'docker.sock read-write',
-      (t: string) =>
-        t.replace(
-          '/var/run/docker.sock:/var/run/docker.sock:ro',
-          '/var/run/docker.sock:/var/run/docker.sock',
-        ),
-      'docker-socket-writable',
-      '/var/run/docker.sock:/var/run/docker.sock',
-      ':ro',
-    ],
-    [
       'the dashboard on all interfaces',
       (t: string) => t.replace('"127.0.0.1:8080:8080"', '"8080:8080"'),
       'dashboard-public',

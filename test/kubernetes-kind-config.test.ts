@@ -33,6 +33,8 @@ describe('kind-config.yaml', () => {
     });
     expect(findings[0].fix).toContain('containerPort: 30080');
     expect(findings[0].fix).toContain('hostPort: 80');
+    // The cluster by its name: a bare `kind delete cluster` would delete the one called `kind`.
+    expect(findings[0].fix).toContain('kind delete cluster --name wsk && kind create cluster --name wsk');
   });
 
   it('reports a mapping that reaches no Traefik port, and spells out both ways to fix it', () => {
@@ -43,6 +45,14 @@ describe('kind-config.yaml', () => {
     expect(findings[0].fix).toContain('`containerPort: 30080`');
     expect(findings[0].fix).toContain('nodePort: 30090');
     expect(findings[0].fix).toContain('hostPort: 30090');
+  });
+
+  it('never offers a port outside 30000-32767 as a nodePort', () => {
+    const { findings } = check({ 'kind-config.yaml': [['containerPort: 30080', 'containerPort: 8000']] });
+    expect(findings.map((f) => f.code)).toEqual(['kind-port-unreachable']);
+    expect(findings[0].fix).not.toContain('nodePort: 8000');
+    expect(findings[0].fix).toContain('`containerPort: 30080`');
+    expect(findings[0].fix).toContain('so 8000 cannot be one');
   });
 
   it("accepts a hostPort on Traefik's web port instead of a NodePort", () => {

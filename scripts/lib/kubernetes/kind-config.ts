@@ -9,6 +9,7 @@ import { loadManifestFile } from './load.ts';
 import {
   asArray,
   asRecord,
+  asString,
   formatPath,
   get,
   isRecord,
@@ -124,6 +125,8 @@ export function validateKindConfigObject(config: ManifestObject, objects: Manife
   if (config.data.apiVersion !== 'kind.x-k8s.io/v1alpha4' || config.data.kind !== 'Cluster') return findings;
 
   const nodes = asArray(config.data.nodes).map(asRecord);
+  // kind acts on the cluster `kind` unless told: every command it is given names this one.
+  const clusterName = asString(config.data.name) ?? 'kind';
   const mappings = nodes.flatMap((n, i) =>
     asArray(n.extraPortMappings)
       .filter(isRecord)
@@ -191,7 +194,7 @@ export function validateKindConfigObject(config: ManifestObject, objects: Manife
         'kind-no-port-mapping',
         nodes.length > 0 ? ['nodes', 0] : [],
         'no node maps host port 80: http://localhost reaches nothing, because kind nodes are containers and their ports are not published without extraPortMappings',
-        `Add to the control-plane node (then recreate the cluster: kind delete cluster && kind create cluster --config kind-config.yaml):\n  extraPortMappings:\n    - containerPort: ${containerPort}\n      hostPort: 80\n      listenAddress: 127.0.0.1\n      protocol: TCP`,
+        `Add to the control-plane node (then recreate the cluster: kind delete cluster --name ${clusterName} && kind create cluster --name ${clusterName} --config kind-config.yaml):\n  extraPortMappings:\n    - containerPort: ${containerPort}\n      hostPort: 80\n      listenAddress: 127.0.0.1\n      protocol: TCP`,
       ),
     );
     return findings;
@@ -212,12 +215,12 @@ export function validateKindConfigObject(config: ManifestObject, objects: Manife
             ? `Service/${nodePortService} has nodePort ${target?.nodePorts.join(', ') || '(none fixed)'}`
             : 'no NodePort Service selects Traefik, and no Traefik container port has that hostPort'
         }`,
-        `Either set \`containerPort: ${target?.nodePort ?? target?.hostPort ?? 30080}\` here, or make them agree: a Service for Traefik with \`type: NodePort\` and \`nodePort: ${String(containerPort)}\` on its web port${
-          typeof containerPort === 'number' &&
-          (containerPort < NODE_PORTS.min || containerPort > NODE_PORTS.max)
-            ? ` (a nodePort must be within ${NODE_PORTS.min}-${NODE_PORTS.max}, so change containerPort too)`
-            : ''
-        }, or \`hostPort: ${String(containerPort)}\` on Traefik's web container port.`,
+        typeof containerPort === 'number' &&
+          containerPort >= NODE_PORTS.min &&
+          containerPort <= NODE_PORTS.max
+          ? `Either set \`containerPort: ${target?.nodePort ?? target?.hostPort ?? 30080}\` here, or make them agree: a Service for Traefik with \`type: NodePort\` and \`nodePort: ${containerPort}\` on its web port, or \`hostPort: ${containerPort}\` on Traefik's web container port.`
+          : // A nodePort is always within 30000-32767: offering this one as a nodePort would be wrong.
+            `Set \`containerPort: ${target?.nodePort ?? 30080}\` here and give Traefik's Service \`type: NodePort\` with that \`nodePort\` (node ports are ${NODE_PORTS.min}-${NODE_PORTS.max}, so ${String(containerPort)} cannot be one), or \`hostPort: ${String(containerPort)}\` on Traefik's web container port.`,
       ),
     );
   } else if (
