@@ -169,6 +169,16 @@ const MISTAKES: Mistake[] = [
   // Step 3: Compose and Traefik labels.
   {
     step: 3,
+    what: 'socket.broadcast.emit behind the router: the sender misses its own chat, and the adapter is not to blame',
+    file: 'server.ts',
+    from: "io.emit('chat',",
+    to: "socket.broadcast.emit('chat',",
+    expectation: 'sticky-long-polling',
+    message: /^A chat sent through app-\d did not reach clients on .*not even those on app-\d itself/,
+    hint: /io\.emit\('chat', …\)/,
+  },
+  {
+    step: 3,
     what: 'a shell-form CMD',
     file: 'Dockerfile',
     from: 'CMD ["node", "server.ts"]',

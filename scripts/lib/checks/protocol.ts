@@ -312,9 +312,16 @@ export async function expectFanOut(clients: TestClient[], label: string, timeout
   );
   await sendChat(clients[0], { text });
   const missed = [...new Set((await Promise.all(arrivals)).filter((m): m is string => m !== undefined))];
+  const sender = clients[0].welcome.instance;
+  // Only when the sender's own instance delivered is the adapter to blame: each instance then knew its own.
+  if (missed.includes(sender))
+    throw new CheckFailure(
+      `A chat sent through ${sender} did not reach clients on ${missed.join(', ')}, not even those on ${sender} itself: the broadcast does not go to every client, or their connections broke.`,
+      "broadcast with io.emit('chat', …), which reaches every client including the sender (socket.broadcast.emit skips the sender); if the clients were cut off, the router's sessions are the cause",
+    );
   if (missed.length) {
     throw new CheckFailure(
-      `A chat sent through ${clients[0].welcome.instance} reached its own clients but not those on ${missed.join(', ')}: ` +
+      `A chat sent through ${sender} reached its own clients but not those on ${missed.join(', ')}: ` +
         'without the Redis adapter each instance only knows its own sockets.',
     );
   }
