@@ -327,6 +327,19 @@ export async function expectFanOut(clients: TestClient[], label: string, timeout
   }
 }
 
+/** After Redis is back: a broadcast reaches every client again within 5 s (the subscriber reconnected). */
+async function broadcastsResume(clients: TestClient[]): Promise<void> {
+  await waitFor(
+    'broadcasts across instances',
+    () => expectFanOut(clients, 'after-restart', 500).then(() => true),
+    { timeoutMs: 5_000, intervalMs: 100 },
+  ).catch(() => {
+    throw new CheckFailure(
+      'Broadcasts across instances had not resumed 5 s after Redis came back: the subscriber did not reconnect.',
+    );
+  });
+}
+
 /** Step 2 onwards: /readyz follows Redis, and broadcasts resume by themselves after a Redis restart. */
 export const redisOutage: Expectation = {
   id: 'redis-outage',
@@ -383,15 +396,7 @@ export const redisOutage: Expectation = {
     await env.redis.restart();
     const clients: TestClient[] = [];
     for (const instance of env.instances) clients.push(await client(ctx, env, 'websocket', instance.url));
-    await waitFor(
-      'broadcasts across instances',
-      () => expectFanOut(clients, 'after-restart', 500).then(() => true),
-      { timeoutMs: 5_000, intervalMs: 100 },
-    ).catch(() => {
-      throw new CheckFailure(
-        'Broadcasts across instances had not resumed 5 s after Redis came back: the subscriber did not reconnect.',
-      );
-    });
+    await broadcastsResume(clients);
   },
 };
 
@@ -431,15 +436,7 @@ async function redisOutageOnStack(ctx: CheckContext, env: Environment, stack: Re
   const clients: TestClient[] = [];
   for (let i = 0; i < 12 && new Set(clients.map((c) => c.welcome.instance)).size < 2; i++)
     clients.push(await client(ctx, env, 'websocket'));
-  await waitFor(
-    'broadcasts across instances',
-    () => expectFanOut(clients, 'after-restart', 500).then(() => true),
-    { timeoutMs: 5_000, intervalMs: 100 },
-  ).catch(() => {
-    throw new CheckFailure(
-      'Broadcasts across instances had not resumed 5 s after Redis came back: the subscriber did not reconnect.',
-    );
-  });
+  await broadcastsResume(clients);
 }
 
 /** Every replica of a real stack running and answering /healthz, asked from inside it. */
