@@ -4,7 +4,7 @@
 // or IngressRoute) through its file provider.
 import { startInstance } from '../app-process.ts';
 import { ensurePortsFree, freePort } from '../ports.ts';
-import { startRedis } from '../redis.ts';
+import { type RedisHandle, redisUrlFor, startRedis } from '../redis.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import type { Servers } from '../traefik/file-provider.ts';
 import { startTraefik, type TraefikRun, traefikForCommand } from '../traefik/process.ts';
@@ -74,25 +74,33 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
   // The binary and the port first: when either is missing, nothing else has started.
   const binary = await traefikForCommand();
   if (options.port) await ensurePortsFree([options.port]);
-  const redis = await startRedis();
-  const byTarget = new Map<string, Instance[]>();
   const instances: Instance[] = [];
+  let redis: RedisHandle | undefined;
   let traefik: TraefikRun | undefined;
   const stop = async () => {
     await traefik?.stop();
     await Promise.all(instances.map((i) => i.process.stop()));
-    await redis.stop();
+    await redis?.stop();
   };
   const notes: string[] = [];
   // A port nothing listens on: where a service whose port is not the app's sends Traefik (a 502, as on Docker).
   const closedPort = await freePort();
+  // Every replica's port is chosen up front, so that Redis, the replicas and Traefik start side by side.
+  const replicas: { target: string; id: string; port: number }[] = [];
+  for (const target of new Set(Object.values(plan.config.services).map((s) => s.target)))
+    for (let i = 1; i <= Math.max(1, plan.replicas[target] ?? 1); i++)
+      replicas.push({ target, id: `${target}-${i}`, port: await freePort() });
+  const started = new Map<string, Instance>();
   let config = plan.config;
+  // A replica is a server until it has started and stopped again.
   const servers = (): Servers =>
     Object.fromEntries(
       Object.values(config.services).map((s) => {
-        const running = (byTarget.get(s.target) ?? []).filter((i) => i.process.running());
         const wrongPort = s.port !== undefined && s.port !== appPort(plan, s.target);
-        return [s.name, running.map((i) => (wrongPort ? `http://127.0.0.1:${closedPort}` : i.url))];
+        const live = replicas.filter(
+          (r) => r.target === s.target && (started.get(r.id)?.process.running() ?? true),
+        );
+        return [s.name, live.map((r) => `http://127.0.0.1:${wrongPort ? closedPort : r.port}`)];
       }),
     );
   try {
@@ -101,24 +109,6 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
         notes.push(
           `Service ${s.name} sends traffic to port ${s.port}, but the ${s.target} app listens on ${appPort(plan, s.target)}: Traefik will answer 502 Bad Gateway, as it would on the real stack.`,
         );
-    const targets = [...new Set(Object.values(plan.config.services).map((s) => s.target))];
-    await Promise.all(
-      targets.flatMap((target) =>
-        Array.from({ length: Math.max(1, plan.replicas[target] ?? 1) }, async (_, i) => {
-          const id = `${target}-${i + 1}`;
-          const instance = await startInstance({
-            ...options,
-            dir: plan.dir,
-            port: await freePort(),
-            instanceId: id,
-            redisUrl: redis.url,
-          });
-          instances.push(instance);
-          byTarget.set(target, [...(byTarget.get(target) ?? []), instance]);
-        }),
-      ),
-    );
-    instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
     const entry = mainEntryPoint(plan.config, plan.traefikArgs);
     const ports: Record<string, number> = {};
     for (const arg of plan.traefikArgs) {
@@ -126,19 +116,42 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
       if (name && name.toLowerCase() !== 'traefik') ports[name] = await freePort();
     }
     ports[entry] = options.port || (await freePort());
-    traefik = await startTraefik({
-      args: plan.traefikArgs,
-      ports,
-      apiPort: await freePort(),
-      config: plan.config,
-      servers: servers(),
-      echo: options.echo,
-      binary,
-    });
+    const redisPort = await freePort();
+    const results = await Promise.allSettled([
+      startRedis(redisPort).then((r) => {
+        redis = r;
+      }),
+      ...replicas.map(async (r) => {
+        const instance = await startInstance({
+          ...options,
+          dir: plan.dir,
+          port: r.port,
+          instanceId: r.id,
+          redisUrl: redisUrlFor(redisPort),
+        });
+        instances.push(instance);
+        started.set(r.id, instance);
+      }),
+      startTraefik({
+        args: plan.traefikArgs,
+        ports,
+        apiPort: await freePort(),
+        config: plan.config,
+        servers: servers(),
+        echo: options.echo,
+        binary,
+      }).then((t) => {
+        traefik = t;
+      }),
+    ]);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
   } catch (err) {
     await stop();
     throw err;
   }
+  if (!traefik || !redis) throw new Error('the rehearsal started without Traefik or Redis');
   const run = traefik;
   followInstances(run, instances, () => [config, servers()]);
   const entryUrl = run.entryPoints[mainEntryPoint(plan.config, plan.traefikArgs)];

@@ -135,7 +135,8 @@ export async function startTraefik(options: TraefikOptions): Promise<TraefikRun>
   const traefik = startProcess({ name: 'traefik', command: binary.path, args, echo: options.echo });
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
   const stop = async () => {
-    await traefik.stop({ graceMs: 5_000 });
+    // Traefik's own graceful shutdown waits up to 10 s for open connections; a rehearsal has nothing to drain.
+    await traefik.stop({ graceMs: 300 });
     rmSync(dir, { recursive: true, force: true });
   };
   try {
