@@ -268,6 +268,7 @@ kept-alive connections to the instances, no other hop).${proxies.includes('hapro
 Targets: at most +${TARGET.extraMs} ms round trip over direct, and at least ${TARGET.fanOutShare * 100}% of direct fan-out.
 
 ${startLine}
+
 The clients are socket.io-client in the benchmark's process, in two ways over long-polling: with
 kept-alive connections, as browsers poll, and with a new connection for every poll, as Node's client
 does by default (and as \`npm run check\` keeps on purpose: then only the sticky cookie can keep a
