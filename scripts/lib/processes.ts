@@ -184,11 +184,6 @@ export function onInterrupt(): Promise<number> {
   return interruption;
 }
 
-/** Kept for scripts that install it themselves; `main` does it for every command. */
-export function stopAllOnExit(): void {
-  void onInterrupt();
-}
-
 /**
  * Polls `probe` until it returns a value, with a bound and a message. When `process` is given and it
  * exits first, fails at once with its output: waiting longer for a crashed server helps nobody.

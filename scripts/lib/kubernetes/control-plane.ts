@@ -34,7 +34,7 @@ export interface ControlPlane {
   kubectl(args: string[], options?: { input?: string; kubeconfig?: string }): Promise<KubectlResult>;
   /**
    * Stops kube-apiserver, then etcd, and removes the temporary directory. Commands pass it to
-   * stopAllOnExit: stopped all at once, kube-apiserver waits on the gone etcd until it is killed.
+   * the interrupt handler: stopped all at once, kube-apiserver waits on the gone etcd until it is killed.
    */
   stop(): Promise<void>;
 }
@@ -66,7 +66,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'wsk-apiserver-'));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
-  // A crash or Ctrl-C still leaves no key or token behind (stopAllOnExit ends the processes).
+  // A crash or Ctrl-C still leaves no key or token behind (the interrupt handler ends the processes).
   process.once('exit', removeDir);
   const processes: ManagedProcess[] = [];
   const stop = async () => {
