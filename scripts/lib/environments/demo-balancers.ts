@@ -30,8 +30,10 @@ export const DEMO_CONFIG: DynamicConfig = {
 
 /** Round robin on `port`, sticky on `port + 1` (free ports when 0), over the step's running instances. */
 export async function startDemoBalancers(env: Environment, port = 0, echo = false) {
-  const servers = () => {
-    const urls = env.instances.filter((i) => i.process.running()).map((i) => i.url);
+  const servers = (leaving: ReadonlySet<unknown> = new Set()) => {
+    const urls = env.instances
+      .filter((i) => i.process.running() && !leaving.has(i.process))
+      .map((i) => i.url);
     return { roundrobin: urls, sticky: urls };
   };
   if (port) await ensurePortsFree([port, port + 1]);
@@ -44,7 +46,7 @@ export async function startDemoBalancers(env: Environment, port = 0, echo = fals
     servers: servers(),
     echo,
   });
-  followInstances(traefik, env.instances, () => [DEMO_CONFIG, servers()]);
+  followInstances(traefik, env.instances, (leaving) => [DEMO_CONFIG, servers(leaving)]);
   const local = (url: string) => url.replace('127.0.0.1', 'localhost');
   return {
     traefik,

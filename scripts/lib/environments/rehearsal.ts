@@ -4,6 +4,7 @@
 // or IngressRoute) through its file provider.
 import { startInstance } from '../app-process.ts';
 import { ensurePortsFree, freePort } from '../ports.ts';
+import type { ManagedProcess } from '../processes.ts';
 import { type RedisHandle, redisUrlFor, startRedis } from '../redis.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import type { Servers } from '../traefik/file-provider.ts';
@@ -53,13 +54,25 @@ export function mainEntryPoint(config: DynamicConfig, args: string[]): string {
 export function followInstances(
   run: TraefikRun,
   instances: Instance[],
-  current: () => [DynamicConfig, Servers],
+  current: (leaving: ReadonlySet<ManagedProcess>) => [DynamicConfig, Servers],
 ): void {
+  const leaving = new Set<ManagedProcess>();
   // Nobody awaits this when an instance exits: a failure (Traefik already stopping at the end of the
   // command) has nobody to tell, and the next request through Traefik sees the real state anyway.
-  const sync = () => run.update(...current()).catch(() => undefined);
+  const sync = () => run.update(...current(leaving)).catch(() => undefined);
   for (const instance of instances) {
-    const watch = () => instance.process.exited.then(sync);
+    const watch = () => {
+      const proc = instance.process;
+      const stop = proc.stop.bind(proc);
+      // A replica asked to stop leaves Traefik's servers before it drains, as a terminating pod leaves its
+      // EndpointSlice: the clients it disconnects are not sent back to it.
+      proc.stop = async (options) => {
+        leaving.add(proc);
+        await sync();
+        return stop(options);
+      };
+      proc.exited.then(sync);
+    };
     watch();
     const restart = instance.restart.bind(instance);
     instance.restart = async () => {
@@ -92,14 +105,15 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
       replicas.push({ target, id: `${target}-${i}`, port: await freePort() });
   const started = new Map<string, Instance>();
   let config = plan.config;
-  // A replica is a server until it has started and stopped again.
-  const servers = (): Servers =>
+  // A replica is a server from the start until it is asked to stop, or stops.
+  const servers = (leaving: ReadonlySet<ManagedProcess> = new Set()): Servers =>
     Object.fromEntries(
       Object.values(config.services).map((s) => {
         const wrongPort = s.port !== undefined && s.port !== appPort(plan, s.target);
-        const live = replicas.filter(
-          (r) => r.target === s.target && (started.get(r.id)?.process.running() ?? true),
-        );
+        const live = replicas.filter((r) => {
+          const proc = started.get(r.id)?.process;
+          return r.target === s.target && (!proc || (proc.running() && !proc.stopRequested()));
+        });
         return [s.name, live.map((r) => `http://127.0.0.1:${wrongPort ? closedPort : r.port}`)];
       }),
     );
@@ -153,7 +167,7 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
   }
   if (!traefik || !redis) throw new Error('the rehearsal started without Traefik or Redis');
   const run = traefik;
-  followInstances(run, instances, () => [config, servers()]);
+  followInstances(run, instances, (leaving) => [config, servers(leaving)]);
   const entryUrl = run.entryPoints[mainEntryPoint(plan.config, plan.traefikArgs)];
   const local = (url: string) => url.replace('127.0.0.1', 'localhost');
   return {
