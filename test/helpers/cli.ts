@@ -2,6 +2,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { tempDir } from './temp.ts';
 
 // The repo root, from the one place that computes it (`.pathname` broke on paths with spaces).
@@ -57,6 +58,27 @@ export function runCli(
   });
 }
 
+/**
+ * Commands started by this file's tests. One that a failed test never stopped gets SIGTERM when the file
+ * ends, so that its own handler stops the servers, Redis and Traefik it started (SIGKILL would orphan them).
+ */
+const running = new Set<ChildProcess>();
+afterAll(() =>
+  Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(killer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  ),
+);
+
 /** Starts a long-running command; `waitForOutput` resolves when a line shows up (bounded). */
 export function startCli(script: string, args: string[], env: Record<string, string> = {}) {
   const child: ChildProcess = spawn(
@@ -68,6 +90,8 @@ export function startCli(script: string, args: string[], env: Record<string, str
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;

@@ -112,7 +112,7 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
         const wrongPort = s.port !== undefined && s.port !== appPort(plan, s.target);
         const live = replicas.filter((r) => {
           const proc = started.get(r.id)?.process;
-          return r.target === s.target && (!proc || (proc.running() && !proc.stopRequested()));
+          return r.target === s.target && (!proc || (proc.running() && !leaving.has(proc)));
         });
         return [s.name, live.map((r) => `http://127.0.0.1:${wrongPort ? closedPort : r.port}`)];
       }),
