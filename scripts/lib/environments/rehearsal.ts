@@ -64,11 +64,14 @@ export function followInstances(
     const watch = () => {
       const proc = instance.process;
       const stop = proc.stop.bind(proc);
-      // A replica asked to stop leaves Traefik's servers before it drains, as a terminating pod leaves its
-      // EndpointSlice: the clients it disconnects are not sent back to it.
+      // A replica asked to stop gracefully leaves Traefik's servers before it drains, as a terminating pod
+      // leaves its EndpointSlice: the clients it disconnects are not sent back to it. A kill is a crash: it
+      // stays a server until it is gone, as a crashed pod stays until it is noticed.
       proc.stop = async (options) => {
-        leaving.add(proc);
-        await sync();
+        if ((options?.signal ?? 'SIGTERM') === 'SIGTERM') {
+          leaving.add(proc);
+          await sync();
+        }
         return stop(options);
       };
       proc.exited.then(sync);
