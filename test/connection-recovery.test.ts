@@ -6,6 +6,7 @@ import { rehearsalTarget } from '../scripts/lib/drill-targets.ts';
 import { runDrill } from '../scripts/lib/drills.ts';
 import { startRehearsal } from '../scripts/lib/environments/rehearsal.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
+import { parseStaticConfig } from '../scripts/lib/traefik/static-config.ts';
 
 // Not a strict zero: in about one run in four a client missed one to three broadcasts sent in the instant
 // the instance closed. The pub/sub adapter of the main solution loses about a fifth of the deliveries to
@@ -30,7 +31,7 @@ it('loses (almost) no broadcast across an instance restart', async () => {
       },
       replicas: { app: 3 },
       environment: {},
-      traefikArgs: ['--entrypoints.web.address=:80'],
+      traefik: parseStaticConfig(['--entrypoints.web.address=:80']),
       standsInFor: 'step 6, advanced',
     },
     { port: 0 },

@@ -10,7 +10,7 @@ import { formatFinding } from '../findings.ts';
 import { mustUndo, startProcess } from '../processes.ts';
 import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { dockerMissing } from '../targets.ts';
-import { asArgs } from '../traefik/static-config.ts';
+import { parseStaticConfig } from '../traefik/static-config.ts';
 import { startRehearsal } from './rehearsal.ts';
 import type { Environment, StartOptions } from './types.ts';
 
@@ -37,7 +37,7 @@ export async function startComposeStep(
       config: stack.config,
       replicas: stack.replicas,
       environment: stack.environment,
-      traefikArgs: stack.traefik ? asArgs(stack.traefik.static) : [],
+      traefik: stack.traefik?.static ?? parseStaticConfig([]),
       socketPath: options.socketPath,
       standsInFor: 'Docker Compose behind Traefik',
       reread: async () => {

@@ -11,6 +11,7 @@ import { startProcess, waitForHttp } from '../processes.ts';
 import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { kindMissing } from '../targets.ts';
 import { findExecutable } from '../tools.ts';
+import { parseStaticConfig } from '../traefik/static-config.ts';
 import { startRehearsal } from './rehearsal.ts';
 import { traefikFile } from './traefik-crds.ts';
 import type { Environment, StartOptions } from './types.ts';
@@ -39,7 +40,7 @@ export async function startKubernetesStep(
   if (options.target === 'kind') return startKindCluster(dir, options);
   if (options.target && options.target !== 'rehearsal')
     throw new UserError(`The Kubernetes flavour does not run on ${options.target} here.`);
-  const { ingressRoutesToDynamicConfig, loadManifests } = await import('../kubernetes/index.ts');
+  const { findTraefik, ingressRoutesToDynamicConfig, loadManifests } = await import('../kubernetes/index.ts');
   const { objects, findings } = loadManifests(join(dir, 'k8s'));
   const error = findings.find((f) => f.severity === 'error');
   if (error) throw new UserError(`The manifests can't be rehearsed: ${formatFinding(error)}`, error.fix);
@@ -50,7 +51,8 @@ export async function startKubernetesStep(
       config,
       replicas,
       environment: env,
-      traefikArgs: traefikArgsOf(objects),
+      // The workshop's one reading of Traefik's Deployment (the validators use it too).
+      traefik: findTraefik(objects)?.static ?? parseStaticConfig([]),
       socketPath: options.socketPath,
       standsInFor: 'a kind cluster with Traefik (CRD provider)',
       reread: async () => {
@@ -61,18 +63,6 @@ export async function startKubernetesStep(
     },
     options,
   );
-}
-
-/** The args of the container that runs Traefik's image: its static configuration. */
-function traefikArgsOf(objects: { kind: string; data: Record<string, unknown> }[]): string[] {
-  for (const o of objects.filter((x) => x.kind === 'Deployment')) {
-    const spec = (o.data.spec as { template?: { spec?: { containers?: unknown[] } } } | undefined)?.template
-      ?.spec;
-    for (const c of (spec?.containers ?? []) as { image?: unknown; args?: unknown }[])
-      if (/(^|\/)traefik(:|@|$)/.test(String(c.image ?? '')) && Array.isArray(c.args))
-        return c.args.map(String);
-  }
-  return [];
 }
 
 /** kind create (when absent), build and load the image, CRDs, RBAC and manifests, rollouts, a smoke test. */

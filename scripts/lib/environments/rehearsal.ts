@@ -9,6 +9,7 @@ import { type RedisHandle, redisUrlFor, startRedis } from '../redis.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import type { Servers } from '../traefik/file-provider.ts';
 import { startTraefik, type TraefikRun, traefikForCommand } from '../traefik/process.ts';
+import { asArgs, type StaticConfig } from '../traefik/static-config.ts';
 import type { Environment, Instance, StartOptions } from './types.ts';
 
 export interface RehearsalPlan {
@@ -19,8 +20,8 @@ export interface RehearsalPlan {
   replicas: Record<string, number>;
   /** Each target's environment as written (its PORT is the port the app listens on in the container). */
   environment: Record<string, Record<string, string>>;
-  /** The attendee's Traefik flags: compose.yaml's `command:` or the Deployment's `args:`. */
-  traefikArgs: string[];
+  /** The attendee's Traefik static configuration: compose.yaml's `command:` or the Deployment's `args:`. */
+  traefik: StaticConfig;
   /** The socket.io path clients use through the router (step 5: /wsk/socket.io/). */
   socketPath?: string;
   /** What the rehearsal stands in for, for the notes. */
@@ -35,11 +36,15 @@ export interface RehearsalPlan {
 /** The app's port inside its container: its PORT, else the protocol's default. */
 const appPort = (plan: RehearsalPlan, target: string) => Number(plan.environment[target]?.PORT ?? 3000);
 
+/** The entry points the attendee declares for traffic (not the API's `traefik`, not Traefik's implicit ones). */
+const declaredEntryPoints = (traefik: StaticConfig) =>
+  Object.values(traefik.entryPoints)
+    .filter((e) => !e.implicit && e.name.toLowerCase() !== 'traefik')
+    .map((e) => e.name);
+
 /** The entry point clients use: the one the routers name most, else the first one declared. */
-export function mainEntryPoint(config: DynamicConfig, args: string[]): string {
-  const declared = args
-    .map((a) => /^--entrypoints\.([^.=]+)\.address=/i.exec(a)?.[1])
-    .filter((n): n is string => Boolean(n) && n?.toLowerCase() !== 'traefik');
+export function mainEntryPoint(config: DynamicConfig, traefik: StaticConfig): string {
+  const declared = declaredEntryPoints(traefik);
   const named = Object.values(config.routers).flatMap((r) => r.entryPoints);
   const counts = new Map<string, number>();
   for (const n of named) counts.set(n, (counts.get(n) ?? 0) + 1);
@@ -126,12 +131,9 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
         notes.push(
           `Service ${s.name} sends traffic to port ${s.port}, but the ${s.target} app listens on ${appPort(plan, s.target)}: Traefik will answer 502 Bad Gateway, as it would on the real stack.`,
         );
-    const entry = mainEntryPoint(plan.config, plan.traefikArgs);
+    const entry = mainEntryPoint(plan.config, plan.traefik);
     const ports: Record<string, number> = {};
-    for (const arg of plan.traefikArgs) {
-      const name = /^--entrypoints\.([^.=]+)\.address=/i.exec(arg)?.[1];
-      if (name && name.toLowerCase() !== 'traefik') ports[name] = await freePort();
-    }
+    for (const name of declaredEntryPoints(plan.traefik)) ports[name] = await freePort();
     ports[entry] = options.port || (await freePort());
     const redisPort = await freePort();
     const results = await Promise.allSettled([
@@ -150,7 +152,7 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
         started.set(r.id, instance);
       }),
       startTraefik({
-        args: plan.traefikArgs,
+        args: asArgs(plan.traefik),
         ports,
         apiPort: await freePort(),
         config: plan.config,
@@ -171,7 +173,7 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
   if (!traefik || !redis) throw new Error('the rehearsal started without Traefik or Redis');
   const run = traefik;
   followInstances(run, instances, (leaving) => [config, servers(leaving)]);
-  const entryUrl = run.entryPoints[mainEntryPoint(plan.config, plan.traefikArgs)];
+  const entryUrl = run.entryPoints[mainEntryPoint(plan.config, plan.traefik)];
   const local = (url: string) => url.replace('127.0.0.1', 'localhost');
   return {
     entries: [entryUrl],
