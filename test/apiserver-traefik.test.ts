@@ -17,7 +17,7 @@ import {
   forbiddenIn,
   serverSideApply,
   startTraefikAs,
-  type TraefikRun,
+  type KubernetesTraefik,
   waitForRouter,
 } from '../scripts/lib/kubernetes/traefik-provider.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
@@ -35,7 +35,7 @@ const SOLUTION = join(ROOT, 'solutions', '04-kind-traefik', 'k8s');
 
 describe.skipIf(missing.length > 0 && !inCI)("step 4's RBAC under Traefik's real CRD provider", () => {
   let plane: ControlPlane;
-  const runs: TraefikRun[] = [];
+  const runs: KubernetesTraefik[] = [];
   const dirs: string[] = [];
   beforeAll(async () => {
     if (missing.length > 0) throw new Error(missing.join('\n'));
@@ -61,7 +61,11 @@ describe.skipIf(missing.length > 0 && !inCI)("step 4's RBAC under Traefik's real
       input: JSON.stringify(slice),
     });
     expect(written.code, written.stderr).toBe(0);
-    const run = await startTraefikAs(plane, TRAEFIK, loadManifests(manifests).objects);
+    const run = await startTraefikAs(
+      plane,
+      { path: TRAEFIK, version: TRAEFIK_VERSION, source: 'cache' },
+      loadManifests(manifests).objects,
+    );
     runs.push(run);
     return run;
   }
@@ -155,7 +159,7 @@ describe.skipIf(missing.length > 0 && !inCI)("step 4's RBAC under Traefik's real
             const forbidden = forbiddenIn(run.process.output());
             if (forbidden.length > 0)
               return forbidden.map((f) => `forbidden: ${f.verb} ${f.resource}`).join(', ');
-            const res = await fetch(`${run.api}/api/http/routers`, { signal: AbortSignal.timeout(1_000) });
+            const res = await fetch(`${run.apiUrl}/api/http/routers`, { signal: AbortSignal.timeout(1_000) });
             const routers = (await res.json()) as { name: string }[];
             return routers.some((r) => r.name.includes('wsk-app')) ? 'router built' : undefined;
           },

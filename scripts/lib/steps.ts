@@ -56,9 +56,11 @@ export interface Step {
   starterFailsAt: string;
 }
 
-/** Steps 5–6 hold both a compose.yaml and manifests: kind runs the manifests, the rest the Compose file. */
+/** Steps 5–6 hold both a compose.yaml and manifests: kind and the API server run the manifests, the rest the Compose file. */
 const startEitherFlavour = (dir: string, options: StartOptions & { socketPath: string }) =>
-  options.target === 'kind' ? startKubernetesStep(dir, options) : startComposeStep(dir, options);
+  options.target === 'kind' || options.target === 'apiserver'
+    ? startKubernetesStep(dir, options)
+    : startComposeStep(dir, options);
 
 const singleServerProtocol = [
   protocol.starts,

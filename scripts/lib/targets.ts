@@ -39,11 +39,6 @@ export function parseTarget(
       `Step ${step.number} does not run on ${target}.`,
       `step ${step.number} runs on: ${step.targets.join(', ')}`,
     );
-  if (target === 'apiserver')
-    throw new UserError(
-      'The apiserver target is not available on this machine yet.',
-      `use --target ${step.targets.filter((t) => t !== 'apiserver').join(' or --target ')}`,
-    );
   return target;
 }
 

@@ -18,8 +18,8 @@ export function drillExpectation(
     disturbs: true,
     destructive: true,
     only: {
-      targets: ['rehearsal', 'docker'],
-      because: `it stops a replica, which only the rehearsal and Docker let a check do; on kind: npm run drill ${drill} -- --target kind`,
+      targets: ['rehearsal', 'docker', 'apiserver'],
+      because: `it stops a replica, which a check does only where the replicas are its own (the rehearsal, Docker, the API server's local pods); on kind: npm run drill ${drill} -- --target kind`,
     },
     async run(ctx) {
       const env = await ctx.environment();

@@ -46,7 +46,7 @@ export async function startDemoBalancers(env: Environment, port = 0, echo = fals
     servers: servers(),
     echo,
   });
-  followInstances(traefik, env.instances, (leaving) => [DEMO_CONFIG, servers(leaving)]);
+  followInstances(env.instances, (leaving) => traefik.update(DEMO_CONFIG, servers(leaving)));
   const local = (url: string) => url.replace('127.0.0.1', 'localhost');
   return {
     traefik,

@@ -1,4 +1,5 @@
-// Step 4 onwards, Kubernetes flavour: a kind cluster on the kind target, else the rehearsal driven by
+// Step 4 onwards, Kubernetes flavour: a kind cluster on the kind target, a real API server on the apiserver
+// target (apiserver.ts), else the rehearsal driven by
 // the manifests: replicas from the Deployment, routing and stickiness
 // from the IngressRoute and its Middlewares.
 import { existsSync, readFileSync } from 'node:fs';
@@ -38,6 +39,8 @@ export async function startKubernetesStep(
   options: StartOptions & { socketPath?: string },
 ): Promise<Environment> {
   if (options.target === 'kind') return startKindCluster(dir, options);
+  if (options.target === 'apiserver')
+    return (await import('./apiserver.ts')).startApiserverStep(dir, options);
   if (options.target && options.target !== 'rehearsal')
     throw new UserError(`The Kubernetes flavour does not run on ${options.target} here.`);
   const { findTraefik, ingressRoutesToDynamicConfig, loadManifests } = await import('../kubernetes/index.ts');

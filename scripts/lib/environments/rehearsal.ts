@@ -54,17 +54,16 @@ export function mainEntryPoint(config: DynamicConfig, traefik: StaticConfig): st
 /**
  * Keeps Traefik's servers equal to the running instances: a replica that stops leaves them, as a stopped
  * container leaves the Docker provider's and a pod that is not ready leaves its EndpointSlice; one that is
- * back (a restart) joins again.
+ * back (a restart) joins again. `sync` hands Traefik the servers of the instances running and not leaving.
  */
 export function followInstances(
-  run: TraefikRun,
   instances: Instance[],
-  current: (leaving: ReadonlySet<ManagedProcess>) => [DynamicConfig, Servers],
+  sync: (leaving: ReadonlySet<ManagedProcess>) => Promise<unknown>,
 ): void {
   const leaving = new Set<ManagedProcess>();
   // Nobody awaits this when an instance exits: a failure (Traefik already stopping at the end of the
   // command) has nobody to tell, and the next request through Traefik sees the real state anyway.
-  const sync = () => run.update(...current(leaving)).catch(() => undefined);
+  const update = () => sync(leaving).catch(() => undefined);
   for (const instance of instances) {
     const watch = () => {
       const proc = instance.process;
@@ -75,18 +74,18 @@ export function followInstances(
       proc.stop = async (options) => {
         if ((options?.signal ?? 'SIGTERM') === 'SIGTERM') {
           leaving.add(proc);
-          await sync();
+          await update();
         }
         return stop(options);
       };
-      proc.exited.then(sync);
+      proc.exited.then(update);
     };
     watch();
     const restart = instance.restart.bind(instance);
     instance.restart = async () => {
       await restart();
       watch();
-      await sync();
+      await update();
     };
   }
 }
@@ -172,7 +171,7 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
   }
   if (!traefik || !redis) throw new Error('the rehearsal started without Traefik or Redis');
   const run = traefik;
-  followInstances(run, instances, (leaving) => [config, servers(leaving)]);
+  followInstances(instances, (leaving) => run.update(config, servers(leaving)));
   const entryUrl = run.entryPoints[mainEntryPoint(plan.config, plan.traefik)];
   const local = (url: string) => url.replace('127.0.0.1', 'localhost');
   return {

@@ -3,7 +3,7 @@ import type { DrillTarget } from '../drills.ts';
 import type { ManagedProcess } from '../processes.ts';
 import type { RedisHandle } from '../redis.ts';
 import type { Target } from '../targets.ts';
-import type { TraefikRun } from '../traefik/process.ts';
+import type { TraefikView } from '../traefik/process.ts';
 
 export interface Instance {
   id: string;
@@ -21,8 +21,8 @@ export interface Environment {
   socketPath: string;
   instances: Instance[];
   redis?: RedisHandle;
-  /** The real Traefik the rehearsal runs (steps 2–6), to read what it built and its log. */
-  traefik?: TraefikRun;
+  /** The real Traefik run on this machine (steps 2–6), to read what it built and its log. */
+  traefik?: TraefikView;
   /** A real stack (Docker Compose): its replicas are containers, not `instances`, reached through it. */
   stack?: RealStack;
   /** Lines `--start` prints: label and URL. */

@@ -87,7 +87,7 @@ export function traefikServiceAccount(traefik: TraefikInstall) {
   return { name, namespace: traefik.workload.object.namespace, path };
 }
 
-const boundTo = (binding: ManifestObject, sa: { name: string; namespace: string }) =>
+export const boundTo = (binding: ManifestObject, sa: { name: string; namespace: string }) =>
   asArray(binding.data.subjects).some((s) => {
     const subject = asRecord(s);
     return (

@@ -1,12 +1,16 @@
 // Traefik's Kubernetes CRD provider against the `apiserver` target's control plane: Traefik's CRDs and the
 // attendee's manifests are applied with server-side apply (so validation errors are the API server's own),
-// then the real Traefik binary runs outside the cluster with the attendee's Deployment args, authenticated
-// as the attendee's ServiceAccount. Its informers then meet the attendee's ClusterRole for real: a missing
+// then the real Traefik binary runs outside the cluster with the attendee's Deployment args (only addresses
+// moved to loopback, as in the rehearsal), authenticated as the attendee's ServiceAccount. Its informers then meet the attendee's ClusterRole for real: a missing
 // rule shows up as the API server's "forbidden", which `forbiddenIn` turns into the rule to add.
+import { UserError } from '../errors.ts';
 import { freePort } from '../ports.ts';
-import { type ManagedProcess, startProcess, waitFor } from '../processes.ts';
+import { startProcess, waitFor } from '../processes.ts';
+import type { TraefikBinary } from '../traefik/binary.ts';
+import { rehearsalArgs, routerErrors, type TraefikView, traefikError } from '../traefik/process.ts';
 import type { ControlPlane, KubectlResult } from './control-plane.ts';
-import { asArray, asRecord, asString, type ManifestObject } from './manifest.ts';
+import { asArray, asRecord, asString, type ManifestObject, type PathSegment } from './manifest.ts';
+import { boundTo } from './rbac.ts';
 import { findTraefik } from './workloads.ts';
 
 const FIELD_MANAGER = 'wsk';
@@ -47,51 +51,84 @@ export function forbiddenIn(output: string): Forbidden[] {
 }
 
 /**
- * An EndpointSlice for one backend of a Service: what the endpointslice controller would write for a
- * ready pod, had this cluster a kubelet. Every Service port maps to `port` (a local process serves one).
- * The API server refuses loopback addresses here (127.0.0.0/8, ::1), so `address` must be another of
- * this machine's addresses for traffic to flow.
+ * Traefik's "forbidden" as what to change: no binding for its ServiceAccount (every informer refused), or the
+ * rules its bound ClusterRole lacks, with the file and line to edit.
  */
-export function endpointSliceFor(service: ManifestObject, backend: string, address: string, port: number) {
+export function explainForbidden(forbidden: Forbidden[], objects: ManifestObject[]): UserError {
+  const [, namespace = '', account = ''] =
+    /^system:serviceaccount:([^:]+):(.+)$/.exec(forbidden[0].user) ?? [];
+  const refusals = forbidden
+    .map((f) => `${f.verb} ${f.resource}${f.group ? ` (${f.group})` : ''}`)
+    .join(', ');
+  const message = `Traefik runs as ServiceAccount ${namespace}/${account}, and the API server refused it: cannot ${refusals}.`;
+  const at = (o: ManifestObject, path: PathSegment[]) => `${o.file}:${o.lineOf(path)}`;
+  const bindings = objects.filter((o) => o.kind === 'ClusterRoleBinding');
+  const binding = bindings.find((b) => boundTo(b, { name: account, namespace }));
+  if (!binding) {
+    const where = bindings[0] ? ` (${at(bindings[0], ['subjects'])})` : '';
+    return new UserError(
+      `${message} No ClusterRoleBinding names that ServiceAccount${where}.`,
+      `bind the ClusterRole to it: subjects: [{ kind: ServiceAccount, name: ${account}, namespace: ${namespace} }]`,
+    );
+  }
+  const roleName = asString(asRecord(binding.data.roleRef).name) ?? '';
+  const role = objects.find((o) => o.kind === 'ClusterRole' && o.name === roleName);
+  const rules = [...new Map(forbidden.map((f) => [`${f.group}/${f.resource}`, f])).values()]
+    .map((f) => `- apiGroups: ["${f.group}"]\n  resources: [${f.resource}]\n  verbs: [get, list, watch]`)
+    .join('\n');
+  return new UserError(
+    `${message} ClusterRole ${roleName}${role ? ` (${at(role, ['rules'])})` : ''} lacks the rule.`,
+    `add to its rules:\n${rules}`,
+  );
+}
+
+/**
+ * An EndpointSlice for one pod of a Service: what the endpointslice controller would write for a ready pod,
+ * had this cluster a kubelet. `portFor` maps each Service port to where the pod's process listens. The API
+ * server refuses loopback addresses here (127.0.0.0/8, ::1), so `address` is another of this machine's.
+ */
+export function endpointSliceFor(
+  service: ManifestObject,
+  pod: string,
+  address: string,
+  portFor: number | ((servicePort: Record<string, unknown>) => number),
+  ready = true,
+) {
   const ports = asArray(asRecord(service.data.spec).ports).map(asRecord);
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: {
-      name: `${service.name}-${backend}`,
+      name: `${service.name}-${pod}`,
       namespace: service.namespace,
       labels: { 'kubernetes.io/service-name': service.name, 'endpointslice.kubernetes.io/managed-by': 'wsk' },
     },
     addressType: address.includes(':') ? 'IPv6' : 'IPv4',
     ports: ports.map((p) => ({
       name: asString(p.name) ?? '',
-      port,
+      port: typeof portFor === 'number' ? portFor : portFor(p),
       protocol: asString(p.protocol) ?? 'TCP',
     })),
-    endpoints: [{ addresses: [address], conditions: { ready: true, serving: true, terminating: false } }],
+    endpoints: [{ addresses: [address], conditions: { ready, serving: ready, terminating: !ready } }],
   };
 }
 
-export interface TraefikRun {
-  process: ManagedProcess;
-  /** Traefik's API (the `traefik` entry point), for /api/http/routers and friends. */
-  api: string;
-  /** Entry point name -> http://127.0.0.1:PORT. */
-  entryPoints: Record<string, string>;
+export interface KubernetesTraefik extends TraefikView {
+  /** `system:serviceaccount:NS:NAME`, whom the API server sees. */
   serviceAccount: string;
-  stop(): Promise<void>;
 }
 
 /**
- * Starts the Traefik binary with the Deployment's args (entry points moved to free loopback ports),
- * authenticated as the pod's ServiceAccount through a token from the TokenRequest API.
+ * Starts the Traefik binary with the Deployment's args (entry points moved to loopback ports: `ports` by
+ * name, the others free; the API on `apiPort`), authenticated as the pod's ServiceAccount through a token
+ * from the TokenRequest API. Resolves once Traefik's API answers.
  */
 export async function startTraefikAs(
   plane: ControlPlane,
-  traefik: string,
+  binary: TraefikBinary,
   objects: ManifestObject[],
-  { echo = false }: { echo?: boolean } = {},
-): Promise<TraefikRun> {
+  { ports = {}, echo = false }: { ports?: Record<string, number>; echo?: boolean } = {},
+): Promise<KubernetesTraefik> {
   const install = findTraefik(objects);
   if (!install) throw new Error('no Traefik Deployment in the manifests');
   const { workload, containerIndex } = install;
@@ -99,42 +136,56 @@ export async function startTraefikAs(
   const account = asString(workload.podSpec.serviceAccountName) ?? 'default';
   const token = await plane.kubectl(['-n', namespace, 'create', 'token', account, '--duration=1h']);
   if (token.code !== 0)
-    throw new Error(`could not get a token for ServiceAccount ${namespace}/${account}: ${token.stderr}`);
+    throw new UserError(
+      `Could not get a token for ServiceAccount ${namespace}/${account}, which Traefik's Deployment runs as: ${token.stderr.trim()}`,
+      `create it: a ServiceAccount named ${account} in namespace ${namespace} (k8s/traefik-rbac.yaml)`,
+    );
   const serviceAccount = `system:serviceaccount:${namespace}:${account}`;
   const kubeconfig = plane.kubeconfigFor(serviceAccount, token.stdout.trim());
 
-  const container = asRecord(workload.containers[containerIndex]);
-  const entryPoints: Record<string, string> = {};
-  const args: string[] = [];
-  for (const arg of asArray(container.args).map(String)) {
-    const address = /^--entry[Pp]oints\.([^.=]+)\.address=/.exec(arg);
-    if (!address) {
-      args.push(arg);
-      continue;
-    }
-    const port = await freePort();
-    entryPoints[address[1]] = `http://127.0.0.1:${port}`;
-    args.push(`--entryPoints.${address[1]}.address=127.0.0.1:${port}`);
-  }
+  const written = asArray(asRecord(workload.containers[containerIndex]).args).map(String);
+  const all: Record<string, number> = { ...ports };
+  for (const name of Object.keys(install.static.entryPoints))
+    if (name.toLowerCase() !== 'traefik') all[name] ??= await freePort();
+  const apiPort = await freePort();
+  const { args, notes } = rehearsalArgs(written, all, apiPort);
   const process = startProcess({
     name: 'traefik',
-    command: traefik,
-    // Never phone home: the workshop runs offline and the checks stay on loopback.
-    args: [...args, '--global.checkNewVersion=false', '--global.sendAnonymousUsage=false'],
+    command: binary.path,
+    args,
     // Traefik builds its client from KUBECONFIG when it is not inside a pod; the token stays off argv.
     env: { KUBECONFIG: kubeconfig, KUBERNETES_SERVICE_HOST: undefined, KUBERNETES_SERVICE_PORT: undefined },
     echo,
   });
-  const api = entryPoints.traefik ?? '';
-  return { process, api, entryPoints, serviceAccount, stop: async () => void (await process.stop()) };
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const stop = async () => void (await process.stop({ graceMs: 300 }));
+  await waitFor(
+    `Traefik's API on ${apiUrl}`,
+    async () =>
+      (await fetch(`${apiUrl}/api/version`, { signal: AbortSignal.timeout(1_000) })).ok || undefined,
+    { process, timeoutMs: 15_000 },
+  ).catch(async (err: Error) => {
+    await stop();
+    throw new UserError(`Traefik did not start: ${traefikError(process.output()) ?? err.message}`);
+  });
+  return {
+    binary,
+    process,
+    apiUrl,
+    entryPoints: Object.fromEntries(Object.entries(all).map(([n, port]) => [n, `http://127.0.0.1:${port}`])),
+    notes,
+    serviceAccount,
+    problems: () => routerErrors(apiUrl).catch(() => []),
+    stop,
+  };
 }
 
 /** Waits until Traefik's API lists a router whose name contains `name` (the provider has synced). */
-export function waitForRouter(run: TraefikRun, name: string, timeoutMs = 20_000): Promise<string> {
+export function waitForRouter(run: TraefikView, name: string, timeoutMs = 20_000): Promise<string> {
   return waitFor(
     `Traefik to load a router for ${name}`,
     async () => {
-      const res = await fetch(`${run.api}/api/http/routers`, { signal: AbortSignal.timeout(1_000) });
+      const res = await fetch(`${run.apiUrl}/api/http/routers`, { signal: AbortSignal.timeout(1_000) });
       const routers = (await res.json()) as { name: string }[];
       return routers.find((r) => r.name.includes(name))?.name;
     },

@@ -53,7 +53,8 @@ export interface TraefikOptions {
   binary?: TraefikBinary;
 }
 
-export interface TraefikRun {
+/** A running Traefik, whichever provider feeds it: what the checks read. */
+export interface TraefikView {
   binary: TraefikBinary;
   process: ManagedProcess;
   /** http://127.0.0.1:PORT of each entry point. */
@@ -61,23 +62,31 @@ export interface TraefikRun {
   apiUrl: string;
   /** Lines for `--start`: what was changed from the attendee's flags, and why. */
   notes: string[];
-  /** Rewrites the dynamic configuration and waits until Traefik's API serves it. */
-  update(config: DynamicConfig, servers: Servers): Promise<void>;
   /** The routers Traefik refused in the configuration it runs now, with the attendee's file and line. */
   problems(): Promise<string[]>;
   stop(): Promise<void>;
+}
+
+/** The rehearsal's Traefik, fed through its file provider. */
+export interface TraefikRun extends TraefikView {
+  /** Rewrites the dynamic configuration and waits until Traefik's API serves it. */
+  update(config: DynamicConfig, servers: Servers): Promise<void>;
 }
 
 const ENTRY_POINT_ADDRESS = /^--entrypoints\.([^.=]+)\.address(?:=(.*))?$/i;
 /** Providers the rehearsal replaces with its file provider; the others are not rehearsed. */
 const PROVIDER = /^--providers\./i;
 
-/** The attendee's flags for a local run: addresses moved to loopback ports, providers swapped. */
+/**
+ * The attendee's flags for a local run: addresses moved to loopback ports, the API on, and their providers
+ * swapped for the file provider reading `dynamicDir` (the rehearsal) or kept as written (the `apiserver`
+ * target, where their Kubernetes CRD provider meets a real API server).
+ */
 export function rehearsalArgs(
   args: string[],
   ports: Record<string, number>,
   apiPort: number,
-  dynamicDir: string,
+  dynamicDir?: string,
 ): { args: string[]; notes: string[] } {
   const out: string[] = [];
   const notes: string[] = [];
@@ -93,7 +102,7 @@ export function rehearsalArgs(
       out.push(`--entrypoints.${name}.address=127.0.0.1:${port}`);
       continue;
     }
-    if (PROVIDER.test(arg)) continue;
+    if (dynamicDir && PROVIDER.test(arg)) continue;
     if (/^--api\.insecure(=true)?$/i.test(arg)) insecureApi = true;
     out.push(arg);
   }
@@ -105,12 +114,11 @@ export function rehearsalArgs(
       'Your Traefik flags do not turn on the API (--api.insecure=true): the rehearsal adds it on loopback to read what Traefik built.',
     );
   }
+  if (dynamicDir) out.push(`--providers.file.directory=${dynamicDir}`, '--providers.file.watch=true');
   out.push(
-    `--providers.file.directory=${dynamicDir}`,
-    '--providers.file.watch=true',
     // A stopped replica leaves (and an edit lands) within a tenth of a second, not after the default 2 s of
-    // batching: the file provider here stands in for live endpoints, and clients reconnecting meanwhile
-    // would be sent to the dead replica.
+    // batching: the file provider or the written EndpointSlices stand in for live endpoints, and clients
+    // reconnecting meanwhile would be sent to the dead replica.
     '--providers.providersThrottleDuration=100ms',
     // Nothing leaves this machine: no update check, no anonymous usage report.
     '--global.checknewversion=false',
@@ -236,7 +244,7 @@ async function waitForConfig(
 export async function routerErrors(apiUrl: string, config?: DynamicConfig): Promise<string[]> {
   const data = await rawData(apiUrl);
   return Object.entries(data.routers ?? {}).flatMap(([key, r]) => {
-    const name = key.replace(/@file$/, '');
+    const name = key.replace(/@[\w-]+$/, '');
     const source = config?.routers[name]?.source;
     const where = source ? `${source.file}${source.line ? `:${source.line}` : ''}: ` : '';
     return (r.error ?? []).map((e) => `${where}router ${name}: ${e}`);

@@ -1,0 +1,300 @@
+// Steps 4–6 on the `apiserver` target: a real Kubernetes API server (kubernetes/control-plane.ts) holds
+// Traefik's CRDs and the attendee's manifests, applied as `kubectl apply --server-side` applies them, so a
+// refused field is the API server's verdict. The real Traefik runs outside the cluster with the attendee's
+// Deployment args, as the attendee's ServiceAccount: their ClusterRole and binding are enforced for real.
+// There is no kubelet: the app's pods and Redis run as local processes, and this module writes the
+// EndpointSlices the endpointslice controller would, one per pod each Service's selector picks.
+import { join } from 'node:path';
+import { startInstance } from '../app-process.ts';
+import { UserError } from '../errors.ts';
+import { formatFinding } from '../findings.ts';
+import { applyErrors } from '../kubernetes/apply-errors.ts';
+import { cachedTool } from '../kubernetes/cached-tools.ts';
+import { type ControlPlane, startControlPlane } from '../kubernetes/control-plane.ts';
+import { findTraefik, ingressRoutesToDynamicConfig, loadManifests } from '../kubernetes/index.ts';
+import { isIngressRoute } from '../kubernetes/lookups.ts';
+import { asArray, asRecord, asString, type ManifestObject } from '../kubernetes/manifest.ts';
+import { startPodNetwork } from '../kubernetes/pod-network.ts';
+import {
+  applyCrds,
+  endpointSliceFor,
+  explainForbidden,
+  forbiddenIn,
+  type KubernetesTraefik,
+  serverSideApply,
+  startTraefikAs,
+} from '../kubernetes/traefik-provider.ts';
+import {
+  parseImage,
+  resolveTargetPort,
+  selectedWorkloads,
+  servicesOf,
+  type Workload,
+  workloadsOf,
+} from '../kubernetes/workloads.ts';
+import { ensurePortsFree, freePort } from '../ports.ts';
+import { type ManagedProcess, waitFor } from '../processes.ts';
+import { type RedisHandle, redisUrlFor, startRedis } from '../redis.ts';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
+import { rawData, traefikForCommand } from '../traefik/process.ts';
+import { followInstances, mainEntryPoint } from './rehearsal.ts';
+import { traefikFile } from './traefik-crds.ts';
+import type { Environment, Instance, StartOptions } from './types.ts';
+
+interface Pod {
+  id: string;
+  workload: Workload;
+  /** Its own address (pod-network.ts) and the port its process listens on there. */
+  address: string;
+  port: number;
+  /** Where the app listens in its container (its PORT): a Service's targetPort must resolve to it. */
+  appPort: number;
+  instance?: Instance;
+}
+
+const isRedis = (w: Workload) =>
+  w.containers.some((c) =>
+    ['redis', 'valkey'].includes(
+      parseImage(asString(c.image) ?? '')
+        .repository.split('/')
+        .pop() ?? '',
+    ),
+  );
+
+export async function startApiserverStep(
+  dir: string,
+  options: StartOptions & { socketPath?: string },
+): Promise<Environment> {
+  const binary = await traefikForCommand();
+  if (options.port) await ensurePortsFree([options.port]);
+  const k8s = join(dir, 'k8s');
+  const { objects } = loadManifests(k8s);
+  const traefikInstall = findTraefik(objects);
+  if (!traefikInstall)
+    throw new UserError(
+      `No Traefik Deployment in ${k8s}: nothing would read the IngressRoute.`,
+      'k8s/traefik.yaml runs Traefik (image traefik:v3.7) with --providers.kubernetescrd; `npm run reset N` restores it',
+    );
+
+  const undo: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const step of undo.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const plane = await startControlPlane({ echo: options.echo });
+    undo.push(() => plane.stop());
+    const crds = await applyCrds(
+      plane,
+      cachedTool('traefik-crds') ?? (await traefikFile('kubernetes-crd-definition-v1.yml')),
+    );
+    if (crds.code !== 0) throw new UserError(`Traefik's CRDs did not apply: ${crds.stderr.trim()}`);
+    const applied = await serverSideApply(plane, k8s);
+    if (applied.code !== 0) throw refused(applyErrors(applied.stderr, objects), applied.stderr);
+
+    // The pods a kubelet would run: each app Deployment's replicas as local processes, one Redis.
+    const workloads = workloadsOf(objects).filter((w) => w !== traefikInstall.workload);
+    const apps = workloads.filter((w) => !isRedis(w));
+    const network = startPodNetwork(apps.reduce((n, w) => n + w.replicas, 0));
+    undo.push(async () => network.stop());
+    const pods: Pod[] = [];
+    for (const w of apps)
+      for (let i = 1; i <= w.replicas; i++)
+        pods.push({
+          id: `${w.object.name}-${i}`,
+          workload: w,
+          address: network.addresses[pods.length],
+          port: await freePort(),
+          appPort: appPort(w),
+        });
+    const redisPort = await freePort();
+    const closedPort = await freePort();
+    const routing = ingressRoutesToDynamicConfig(objects).config;
+    const entry = mainEntryPoint(routing, traefikInstall.static);
+
+    let redis: RedisHandle | undefined;
+    let traefik: KubernetesTraefik | undefined;
+    const started = await Promise.allSettled([
+      workloads.some(isRedis)
+        ? startRedis(redisPort).then((r) => {
+            redis = r;
+            undo.push(() => r.stop());
+          })
+        : undefined,
+      ...pods.map(async (pod) => {
+        pod.instance = await startInstance({
+          ...options,
+          dir,
+          port: pod.port,
+          instanceId: pod.id,
+          redisUrl: redisUrlFor(redisPort),
+        });
+        const instance = pod.instance;
+        undo.push(() => instance.process.stop());
+      }),
+      startTraefikAs(plane, binary, objects, {
+        ports: { [entry]: options.port || (await freePort()) },
+        echo: options.echo,
+      }).then((t) => {
+        traefik = t;
+        undo.push(() => t.stop());
+      }),
+    ]);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (!traefik) throw new Error('the apiserver target started without Traefik');
+    const run = traefik;
+
+    const slices = endpointSlices(objects, workloads, pods, closedPort);
+    const write = async (leaving: ReadonlySet<ManagedProcess>) => {
+      const ready = (pod: Pod) =>
+        !!pod.instance && pod.instance.process.running() && !leaving.has(pod.instance.process);
+      const items = slices.map((s) => s.slice(ready(s.pod)));
+      const result = await plane.kubectl(
+        ['apply', '--server-side', '--field-manager=wsk-endpoints', '-f', '-'],
+        {
+          input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+        },
+      );
+      if (result.code !== 0) throw new Error(`writing the EndpointSlices failed: ${result.stderr}`);
+      return slices.map((s) => ({ url: `http://${s.pod.address}:${s.port}`, ready: ready(s.pod) }));
+    };
+    await write(new Set());
+    const routed = await waitForRouting(run, objects);
+    // Later writes (a replica stops, leaves, is back) are done when Traefik's servers say so.
+    followInstances(
+      pods.flatMap((p) => (p.instance ? [p.instance] : [])),
+      async (leaving) => {
+        const endpoints = await write(leaving);
+        const want = endpoints.filter((e) => e.ready && routed.has(e.url)).map((e) => e.url);
+        const gone = endpoints.filter((e) => !e.ready).map((e) => e.url);
+        await waitFor(
+          'Traefik to take the EndpointSlices',
+          async () => {
+            const servers = await crdServers(run.apiUrl);
+            return want.every((u) => servers.has(u)) && !gone.some((u) => servers.has(u)) ? true : undefined;
+          },
+          { timeoutMs: 10_000, intervalMs: 50, process: run.process },
+        );
+      },
+    );
+
+    const instances = pods.flatMap((p) => (p.instance ? [p.instance] : []));
+    instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+    const entryUrl = run.entryPoints[entry];
+    const local = (url: string) => url.replace('127.0.0.1', 'localhost');
+    return {
+      entries: [entryUrl],
+      socketPath: options.socketPath ?? SOCKET_IO_PATH,
+      instances,
+      redis,
+      traefik: run,
+      links: [
+        { label: `chat (Traefik ${binary.version}, CRD provider)`, url: local(entryUrl) },
+        { label: 'Traefik dashboard', url: `${local(run.apiUrl)}/dashboard/` },
+        { label: 'Kubernetes API server', url: plane.server },
+        ...instances.map((i) => ({ label: i.id, url: local(i.url) })),
+        ...(redis ? [{ label: `redis (${redis.kind})`, url: redis.url }] : []),
+      ],
+      notes: [
+        `A real Kubernetes API server (no kubelet, no controllers): your manifests and Traefik's CRDs applied with server-side apply; Traefik ${binary.version} runs your Deployment's args as ${run.serviceAccount}, so your RBAC is enforced. Your pods and Redis run as local processes, and the workshop writes the EndpointSlices for your Services, one address per pod (${pods.map((p) => `${p.id} ${p.address}`).join(', ')}).`,
+        `kubectl --kubeconfig ${plane.kubeconfig} get ingressroute,svc,endpointslices -A`,
+        ...run.notes,
+        ...unselected(objects, workloadsOf(objects)),
+      ],
+      reload: async () => {
+        // An edit is applied as you would apply it; Traefik's provider picks it up. Replicas are not restarted.
+        const again = await serverSideApply(plane, k8s);
+        const now = loadManifests(k8s).objects;
+        return [
+          ...(again.code === 0 ? [] : applyErrors(again.stderr, now).map(formatFinding)),
+          ...(await run.problems()),
+        ];
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The app's port in its container: its PORT, else the protocol's default. */
+function appPort(w: Workload): number {
+  const env = asArray(w.containers[0]?.env).map(asRecord);
+  return Number(asString(env.find((e) => e.name === 'PORT')?.value) ?? 3000);
+}
+
+/** One EndpointSlice per pod a Service selects: ports the app does not listen on go to a closed port (502). */
+function endpointSlices(objects: ManifestObject[], workloads: Workload[], pods: Pod[], closedPort: number) {
+  return servicesOf(objects).flatMap((service) => {
+    const selected = selectedWorkloads(service, workloads);
+    return pods
+      .filter((pod) => selected.includes(pod.workload))
+      .map((pod) => {
+        const portFor = (servicePort: Record<string, unknown>) =>
+          resolveTargetPort(servicePort.targetPort ?? servicePort.port, pod.workload) === pod.appPort
+            ? pod.port
+            : closedPort;
+        const first = asRecord(asArray(asRecord(service.data.spec).ports)[0]);
+        return {
+          pod,
+          port: portFor(first),
+          slice: (ready: boolean) => endpointSliceFor(service, pod.id, pod.address, portFor, ready),
+        };
+      });
+  });
+}
+
+/** Services that select no pod: no endpoints, so Traefik builds no server for them (a 404 or 503). */
+function unselected(objects: ManifestObject[], workloads: Workload[]): string[] {
+  return servicesOf(objects)
+    .filter((s) => selectedWorkloads(s, workloads).length === 0)
+    .map(
+      (s) =>
+        `Service ${s.namespace}/${s.name} (${s.file}:${s.lineOf(['spec', 'selector'])}) selects no pod: its selector ${JSON.stringify(asRecord(s.data.spec).selector ?? {})} matches no Deployment's pod labels, so it has no endpoints and Traefik has no server for it.`,
+    );
+}
+
+/**
+ * Waits until Traefik built a router for every IngressRoute, or its ServiceAccount was refused (then the
+ * RBAC to add), or a bound passed (then the checks meet what Traefik serves). Resolves to the server URLs
+ * Traefik routes to.
+ */
+async function waitForRouting(run: KubernetesTraefik, objects: ManifestObject[]): Promise<Set<string>> {
+  const routes = objects.filter(isIngressRoute).map((ir) => `${ir.namespace}-${ir.name}`);
+  await waitFor(
+    'Traefik to load every IngressRoute',
+    async () => {
+      const forbidden = forbiddenIn(run.process.output());
+      if (forbidden.length > 0) throw explainForbidden(forbidden, objects);
+      const routers = Object.keys((await rawData(run.apiUrl)).routers ?? {});
+      return routes.every((r) =>
+        routers.some((name) => name.startsWith(r) && name.endsWith('@kubernetescrd')),
+      )
+        ? true
+        : undefined;
+    },
+    { timeoutMs: 8_000, intervalMs: 100, process: run.process },
+  ).catch((err) => {
+    if (err instanceof UserError) throw err;
+  });
+  return crdServers(run.apiUrl);
+}
+
+/** Every server URL of the services Traefik's CRD provider built. */
+async function crdServers(apiUrl: string): Promise<Set<string>> {
+  const services = (await rawData(apiUrl)).services ?? {};
+  return new Set(
+    Object.entries(services)
+      .filter(([name]) => name.endsWith('@kubernetescrd'))
+      .flatMap(([, s]) => s.loadBalancer?.servers?.map((x) => x.url) ?? []),
+  );
+}
+
+function refused(findings: ReturnType<typeof applyErrors>, stderr: string): UserError {
+  if (findings.length === 0) return new UserError(`kubectl apply failed: ${stderr.trim()}`);
+  return new UserError(
+    `The API server refused your manifests:\n${findings.map((f) => `  ${formatFinding(f)}`).join('\n')}`,
+    findings[0].fix,
+  );
+}

@@ -1,0 +1,50 @@
+// One address per pod for the `apiserver` target. Traefik's CRD provider keeps one server per endpoint
+// address (a second endpoint on the same address is dropped), and the API server refuses loopback addresses
+// in EndpointSlices: so each local pod gets its own address from 198.18.0.0/15 (RFC 2544, never routed
+// beyond a test network), added to the loopback interface for the run and removed when it ends. The pods'
+// processes listen on every interface, so Traefik reaches each at its own address. Adding addresses needs
+// CAP_NET_ADMIN on Linux (root, as in CI).
+import { spawnSync } from 'node:child_process';
+import { UserError } from '../errors.ts';
+import { findExecutable } from '../tools.ts';
+
+export interface PodNetwork {
+  addresses: string[];
+  /** Removes the addresses (also done when the command exits). */
+  stop(): void;
+}
+
+const NEEDS_ROOT = (detail: string) =>
+  new UserError(
+    `The apiserver target gives each pod its own address on this machine's loopback interface, and that needs root on Linux (CAP_NET_ADMIN): ${detail}`,
+    'run it as root (sudo -E npm run check N -- --target apiserver), or use --target rehearsal',
+  );
+
+/** `count` addresses in a block chosen by process id, so that two runs side by side do not meet. */
+export function startPodNetwork(count: number): PodNetwork {
+  const ip = findExecutable('ip');
+  if (process.platform !== 'linux' || !ip) throw NEEDS_ROOT(`no \`ip\` command (${process.platform})`);
+  const block = (process.pid % 8_000) * 16;
+  const addresses = Array.from({ length: count }, (_, i) => {
+    const n = block + i + 1;
+    return `198.${18 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
+  });
+  const added: string[] = [];
+  const stop = () => {
+    for (const address of added.splice(0)) spawnSync(ip, ['addr', 'del', `${address}/32`, 'dev', 'lo']);
+    process.removeListener('exit', stop);
+  };
+  process.once('exit', stop);
+  for (const address of addresses) {
+    const result = spawnSync(ip, ['addr', 'add', `${address}/32`, 'dev', 'lo'], { encoding: 'utf8' });
+    // Left by a run that was killed outright: it is ours to use, and to remove at the end.
+    if (result.status !== 0 && !/File exists/.test(result.stderr)) {
+      stop();
+      throw NEEDS_ROOT(
+        `\`ip addr add ${address}/32 dev lo\` said ${result.stderr.trim() || `exit ${result.status}`}`,
+      );
+    }
+    added.push(address);
+  }
+  return { addresses, stop };
+}
