@@ -15,9 +15,9 @@ import {
   applyCrds,
   endpointSliceFor,
   forbiddenIn,
+  type KubernetesTraefik,
   serverSideApply,
   startTraefikAs,
-  type KubernetesTraefik,
   waitForRouter,
 } from '../scripts/lib/kubernetes/traefik-provider.ts';
 import { ROOT } from '../scripts/lib/paths.ts';

@@ -10,7 +10,7 @@ import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
 import { applyErrors } from '../kubernetes/apply-errors.ts';
 import { cachedTool } from '../kubernetes/cached-tools.ts';
-import { type ControlPlane, startControlPlane } from '../kubernetes/control-plane.ts';
+import { startControlPlane } from '../kubernetes/control-plane.ts';
 import { findTraefik, ingressRoutesToDynamicConfig, loadManifests } from '../kubernetes/index.ts';
 import { isIngressRoute } from '../kubernetes/lookups.ts';
 import { asArray, asRecord, asString, type ManifestObject } from '../kubernetes/manifest.ts';
