@@ -5,6 +5,7 @@
 // There is no kubelet: the app's pods and Redis run as local processes, and this module writes the
 // EndpointSlices the endpointslice controller would, one per pod each Service's selector picks.
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { startInstance } from '../app-process.ts';
 import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
@@ -187,7 +188,15 @@ export async function startApiserverStep(
       socketPath: options.socketPath ?? SOCKET_IO_PATH,
       instances,
       redis,
-      traefik: run,
+      // A failing check through Traefik shows what Traefik and the workshop know about why.
+      traefik: {
+        ...run,
+        problems: async () => [
+          ...(await run.problems()),
+          ...unselected(objects, workloadsOf(objects)),
+          ...providerErrors(run.process.output()),
+        ],
+      },
       links: [
         { label: `chat (Traefik ${binary.version}, CRD provider)`, url: local(entryUrl) },
         { label: 'Traefik dashboard', url: `${local(run.apiUrl)}/dashboard/` },
@@ -262,11 +271,15 @@ function unselected(objects: ManifestObject[], workloads: Workload[]): string[] 
  */
 async function waitForRouting(run: KubernetesTraefik, objects: ManifestObject[]): Promise<Set<string>> {
   const routes = objects.filter(isIngressRoute).map((ir) => `${ir.namespace}-${ir.name}`);
+  let refusal: UserError | undefined;
   await waitFor(
     'Traefik to load every IngressRoute',
     async () => {
       const forbidden = forbiddenIn(run.process.output());
-      if (forbidden.length > 0) throw explainForbidden(forbidden, objects);
+      if (forbidden.length > 0) {
+        refusal = explainForbidden(forbidden, objects);
+        return true;
+      }
       const routers = Object.keys((await rawData(run.apiUrl)).routers ?? {});
       return routes.every((r) =>
         routers.some((name) => name.startsWith(r) && name.endsWith('@kubernetescrd')),
@@ -275,10 +288,18 @@ async function waitForRouting(run: KubernetesTraefik, objects: ManifestObject[])
         : undefined;
     },
     { timeoutMs: 8_000, intervalMs: 100, process: run.process },
-  ).catch((err) => {
-    if (err instanceof UserError) throw err;
-  });
+  ).catch(() => undefined);
+  if (refusal) throw refusal;
   return crdServers(run.apiUrl);
+}
+
+/** Traefik's own error lines from its Kubernetes provider, once each, without the timestamp. */
+export function providerErrors(output: string): string[] {
+  const lines = stripVTControlCharacters(output)
+    .split('\n')
+    .filter((l) => /\bERR\b/.test(l) && /providerName=kubernetescrd/.test(l))
+    .map((l) => l.replace(/^\S+\s+ERR\s+/, '').trim());
+  return [...new Set(lines)];
 }
 
 /** Every server URL of the services Traefik's CRD provider built. */

@@ -20,7 +20,7 @@ const NO_NAMESPACE = /namespaces "([^"]+)" not found/;
 
 /** Findings for each error in kubectl's output; `base` is the folder file names are shown relative to. */
 export function applyErrors(stderr: string, objects: ManifestObject[], base = process.cwd()): Finding[] {
-  const show = (file: string) => relative(base, file) || file;
+  const show = (file: string) => (relative(base, file).startsWith('..') ? file : relative(base, file));
   const findings: Finding[] = [];
   const add = (finding: Finding) => {
     if (!findings.some((f) => f.file === finding.file && f.message === finding.message))

@@ -10,7 +10,7 @@ import type { TraefikBinary } from '../traefik/binary.ts';
 import { rehearsalArgs, routerErrors, type TraefikView, traefikError } from '../traefik/process.ts';
 import type { ControlPlane, KubectlResult } from './control-plane.ts';
 import { asArray, asRecord, asString, type ManifestObject, type PathSegment } from './manifest.ts';
-import { boundTo } from './rbac.ts';
+import { boundTo, TRAEFIK_CRD_RBAC } from './rbac.ts';
 import { findTraefik } from './workloads.ts';
 
 const FIELD_MANAGER = 'wsk';
@@ -74,7 +74,12 @@ export function explainForbidden(forbidden: Forbidden[], objects: ManifestObject
   const roleName = asString(asRecord(binding.data.roleRef).name) ?? '';
   const role = objects.find((o) => o.kind === 'ClusterRole' && o.name === roleName);
   const rules = [...new Map(forbidden.map((f) => [`${f.group}/${f.resource}`, f])).values()]
-    .map((f) => `- apiGroups: ["${f.group}"]\n  resources: [${f.resource}]\n  verbs: [get, list, watch]`)
+    .map((f) => {
+      // The verbs the workshop's table gives the resource (Traefik itself only lists and watches).
+      const verbs = TRAEFIK_CRD_RBAC.find((r) => r.group === f.group && r.resources.includes(f.resource))
+        ?.verbs ?? ['list', 'watch'];
+      return `- apiGroups: ["${f.group}"]\n  resources: [${f.resource}]\n  verbs: [${verbs.join(', ')}]`;
+    })
     .join('\n');
   return new UserError(
     `${message} ClusterRole ${roleName}${role ? ` (${at(role, ['rules'])})` : ''} lacks the rule.`,
