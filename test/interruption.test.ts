@@ -3,10 +3,15 @@
 // random delay, then nothing of it may be left: no process carrying its WORKSHOP_HOME in its environment
 // (the servers inherit it) or working in its folder (redis-server overwrites its environment with its
 // title, so each run's TMPDIR, where redis-server works, is inside the home), no listener on its ports.
+
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { cachedTool } from '../scripts/lib/kubernetes/cached-tools.ts';
+import { podAddresses } from '../scripts/lib/kubernetes/pod-network.ts';
 import { portIsFree } from '../scripts/lib/ports.ts';
+import { STEPS, solutionDir } from '../scripts/lib/steps.ts';
 import { layoutBase, startCli, tempHome } from './helpers/cli.ts';
 
 /** Live processes of a run: its WORKSHOP_HOME in their environment, or their folder inside it. */
@@ -45,7 +50,7 @@ async function firstChild(home: string, exited: Promise<unknown>): Promise<void>
     done = true;
   });
   const deadline = Date.now() + 30_000;
-  while (!processesOf(home).some((p) => /server\.ts|redis-server|traefik/.test(p))) {
+  while (!processesOf(home).some((p) => /server\.ts|redis-server|traefik|etcd|kube-apiserver/.test(p))) {
     if (done) throw new Error('the command exited before starting anything');
     if (Date.now() > deadline) throw new Error('no child process within 30 s');
     await new Promise((r) => setTimeout(r, 25));
@@ -102,3 +107,50 @@ it(`interrupting step --start and check at random moments leaves nothing running
   }
   expect(left).toEqual([]);
 }, 240_000);
+
+// The apiserver target starts etcd, kube-apiserver, Traefik, Redis and the pods, writes keys and tokens into
+// TMPDIR and adds the pods' addresses to the loopback interface: none of it may outlive an interrupt.
+const apiserverReady =
+  (['kube-apiserver', 'kubectl', 'traefik-crds'] as const).every((t) => cachedTool(t)) &&
+  process.getuid?.() === 0;
+it.skipIf(!apiserverReady && process.env.CI !== 'true')(
+  'interrupting check 4 --target apiserver leaves no process, no key or token, no pod address',
+  async () => {
+    expect(apiserverReady, 'CI builds the Kubernetes binaries and runs as root').toBe(true);
+    const left: string[] = [];
+    for (const [i, early] of [true, false, true, false].entries()) {
+      const home = tempHome();
+      const tmp = join(home, 'tmp');
+      mkdirSync(tmp);
+      const signal = i % 2 ? 'SIGINT' : 'SIGTERM';
+      const delay = random(early ? 4_000 : 3_000);
+      const what = `check 4 --target apiserver (${signal} ${delay} ms after ${early ? 'launch' : 'its first child'})`;
+      const run = startCli('check.ts', ['4', '--target', 'apiserver', '--dir', solutionDir(STEPS[3])], {
+        WORKSHOP_HOME: home,
+        TMPDIR: tmp,
+      });
+      if (!early) await firstChild(home, run.exited);
+      await new Promise((r) => setTimeout(r, delay));
+      run.child.kill(signal);
+      const exited = await Promise.race([
+        run.exited.then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), 20_000)),
+      ]);
+      if (!exited) run.child.kill('SIGKILL');
+      const deadline = Date.now() + 3_000;
+      while (processesOf(home).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      left.push(...processesOf(home).map((p) => `${what}: left ${p}`));
+      if (!exited) left.push(`${what}: still running 20 s after the signal`);
+      left.push(
+        ...readdirSync(tmp)
+          .filter((f) => f.startsWith('wsk-'))
+          .map((f) => `${what}: left ${f} in TMPDIR`),
+      );
+      const lo = spawnSync('ip', ['-o', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' }).stdout;
+      for (const address of podAddresses(run.child.pid ?? 0, 3))
+        if (lo.includes(` ${address}/32 `)) left.push(`${what}: left ${address} on lo`);
+    }
+    expect(left).toEqual([]);
+  },
+  240_000,
+);

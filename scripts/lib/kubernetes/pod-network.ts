@@ -20,15 +20,24 @@ const NEEDS_ROOT = (detail: string) =>
     'run it as root (sudo -E npm run check N -- --target apiserver), or use --target rehearsal',
   );
 
-/** `count` addresses in a block chosen by process id, so that two runs side by side do not meet. */
-export function startPodNetwork(count: number): PodNetwork {
-  const ip = findExecutable('ip');
-  if (process.platform !== 'linux' || !ip) throw NEEDS_ROOT(`no \`ip\` command (${process.platform})`);
-  const block = (process.pid % 8_000) * 16;
-  const addresses = Array.from({ length: count }, (_, i) => {
+/** The addresses the process `pid` takes: a block of 16 chosen by its id, so that runs side by side do not meet. */
+export function podAddresses(pid: number, count: number): string[] {
+  const block = (pid % 8_000) * 16;
+  return Array.from({ length: Math.min(count, 15) }, (_, i) => {
     const n = block + i + 1;
     return `198.${18 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
   });
+}
+
+export function startPodNetwork(count: number): PodNetwork {
+  const ip = findExecutable('ip');
+  if (process.platform !== 'linux' || !ip) throw NEEDS_ROOT(`no \`ip\` command (${process.platform})`);
+  if (count > 15)
+    throw new UserError(
+      `${count} pods: the apiserver target runs at most 15.`,
+      'lower the replicas of your Deployments',
+    );
+  const addresses = podAddresses(process.pid, count);
   const added: string[] = [];
   const stop = () => {
     for (const address of added.splice(0)) spawnSync(ip, ['addr', 'del', `${address}/32`, 'dev', 'lo']);
