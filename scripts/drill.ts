@@ -3,9 +3,11 @@
 // every client was back and how many broadcasts were lost. The rehearsal is started and stopped here;
 // the Docker and kind targets act on the stack you started with `npm run step N -- --start --target NAME`.
 
+import { join } from 'node:path';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { composeTarget, kubernetesTarget, rehearsalTarget } from './lib/drill-targets.ts';
 import { DRILLS, type DrillName, type DrillResult, drillName, drillTable, runDrill } from './lib/drills.ts';
+import { kindCluster } from './lib/environments/kind-cluster.ts';
 import { main, UserError } from './lib/errors.ts';
 import { ensurePlayground } from './lib/playground.ts';
 import { findStep } from './lib/steps.ts';
@@ -29,7 +31,6 @@ await main(async () => {
         step: { type: 'string', default: '6' },
         clients: { type: 'string', default: '12' },
         url: { type: 'string', default: 'http://localhost' },
-        namespace: { type: 'string', default: 'wsk' },
         json: { type: 'boolean', default: false },
       },
     },
@@ -41,7 +42,6 @@ await main(async () => {
         step: 'the step whose environment to drill (default 6)',
         clients: 'how many clients (1 to 1000, default 12)',
         url: 'docker and kind: where Traefik answers (default http://localhost)',
-        namespace: 'kind: the namespace of the app (default wsk)',
         json: 'print the result as JSON',
       },
     },
@@ -73,9 +73,19 @@ await main(async () => {
   } else if (target === 'docker') {
     result = await runDrill(composeTarget(values.url, step.socketPath, dir), drill, { clients });
   } else if (target === 'kind') {
-    result = await runDrill(kubernetesTarget(values.url, step.socketPath, values.namespace), drill, {
-      clients,
-    });
+    // The step's own objects (namespace, Deployments, the path its IngressRoute serves) and cluster.
+    const { loadManifests } = await import('./lib/kubernetes/index.ts');
+    const { stepObjects } = await import('./lib/kubernetes/step-objects.ts');
+    const kind = kubernetesTarget(
+      values.url,
+      kindCluster(dir),
+      stepObjects(loadManifests(join(dir, 'k8s')).objects),
+      {
+        hint: `is the cluster up? npm run step ${step.number} -- --start --target kind`,
+      },
+    );
+    // `act` itself waits for the failure to be over (a rollout: up to 180 s); the clients then get a minute.
+    result = await runDrill(kind, drill, { clients, timeoutMs: 240_000 });
   } else throw new UserError(`Drills do not run on ${target}.`);
 
   console.log(values.json ? JSON.stringify(result, null, 2) : drillTable(result));
