@@ -25,7 +25,7 @@ echo "$PWD" >> "${log}.cwd"
 if [ -n "$FAKE_FAIL" ] && [[ "${name} $*" == *"$FAKE_FAIL"* ]]; then echo "error: $FAKE_FAIL_SAYS" >&2; exit 1; fi
 case "${name} $*" in
   "docker --version"*|"docker -v") echo "Docker version 28.2.2, build fake" ;;
-  "docker info --format {{json .DriverStatus}}") echo "\${FAKE_DOCKER_DRIVER_STATUS:-[["Backing Filesystem","extfs"]]}" ;;
+  "docker info --format {{json .DriverStatus}}") echo "\${FAKE_DOCKER_DRIVER_STATUS:-[[\\"Backing Filesystem\\",\\"extfs\\"]]}" ;;
   "docker info"*) [ "$FAKE_DOCKER_ENGINE" = "0" ] && { echo "Cannot connect to the Docker daemon" >&2; exit 1; }; echo 28.2.2 ;;
   "docker version --format"*) echo "\${FAKE_DOCKER_SERVER:-1.51 linux/amd64}" ;;
   "docker compose version"*) echo "Docker Compose version v2.40.0" ;;
@@ -36,7 +36,7 @@ case "${name} $*" in
   "docker ps -a --filter label=io.x-k8s.kind.cluster="*)
     for c in $FAKE_KIND_CLUSTERS; do [ "$4" = "label=io.x-k8s.kind.cluster=$c" ] && echo "$c-control-plane"; done ;;
   "docker ps -a --filter label=io.x-k8s.kind.cluster "*) [ -n "$FAKE_KIND_CLUSTERS" ] && printf '%s\\n' $FAKE_KIND_CLUSTERS ;;
-  "docker inspect --format {{ index .Config.Labels "io.x-k8s.kind.role"}} "*) echo control-plane ;;
+  "docker inspect --format {{ index .Config.Labels \\"io.x-k8s.kind.role\\"}} "*) echo control-plane ;;
   "docker exec --privileged "*" containerd config dump") printf 'version = 3\\n[plugins]\\n  [plugins."io.containerd.cri.v1.images"]\\n    snapshotter = "overlayfs"\\n' ;;
   "docker exec --privileged -i "*" ctr "*) cat > "$(dirname "${log}")/ctr-import.tar" ;;
   "kind get clusters"*) [ -n "$FAKE_KIND_CLUSTERS" ] && echo "$FAKE_KIND_CLUSTERS" ;;
