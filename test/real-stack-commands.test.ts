@@ -16,7 +16,9 @@ import {
 import { loadManifests } from '../scripts/lib/kubernetes/index.ts';
 import { stepObjects } from '../scripts/lib/kubernetes/step-objects.ts';
 import { KIND_NODE_IMAGE } from '../scripts/lib/kubernetes/versions.ts';
+import { freePort } from '../scripts/lib/ports.ts';
 import { findStep, ROOT, solutionDir } from '../scripts/lib/steps.ts';
+import { runCli, tempHome } from './helpers/cli.ts';
 import { type FakeTools, fakeTools } from './helpers/fake-tools.ts';
 import { tempDir } from './helpers/temp.ts';
 
@@ -327,3 +329,46 @@ it('check 5 on kind runs every expectation against the cluster (its entry played
   const apply = fakes.callsWithCwd().find((c) => c.call === 'kubectl --context kind-wsk apply -f k8s/');
   expect(apply?.cwd).toBe(dir);
 }, 90_000);
+
+it('npm run drill sigkill-instance -- --target kind: through the path the manifests serve, at the busiest pod', async () => {
+  // The cluster's entry is played by a rehearsal of step 6's manifests (the real Traefik, /wsk stripped).
+  const ingress = await startKubernetesStep(solutionDir(findStep(6)), {
+    port: 0,
+    target: 'rehearsal',
+    socketPath: '/wsk/socket.io/',
+  });
+  try {
+    const { code, stdout, stderr } = await runCli(
+      'drill.ts',
+      ['sigkill-instance', '--target', 'kind', '--url', ingress.entries[0], '--clients', '4', '--json'],
+      { PATH: fakes.path, WORKSHOP_HOME: tempHome() },
+    );
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as { action: string; instancesBefore: Record<string, number> };
+    const busiest = Object.entries(result.instancesBefore).sort((a, b) => b[1] - a[1])[0][0];
+    expect(result.action).toBe(
+      `SIGKILL to app in ${busiest} (crictl stop --timeout 0 on node wsk-control-plane); the kubelet restarts it`,
+    );
+    expect(kindCalls()).toEqual([
+      `kubectl --context kind-wsk -n wsk get pod ${busiest} -o jsonpath={.spec.nodeName} {.status.containerStatuses[?(@.name=="app")].containerID}`,
+      'docker exec wsk-control-plane crictl stop --timeout 0 0123abcd',
+    ]);
+  } finally {
+    await ingress.stop();
+  }
+}, 60_000);
+
+it('a kind drill where nothing answers: one clear line with what to start, and the cluster left alone', async () => {
+  const { code, stderr } = await runCli(
+    'drill.ts',
+    ['restart-redis', '--target', 'kind', '--url', `http://127.0.0.1:${await freePort()}`, '--clients', '1'],
+    { PATH: fakes.path, WORKSHOP_HOME: tempHome() },
+  );
+  expect(code).toBe(1);
+  expect(stderr).toMatch(
+    /✖ Could not connect over websocket to http:\/\/127\.0\.0\.1:\d+\/wsk\/socket\.io\//,
+  );
+  expect(stderr).toMatch(/hint: start the step's stack first/);
+  expect(stderr).not.toMatch(/unexpected error|^\s+at /m);
+  expect(fakes.calls().filter((c) => c.startsWith('kubectl'))).toEqual([]);
+});
