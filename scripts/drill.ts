@@ -4,6 +4,7 @@
 // the Docker and kind targets act on the stack you started with `npm run step N -- --start --target NAME`.
 
 import { join } from 'node:path';
+import { CheckFailure } from './lib/checks/types.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { composeTarget, kubernetesTarget, rehearsalTarget } from './lib/drill-targets.ts';
 import { DRILLS, type DrillName, type DrillResult, drillName, drillTable, runDrill } from './lib/drills.ts';
@@ -20,6 +21,18 @@ const drillList = () => {
     .map(([name, what]) => `  ${name.padEnd(width)}  ${what}`)
     .join('\n');
 };
+
+/** A client that cannot connect to a stack this command did not start: it is not up, or answers elsewhere. */
+const notReached =
+  (step: number, target: string) =>
+  (err: unknown): never => {
+    if (err instanceof CheckFailure)
+      throw new UserError(
+        `${err.message}.`,
+        `start it first (npm run step ${step} -- --start --target ${target}), or give --url where Traefik answers`,
+      );
+    throw err;
+  };
 
 await main(async () => {
   refuseOldFlags(process.argv.slice(2), (t) => `npm run drill NAME -- --target ${t}`);
@@ -71,7 +84,9 @@ await main(async () => {
       await env.stop();
     }
   } else if (target === 'docker') {
-    result = await runDrill(composeTarget(values.url, step.socketPath, dir), drill, { clients });
+    result = await runDrill(composeTarget(values.url, step.socketPath, dir), drill, { clients }).catch(
+      notReached(step.number, target),
+    );
   } else if (target === 'kind') {
     // The step's own objects (namespace, Deployments, the path its IngressRoute serves) and cluster.
     const { loadManifests } = await import('./lib/kubernetes/index.ts');
@@ -85,7 +100,9 @@ await main(async () => {
       },
     );
     // `act` itself waits for the failure to be over (a rollout: up to 180 s); the clients then get a minute.
-    result = await runDrill(kind, drill, { clients, timeoutMs: 240_000 });
+    result = await runDrill(kind, drill, { clients, timeoutMs: 240_000 }).catch(
+      notReached(step.number, target),
+    );
   } else throw new UserError(`Drills do not run on ${target}.`);
 
   console.log(values.json ? JSON.stringify(result, null, 2) : drillTable(result));

@@ -368,7 +368,7 @@ it('a kind drill where nothing answers: one clear line with what to start, and t
   expect(stderr).toMatch(
     /✖ Could not connect over websocket to http:\/\/127\.0\.0\.1:\d+\/wsk\/socket\.io\//,
   );
-  expect(stderr).toMatch(/hint: start the step's stack first/);
+  expect(stderr).toMatch(/hint: start it first \(npm run step 6 -- --start --target kind\)/);
   expect(stderr).not.toMatch(/unexpected error|^\s+at /m);
   expect(fakes.calls().filter((c) => c.startsWith('kubectl'))).toEqual([]);
 });
