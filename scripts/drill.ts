@@ -3,9 +3,12 @@
 // every client was back and how many broadcasts were lost. The rehearsal is started and stopped here;
 // the Docker and kind targets act on the stack you started with `npm run step N -- --start --target NAME`.
 
+import { join } from 'node:path';
+import { CheckFailure } from './lib/checks/types.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { composeTarget, kubernetesTarget, rehearsalTarget } from './lib/drill-targets.ts';
 import { DRILLS, type DrillName, type DrillResult, drillName, drillTable, runDrill } from './lib/drills.ts';
+import { kindCluster } from './lib/environments/kind-cluster.ts';
 import { main, UserError } from './lib/errors.ts';
 import { ensurePlayground } from './lib/playground.ts';
 import { findStep } from './lib/steps.ts';
@@ -19,6 +22,18 @@ const drillList = () => {
     .join('\n');
 };
 
+/** A client that cannot connect to a stack this command did not start: it is not up, or answers elsewhere. */
+const notReached =
+  (step: number, target: string) =>
+  (err: unknown): never => {
+    if (err instanceof CheckFailure)
+      throw new UserError(
+        `${err.message}.`,
+        `start it first (npm run step ${step} -- --start --target ${target}), or give --url where Traefik answers`,
+      );
+    throw err;
+  };
+
 await main(async () => {
   refuseOldFlags(process.argv.slice(2), (t) => `npm run drill NAME -- --target ${t}`);
   const { values, positionals } = parseCommandLine(
@@ -29,7 +44,6 @@ await main(async () => {
         step: { type: 'string', default: '6' },
         clients: { type: 'string', default: '12' },
         url: { type: 'string', default: 'http://localhost' },
-        namespace: { type: 'string', default: 'wsk' },
         json: { type: 'boolean', default: false },
       },
     },
@@ -41,7 +55,6 @@ await main(async () => {
         step: 'the step whose environment to drill (default 6)',
         clients: 'how many clients (1 to 1000, default 12)',
         url: 'docker and kind: where Traefik answers (default http://localhost)',
-        namespace: 'kind: the namespace of the app (default wsk)',
         json: 'print the result as JSON',
       },
     },
@@ -71,11 +84,25 @@ await main(async () => {
       await env.stop();
     }
   } else if (target === 'docker') {
-    result = await runDrill(composeTarget(values.url, step.socketPath, dir), drill, { clients });
+    result = await runDrill(composeTarget(values.url, step.socketPath, dir), drill, { clients }).catch(
+      notReached(step.number, target),
+    );
   } else if (target === 'kind') {
-    result = await runDrill(kubernetesTarget(values.url, step.socketPath, values.namespace), drill, {
-      clients,
-    });
+    // The step's own objects (namespace, Deployments, the path its IngressRoute serves) and cluster.
+    const { loadManifests } = await import('./lib/kubernetes/index.ts');
+    const { stepObjects } = await import('./lib/kubernetes/step-objects.ts');
+    const kind = kubernetesTarget(
+      values.url,
+      kindCluster(dir),
+      stepObjects(loadManifests(join(dir, 'k8s')).objects),
+      {
+        hint: `is the cluster up? npm run step ${step.number} -- --start --target kind`,
+      },
+    );
+    // `act` itself waits for the failure to be over (a rollout: up to 180 s); the clients then get a minute.
+    result = await runDrill(kind, drill, { clients, timeoutMs: 240_000 }).catch(
+      notReached(step.number, target),
+    );
   } else throw new UserError(`Drills do not run on ${target}.`);
 
   console.log(values.json ? JSON.stringify(result, null, 2) : drillTable(result));

@@ -5,11 +5,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { parseCommandLine } from './lib/cli.ts';
+import { imageStore, loadImagesIntoKind } from './lib/docker/image-archive.ts';
 import { DOCKER_MISSING } from './lib/environments/compose.ts';
-import { clusterName } from './lib/environments/kubernetes.ts';
+import { clusterCommands, kindCluster } from './lib/environments/kind-cluster.ts';
 import { crdCacheDir, TRAEFIK_FILES } from './lib/environments/traefik-crds.ts';
 import { main, UserError } from './lib/errors.ts';
-import { IMAGES_ARCHIVE, OFFLINE_DIR } from './lib/offline/images.ts';
+import { CLUSTER_IMAGES, IMAGES_ARCHIVE, OFFLINE_DIR } from './lib/offline/images.ts';
 import { ROOT } from './lib/paths.ts';
 import { playgroundDir, STEPS, solutionDir } from './lib/steps.ts';
 import { dockerEngineAnswers, findExecutable } from './lib/tools.ts';
@@ -50,11 +51,17 @@ await main(async () => {
   await $`docker load -i ${archive}`;
   // The cluster the first kind step creates (its kind-config.yaml names it).
   const kindStep = STEPS.find((s) => s.targets.includes('kind'));
-  const name = kindStep
-    ? clusterName(existsSync(playgroundDir(kindStep)) ? playgroundDir(kindStep) : solutionDir(kindStep))
-    : 'wsk';
-  if (findExecutable('kind') && (await $`kind get clusters`.nothrow()).stdout.split('\n').includes(name)) {
-    await $`kind load image-archive ${archive} --name ${name}`;
+  const stepDir =
+    kindStep && (existsSync(playgroundDir(kindStep)) ? playgroundDir(kindStep) : solutionDir(kindStep));
+  const cluster = kindCluster(stepDir ?? ROOT);
+  if (findExecutable('kind')) {
+    const sh = clusterCommands(cluster, {
+      hint: `kind get clusters; kubectl --context ${cluster.context} get nodes`,
+    });
+    const clusters = (await sh.run(['kind', 'get', 'clusters'])).stdout.split('\n').map((l) => l.trim());
+    // The pack's archive holds every platform's index: saved again per image for this engine's platform,
+    // as kind's containerd import needs on Docker's containerd store (docker/image-archive.ts).
+    if (clusters.includes(cluster.name)) await loadImagesIntoKind(sh, CLUSTER_IMAGES, await imageStore(sh));
   }
   mkdirSync(crdCacheDir(), { recursive: true });
   for (const file of TRAEFIK_FILES)

@@ -316,6 +316,16 @@ const MISTAKES: Mistake[] = [
   },
   {
     step: 5,
+    what: 'the Middleware named with its namespace (`wsk-wsk-strip@kubernetescrd`): Traefik refuses it without allowCrossNamespace',
+    file: 'k8s/ingressroute.yaml',
+    from: '        - name: wsk-strip\n',
+    to: '        - name: wsk-wsk-strip@kubernetescrd\n',
+    expectation: 'manifests',
+    message: /ingressroute\.yaml:13 \(IngressRoute\/app\): .*@kubernetescrd references are disallowed/,
+    hint: /^Write `name: wsk-strip`/,
+  },
+  {
+    step: 5,
     what: 'an IngressRoute that forgets the Middleware',
     file: 'k8s/ingressroute.yaml',
     from: '      middlewares:\n        - name: wsk-strip\n',

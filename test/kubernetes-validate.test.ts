@@ -314,26 +314,91 @@ describe('cross-references', () => {
     expect(f.message).toContain('namespace wsk');
   });
 
-  it('resolves <namespace>-<name>@kubernetescrd and explains the form when the namespace is left out', () => {
-    const middleware =
-      '---\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: strip\n  namespace: wsk\nspec:\n  stripPrefix:\n    prefixes: [/wsk]\n';
+  const ALLOW_CROSS_NAMESPACE: [string, string] = [
+    '- --providers.kubernetescrd\n',
+    '- --providers.kubernetescrd\n            - --providers.kubernetescrd.allowCrossNamespace=true\n',
+  ];
+  const stripIn = (namespace: string) =>
+    `---\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: strip\n  namespace: ${namespace}\nspec:\n  stripPrefix:\n    prefixes: [/wsk]\n`;
+  const referencing = (ref: string): [string, string] => [
+    '      kind: Rule\n',
+    `      kind: Rule\n      middlewares:\n        - ${ref}\n`,
+  ];
+
+  it('reports <namespace>-<name>@kubernetescrd without allowCrossNamespace: Traefik refuses the form and drops the route', () => {
+    const { v, findings } = check({
+      'k8s/ingressroute.yaml': [
+        referencing('name: wsk-strip@kubernetescrd'),
+        ['sameSite: lax\n', `sameSite: lax\n${stripIn('wsk')}`],
+      ],
+    });
+    const f = only(findings, 'ingressroute-cross-namespace');
+    expect(f).toMatchObject({
+      severity: 'error',
+      file: v.file('k8s/ingressroute.yaml'),
+      line: v.line('k8s/ingressroute.yaml', '- name: wsk-strip@kubernetescrd'),
+      object: 'IngressRoute/app',
+    });
+    expect(f.message).toContain(
+      'when allowCrossNamespace is disabled, @kubernetescrd references are disallowed',
+    );
+    expect(f.fix).toBe("Write `name: strip` (the Middleware is in the IngressRoute's namespace, wsk).");
+    expect(findings).toHaveLength(1);
+  });
+
+  it('resolves <namespace>-<name>@kubernetescrd where allowCrossNamespace is on, and explains the form when the namespace is left out', () => {
     const ok = check({
       'k8s/ingressroute.yaml': [
-        [
-          '      kind: Rule\n',
-          '      kind: Rule\n      middlewares:\n        - name: wsk-strip@kubernetescrd\n',
-        ],
-        ['sameSite: lax\n', `sameSite: lax\n${middleware}`],
+        referencing('name: wsk-strip@kubernetescrd'),
+        ['sameSite: lax\n', `sameSite: lax\n${stripIn('wsk')}`],
       ],
+      'k8s/traefik.yaml': [ALLOW_CROSS_NAMESPACE],
     });
     expect(ok.findings).toEqual([]);
     const wrong = check({
       'k8s/ingressroute.yaml': [
-        ['      kind: Rule\n', '      kind: Rule\n      middlewares:\n        - name: strip@kubernetescrd\n'],
-        ['sameSite: lax\n', `sameSite: lax\n${middleware}`],
+        referencing('name: strip@kubernetescrd'),
+        ['sameSite: lax\n', `sameSite: lax\n${stripIn('wsk')}`],
       ],
+      'k8s/traefik.yaml': [ALLOW_CROSS_NAMESPACE],
     });
     expect(only(wrong.findings, 'ingressroute-missing-middleware').fix).toContain('wsk-strip@kubernetescrd');
+  });
+
+  it('reports a Middleware referenced in another namespace without allowCrossNamespace, on its line, with both fixes', () => {
+    const { v, findings } = check({
+      'k8s/ingressroute.yaml': [
+        referencing('name: strip\n          namespace: default'),
+        ['sameSite: lax\n', `sameSite: lax\n${stripIn('default')}`],
+      ],
+    });
+    const f = only(findings, 'ingressroute-cross-namespace');
+    expect(f.line).toBe(v.line('k8s/ingressroute.yaml', '- name: strip'));
+    expect(f.message).toBe(
+      'Middleware default/strip is in another namespace than the IngressRoute: Traefik refuses it and drops the route ("allowCrossNamespace is disabled, cross-namespace are disallowed")',
+    );
+    expect(f.fix).toBe(
+      "Move the Middleware to namespace wsk, or add `--providers.kubernetescrd.allowCrossNamespace=true` to Traefik's args.",
+    );
+    // With the flag the same reference is Traefik's to follow.
+    const allowed = check({
+      'k8s/ingressroute.yaml': [
+        referencing('name: strip\n          namespace: default'),
+        ['sameSite: lax\n', `sameSite: lax\n${stripIn('default')}`],
+      ],
+      'k8s/traefik.yaml': [ALLOW_CROSS_NAMESPACE],
+    });
+    expect(allowed.findings).toEqual([]);
+    // Named as if it were in the route's namespace: moving it is the fix without the flag.
+    const unnamespaced = check({
+      'k8s/ingressroute.yaml': [
+        referencing('name: strip'),
+        ['sameSite: lax\n', `sameSite: lax\n${stripIn('default')}`],
+      ],
+    });
+    expect(only(unnamespaced.findings, 'ingressroute-missing-middleware').fix).toBe(
+      "Middleware strip is in namespace default: move it to wsk (a reference to another namespace needs `--providers.kubernetescrd.allowCrossNamespace=true` in Traefik's args).",
+    );
   });
 
   it('reports a secure sticky cookie on the plain-http web entry point', () => {

@@ -1,13 +1,24 @@
 // The Docker Compose and kind paths can't run here (no engine, no cluster): their commands are checked
 // through fake docker/kind/kubectl executables on PATH that record what they were asked.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { runStep } from '../scripts/lib/checks/runner.ts';
 import { composeTarget, kubernetesTarget } from '../scripts/lib/drill-targets.ts';
 import { startDockerCompose } from '../scripts/lib/environments/compose.ts';
-import { deleteKindCluster, startKindCluster } from '../scripts/lib/environments/kubernetes.ts';
-import { ROOT } from '../scripts/lib/steps.ts';
+import { kindCluster } from '../scripts/lib/environments/kind-cluster.ts';
+import {
+  deleteKindCluster,
+  startKindCluster,
+  startKubernetesStep,
+} from '../scripts/lib/environments/kubernetes.ts';
+import { loadManifests } from '../scripts/lib/kubernetes/index.ts';
+import { stepObjects } from '../scripts/lib/kubernetes/step-objects.ts';
+import { KIND_NODE_IMAGE } from '../scripts/lib/kubernetes/versions.ts';
+import { freePort } from '../scripts/lib/ports.ts';
+import { findStep, ROOT, solutionDir } from '../scripts/lib/steps.ts';
+import { runCli, tempHome } from './helpers/cli.ts';
 import { type FakeTools, fakeTools } from './helpers/fake-tools.ts';
 import { tempDir } from './helpers/temp.ts';
 
@@ -20,6 +31,10 @@ const KEYS = [
   'WSK_INGRESS_URL',
   'WSK_CACHE_DIR',
   'FAKE_KIND_CLUSTERS',
+  'FAKE_DOCKER_DRIVER_STATUS',
+  'FAKE_DOCKER_SERVER',
+  'FAKE_FAIL',
+  'FAKE_FAIL_SAYS',
 ] as const;
 const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
 
@@ -70,50 +85,14 @@ it('step 3 on Docker: compose up --build --wait, then compose down', async () =>
   );
 });
 
-it('step 4 on kind: cluster, image, kind load, CRDs, manifests, rollouts, then --down', async () => {
-  const dir = join(ROOT, 'solutions/04-kind-traefik');
-  const env = await startKindCluster(dir, { port: 0, target: 'kind' });
-  await env.stop();
-  const calls = fakes.calls().filter((c) => !c.startsWith('docker info'));
-  const crds = join(process.env.WSK_CACHE_DIR ?? '', 'traefik/v3.7.15/kubernetes-crd-definition-v1.yml');
-  expect(calls).toEqual([
-    'kind get clusters',
-    'kind create cluster --config kind-config.yaml',
-    'docker build -t wsk-app:1.0.0 .',
-    'kind load docker-image wsk-app:1.0.0 --name wsk',
-    `kubectl apply --server-side -f ${crds}`,
-    'kubectl apply -f k8s/',
-    'kubectl -n wsk rollout status deployment/app --timeout=180s',
-    'kubectl -n wsk rollout status deployment/redis --timeout=180s',
-    'kubectl -n wsk rollout status deployment/traefik --timeout=180s',
-  ]);
-  // The CRDs were downloaded once from the pinned release and kept for offline use.
-  expect(readFileSync(crds, 'utf8')).toContain('/traefik/kubernetes-crd-definition-v1.yml');
-
-  expect(await deleteKindCluster(dir)).toMatch(/Deleted the kind cluster 'wsk'/);
-  expect(fakes.calls().at(-1)).toBe('kind delete cluster --name wsk');
-});
-
-it('an existing cluster is reused, not created again', async () => {
-  process.env.FAKE_KIND_CLUSTERS = 'wsk';
-  const env = await startKindCluster(join(ROOT, 'solutions/04-kind-traefik'), { port: 0, target: 'kind' });
-  await env.stop();
-  expect(fakes.calls()).not.toContain('kind create cluster --config kind-config.yaml');
-});
-
-it('drills on Docker and kind issue the operator’s commands', async () => {
+it('drills on Docker issue the operator’s commands', async () => {
   const dir = tempDir('wsk-drill-');
   writeFileSync(join(dir, 'compose.yaml'), 'services: {}\n');
   const compose = composeTarget('http://localhost', '/socket.io/', dir);
-  const kube = kubernetesTarget('http://localhost', '/socket.io/', 'wsk');
   await compose.act('sigterm-instance', 'c2');
   await compose.act('sigkill-instance', 'c3');
   await compose.act('restart-redis', 'c1');
   await compose.act('rolling-restart', 'c1');
-  await kube.act('sigterm-instance', 'app-7d9-x');
-  await kube.act('sigkill-instance', 'app-7d9-y');
-  await kube.act('restart-redis', 'app-7d9-x');
-  await kube.act('rolling-restart', 'app-7d9-x');
   expect(fakes.calls()).toEqual([
     'docker stop c2',
     'docker kill c3',
@@ -122,9 +101,274 @@ it('drills on Docker and kind issue the operator’s commands', async () => {
     'docker restart c1',
     'docker restart c2',
     'docker restart c3',
-    'kubectl -n wsk delete pod app-7d9-x --wait=false',
-    'kubectl -n wsk delete pod app-7d9-y --grace-period=0 --force --wait=false',
-    'kubectl -n wsk rollout restart deployment/redis',
-    'kubectl -n wsk rollout restart deployment/app',
   ]);
+});
+
+// --- kind: every command names the cluster, and acts on the step's own objects ------------------------
+
+const STEP4 = join(ROOT, 'solutions/04-kind-traefik');
+const crds = () => join(process.env.WSK_CACHE_DIR ?? '', 'traefik/v3.7.15/kubernetes-crd-definition-v1.yml');
+
+/**
+ * The commands after the engine check, the temporary image archive written ARCHIVE (it must be gone by
+ * now); and every kubectl command names the context, every kind command acting on a cluster its name.
+ */
+function kindCalls(cluster = 'wsk'): string[] {
+  const calls = fakes.calls().filter((c) => c !== 'docker info --format {{.ServerVersion}}');
+  for (const c of calls.filter((c) => c.startsWith('kubectl ')))
+    expect(c).toMatch(new RegExp(`^kubectl --context kind-${cluster} `));
+  for (const c of calls.filter((c) => c.startsWith('kind ') && c !== 'kind get clusters'))
+    expect(c).toMatch(new RegExp(` --name ${cluster}$`));
+  const archive = calls
+    .find((c) => c.startsWith('docker save '))
+    ?.split(' ')
+    .find((a) => a.endsWith('/images.tar'));
+  if (!archive) return calls;
+  expect(existsSync(archive), 'the temporary image archive is removed').toBe(false);
+  return calls.map((c) => c.replaceAll(archive, 'ARCHIVE'));
+}
+
+it('step 4 on kind: cluster, image saved and loaded as an archive, CRDs, manifests, rollouts, then --down', async () => {
+  const env = await startKindCluster(STEP4, { port: 0, target: 'kind' });
+  await env.stop();
+  expect(kindCalls()).toEqual([
+    'kind get clusters',
+    `kind create cluster --config kind-config.yaml --image ${KIND_NODE_IMAGE} --name wsk`,
+    'docker info --format {{json .DriverStatus}}',
+    'docker build -t wsk-app:1.0.0 .',
+    'docker save -o ARCHIVE wsk-app:1.0.0',
+    'kind load image-archive ARCHIVE --name wsk',
+    `kubectl --context kind-wsk apply --server-side -f ${crds()}`,
+    'kubectl --context kind-wsk apply -f k8s/',
+    'kubectl --context kind-wsk -n wsk rollout status deployment/app --timeout=180s',
+    'kubectl --context kind-wsk -n wsk rollout status deployment/redis --timeout=180s',
+    'kubectl --context kind-wsk -n wsk rollout status deployment/traefik --timeout=180s',
+  ]);
+  expect(env.socketPath).toBe('/socket.io/');
+  expect(env.notes.join('\n')).toContain('kubectl --context kind-wsk -n wsk describe pod -l app=wsk-app');
+  // The CRDs were downloaded once from the pinned release and kept for offline use.
+  expect(readFileSync(crds(), 'utf8')).toContain('/traefik/kubernetes-crd-definition-v1.yml');
+
+  expect(await deleteKindCluster(STEP4)).toMatch(/Deleted the kind cluster 'wsk'/);
+  expect(fakes.calls().at(-1)).toBe('kind delete cluster --name wsk');
+});
+
+it("Docker's containerd image store: built without attestation, saved for the engine's platform only", async () => {
+  process.env.FAKE_DOCKER_DRIVER_STATUS = '[["driver-type","io.containerd.snapshotter.v1"]]';
+  process.env.FAKE_DOCKER_SERVER = '1.51 linux/arm64';
+  await (await startKindCluster(STEP4, { port: 0, target: 'kind' })).stop();
+  const calls = kindCalls();
+  expect(calls.slice(2, 7)).toEqual([
+    'docker info --format {{json .DriverStatus}}',
+    'docker version --format {{.Server.APIVersion}} {{.Server.Os}}/{{.Server.Arch}}',
+    'docker build --provenance=false -t wsk-app:1.0.0 .',
+    'docker save --platform linux/arm64 -o ARCHIVE wsk-app:1.0.0',
+    'kind load image-archive ARCHIVE --name wsk',
+  ]);
+  // An engine before 28 (API 1.47) has no `docker save --platform`: the build without attestation remains.
+  fakes = fakeTools();
+  process.env.PATH = fakes.path;
+  process.env.FAKE_DOCKER_SERVER = '1.47 linux/amd64';
+  await (await startKindCluster(STEP4, { port: 0, target: 'kind' })).stop();
+  expect(kindCalls()).toContain('docker save -o ARCHIVE wsk-app:1.0.0');
+  expect(kindCalls()).toContain('docker build --provenance=false -t wsk-app:1.0.0 .');
+});
+
+it('an existing cluster is reused, and the app rolled out again to run the image just loaded', async () => {
+  process.env.FAKE_KIND_CLUSTERS = 'wsk';
+  const env = await startKindCluster(STEP4, { port: 0, target: 'kind' });
+  await env.stop();
+  const calls = kindCalls();
+  expect(calls.some((c) => c.startsWith('kind create'))).toBe(false);
+  expect(calls.slice(calls.indexOf('kubectl --context kind-wsk apply -f k8s/'))).toEqual([
+    'kubectl --context kind-wsk apply -f k8s/',
+    'kubectl --context kind-wsk -n wsk rollout restart deployment/app',
+    'kubectl --context kind-wsk -n wsk rollout status deployment/app --timeout=180s',
+    'kubectl --context kind-wsk -n wsk rollout status deployment/redis --timeout=180s',
+    'kubectl --context kind-wsk -n wsk rollout status deployment/traefik --timeout=180s',
+  ]);
+});
+
+it('a failing command is one clear message with the tool’s own words and a hint, not a stack', async () => {
+  process.env.FAKE_FAIL = 'apply -f k8s/';
+  process.env.FAKE_FAIL_SAYS = 'context "kind-wsk" does not exist';
+  const failed = await startKindCluster(STEP4, { port: 0, target: 'kind' }).catch((err: unknown) => err);
+  expect(failed).toMatchObject({
+    name: 'UserError',
+    message:
+      '`kubectl --context kind-wsk apply -f k8s/` failed (exit code 1): error: context "kind-wsk" does not exist',
+  });
+  expect((failed as { hint: string }).hint).toContain('kubectl --context kind-wsk get pods -A');
+});
+
+it("step 5 on kind applies step 5's manifests and serves the chat under /wsk", async () => {
+  const dir = solutionDir(findStep(5));
+  const env = await findStep(5).start(dir, { port: 0, target: 'kind' });
+  await env.stop();
+  expect(env.socketPath).toBe('/wsk/socket.io/');
+  expect(env.links[0].url).toBe(`${base}/wsk/`);
+  const apply = fakes.callsWithCwd().find((c) => c.call === 'kubectl --context kind-wsk apply -f k8s/');
+  expect(apply?.cwd).toBe(dir);
+  expect(readdirSync(join(dir, 'k8s'))).toContain('middleware.yaml');
+  // Not the Compose stack.
+  expect(fakes.calls().filter((c) => c.startsWith('docker compose'))).toEqual([]);
+});
+
+/** A copy of step 6's solution whose cluster, namespace, Deployments and prefix have other names. */
+function renamedStep6(): string {
+  const dir = tempDir('wsk-renamed-');
+  cpSync(solutionDir(findStep(6)), dir, { recursive: true });
+  const edit = (file: string, ...pairs: [string, string][]) => {
+    let text = readFileSync(join(dir, file), 'utf8');
+    for (const [from, to] of pairs) {
+      expect(text, `${file}: ${from}`).toContain(from);
+      text = text.replaceAll(from, to);
+    }
+    writeFileSync(join(dir, file), text);
+  };
+  edit('kind-config.yaml', ['name: wsk', 'name: room']);
+  edit('k8s/00-namespace.yaml', ['name: wsk', 'name: chat']);
+  for (const f of [
+    'app.yaml',
+    'redis.yaml',
+    'ingressroute.yaml',
+    'middleware.yaml',
+    'traefik-rbac.yaml',
+    'traefik.yaml',
+  ])
+    edit(`k8s/${f}`, ['namespace: wsk', 'namespace: chat']);
+  edit(
+    'k8s/app.yaml',
+    ['  name: app\n  namespace: chat\n  labels', '  name: web\n  namespace: chat\n  labels'],
+    ['redis://redis:6379', 'redis://cache:6379'],
+  );
+  edit('k8s/redis.yaml', ['name: redis\n  namespace', 'name: cache\n  namespace']);
+  edit('k8s/ingressroute.yaml', ['PathPrefix(`/wsk`)', 'PathPrefix(`/chat`)']);
+  edit('k8s/middleware.yaml', ['- /wsk', '- /chat']);
+  return dir;
+}
+
+it("the kind drills act on the step's objects, in its cluster, each doing what it says", async () => {
+  const drillsIn = (dir: string) =>
+    kubernetesTarget(
+      'http://localhost',
+      kindCluster(dir),
+      stepObjects(loadManifests(join(dir, 'k8s')).objects),
+      {
+        hint: 'start it',
+      },
+    );
+  const solution = drillsIn(solutionDir(findStep(6)));
+  expect(solution.socketPath).toBe('/wsk/socket.io/');
+
+  const kube = drillsIn(renamedStep6());
+  expect(kube.socketPath).toBe('/chat/socket.io/');
+  expect(await kube.act('sigterm-instance', 'web-7d9-x')).toMatch(/SIGTERM/);
+  expect(await kube.act('sigkill-instance', 'web-7d9-y')).toMatch(/SIGKILL to app in web-7d9-y/);
+  await kube.act('restart-redis', 'web-7d9-x');
+  await kube.act('rolling-restart', 'web-7d9-x');
+  expect(kindCalls('room')).toEqual([
+    // Waits until the kubelet has stopped the pod (SIGTERM, then its grace period), bounded.
+    'kubectl --context kind-room -n chat delete pod web-7d9-x --timeout=60s',
+    // SIGKILL from the node's runtime, no grace: where the pod runs, and its app container's id.
+    'kubectl --context kind-room -n chat get pod web-7d9-y -o jsonpath={.spec.nodeName} {.status.containerStatuses[?(@.name=="app")].containerID}',
+    'docker exec room-control-plane crictl stop --timeout 0 0123abcd',
+    // A real outage: no Redis pod at all, then one again.
+    'kubectl --context kind-room -n chat scale deployment/cache --replicas=0',
+    'kubectl --context kind-room -n chat wait --for=delete pod -l app=redis --timeout=60s',
+    'kubectl --context kind-room -n chat scale deployment/cache --replicas=1',
+    'kubectl --context kind-room -n chat rollout status deployment/cache --timeout=120s',
+    'kubectl --context kind-room -n chat rollout restart deployment/web',
+    'kubectl --context kind-room -n chat rollout status deployment/web --timeout=180s',
+  ]);
+});
+
+it('restart-redis scales Redis back even when waiting for its pods fails, and says why', async () => {
+  process.env.FAKE_FAIL = 'wait --for=delete';
+  process.env.FAKE_FAIL_SAYS = 'timed out waiting for the condition on pods/redis-5c7-q';
+  const dir = solutionDir(findStep(6));
+  const kube = kubernetesTarget(
+    'http://localhost',
+    kindCluster(dir),
+    stepObjects(loadManifests(join(dir, 'k8s')).objects),
+    {
+      hint: 'npm run step 6 -- --start --target kind',
+    },
+  );
+  const failed = await kube.act('restart-redis', 'app-1').catch((err: unknown) => err);
+  expect(failed).toMatchObject({
+    name: 'UserError',
+    message: expect.stringContaining('timed out waiting for the condition on pods/redis-5c7-q'),
+    hint: 'npm run step 6 -- --start --target kind',
+  });
+  expect(kindCalls().slice(-2)).toEqual([
+    'kubectl --context kind-wsk -n wsk wait --for=delete pod -l app=redis --timeout=60s',
+    'kubectl --context kind-wsk -n wsk scale deployment/redis --replicas=1',
+  ]);
+});
+
+it('check 5 on kind runs every expectation against the cluster (its entry played by a rehearsal of the manifests)', async () => {
+  const dir = solutionDir(findStep(5));
+  // Only `kind create cluster` and what needs its node are faked: Traefik behind "localhost" is the real
+  // binary running this step's IngressRoute and Middleware in front of three replicas.
+  const ingress = await startKubernetesStep(dir, {
+    port: 0,
+    target: 'rehearsal',
+    socketPath: '/wsk/socket.io/',
+  });
+  try {
+    process.env.WSK_INGRESS_URL = ingress.entries[0];
+    const result = await runStep(findStep(5), dir, { target: 'kind' });
+    expect(result.failure, JSON.stringify(result.failure)).toBeUndefined();
+    expect(result.expectations.map((e) => [e.id, e.status])).toEqual(
+      findStep(5).expectations.map((e) => [e.id, 'pass']),
+    );
+  } finally {
+    await ingress.stop();
+  }
+  const apply = fakes.callsWithCwd().find((c) => c.call === 'kubectl --context kind-wsk apply -f k8s/');
+  expect(apply?.cwd).toBe(dir);
+}, 90_000);
+
+it('npm run drill sigkill-instance -- --target kind: through the path the manifests serve, at the busiest pod', async () => {
+  // The cluster's entry is played by a rehearsal of step 6's manifests (the real Traefik, /wsk stripped).
+  const ingress = await startKubernetesStep(solutionDir(findStep(6)), {
+    port: 0,
+    target: 'rehearsal',
+    socketPath: '/wsk/socket.io/',
+  });
+  try {
+    const { code, stdout, stderr } = await runCli(
+      'drill.ts',
+      ['sigkill-instance', '--target', 'kind', '--url', ingress.entries[0], '--clients', '4', '--json'],
+      { PATH: fakes.path, WORKSHOP_HOME: tempHome() },
+    );
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as { action: string; instancesBefore: Record<string, number> };
+    const busiest = Object.entries(result.instancesBefore).sort((a, b) => b[1] - a[1])[0][0];
+    expect(result.action).toBe(
+      `SIGKILL to app in ${busiest} (crictl stop --timeout 0 on node wsk-control-plane); the kubelet restarts it`,
+    );
+    expect(kindCalls()).toEqual([
+      `kubectl --context kind-wsk -n wsk get pod ${busiest} -o jsonpath={.spec.nodeName} {.status.containerStatuses[?(@.name=="app")].containerID}`,
+      'docker exec wsk-control-plane crictl stop --timeout 0 0123abcd',
+    ]);
+  } finally {
+    await ingress.stop();
+  }
+}, 60_000);
+
+it('a kind drill where nothing answers: one clear line with what to start, and the cluster left alone', async () => {
+  const { code, stderr } = await runCli(
+    'drill.ts',
+    ['restart-redis', '--target', 'kind', '--url', `http://127.0.0.1:${await freePort()}`, '--clients', '1'],
+    { PATH: fakes.path, WORKSHOP_HOME: tempHome() },
+  );
+  expect(code).toBe(1);
+  expect(stderr).toMatch(
+    /✖ Could not connect over websocket to http:\/\/127\.0\.0\.1:\d+\/wsk\/socket\.io\//,
+  );
+  expect(stderr).toMatch(/hint: start it first \(npm run step 6 -- --start --target kind\)/);
+  expect(stderr).not.toMatch(/unexpected error|^\s+at /m);
+  expect(fakes.calls().filter((c) => c.startsWith('kubectl'))).toEqual([]);
 });

@@ -170,24 +170,31 @@ function socketPathOn(expression: string, pathname: string): string | undefined 
   }
 }
 
-/** Step 5: the Kubernetes side rehearsed too (IngressRoute + Middleware), both transports through /wsk. */
+/**
+ * Step 5: the Kubernetes side too (IngressRoute + Middleware), both transports through /wsk: on kind the
+ * cluster itself; elsewhere (where the step's environment is Compose) a rehearsal of the manifests.
+ */
 export const kubernetesPrefix: Expectation = {
   id: 'kubernetes-prefix',
-  title: 'the IngressRoute and its Middleware serve the chat under /wsk (rehearsed), over both transports',
+  title:
+    'the IngressRoute and its Middleware serve the chat under /wsk, over both transports (on kind the cluster, else rehearsed)',
   hint: 'match PathPrefix(`/wsk`) in the IngressRoute and reference the stripPrefix Middleware by name',
   timeoutMs: 60_000,
   async run(ctx) {
-    const env = await ctx.fixture<Environment>('kubernetes-environment', async () => {
-      const started = await startKubernetesStep(ctx.dir, {
-        port: 0,
-        target: 'rehearsal',
-        socketPath: WSK_PATH,
-        heartbeatMs: 300,
-      });
-      ctx.defer(() => started.stop());
-      ctx.track(started);
-      return started;
-    });
+    const env =
+      ctx.target === 'kind'
+        ? await ctx.environment()
+        : await ctx.fixture<Environment>('kubernetes-environment', async () => {
+            const started = await startKubernetesStep(ctx.dir, {
+              port: 0,
+              target: 'rehearsal',
+              socketPath: WSK_PATH,
+              heartbeatMs: 300,
+            });
+            ctx.defer(() => started.stop());
+            ctx.track(started);
+            return started;
+          });
     const clients: TestClient[] = [];
     ctx.defer(() => closeAll(clients));
     for (let i = 0; i < 6; i++) {

@@ -2,17 +2,16 @@
 // target (apiserver.ts), else the rehearsal driven by
 // the manifests: replicas from the Deployment, routing and stickiness
 // from the IngressRoute and its Middlewares.
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { $ } from 'zx';
+import { buildFlags, imageStore, loadImagesIntoKind } from '../docker/image-archive.ts';
 import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
+import { KIND_NODE_IMAGE } from '../kubernetes/versions.ts';
 import { startProcess, waitForHttp } from '../processes.ts';
-import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { kindMissing } from '../targets.ts';
 import { findExecutable } from '../tools.ts';
 import { parseStaticConfig } from '../traefik/static-config.ts';
+import { clusterCommands, kindCluster, kubectlArgs } from './kind-cluster.ts';
 import { startRehearsal } from './rehearsal.ts';
 import { traefikFile } from './traefik-crds.ts';
 import type { Environment, StartOptions } from './types.ts';
@@ -25,14 +24,6 @@ export const KIND_MISSING = new UserError(
   'This needs docker (with a running engine), kind and kubectl, and at least one of them is missing.',
   'install kind (https://kind.sigs.k8s.io) and kubectl, start Docker, check with `npm run doctor`; or use the rehearsal: --target rehearsal',
 );
-
-export const clusterName = (dir: string): string => {
-  const file = join(dir, 'kind-config.yaml');
-  const name = existsSync(file)
-    ? (parse(readFileSync(file, 'utf8')) as { name?: unknown } | null)?.name
-    : undefined;
-  return typeof name === 'string' && name ? name : 'wsk';
-};
 
 export async function startKubernetesStep(
   dir: string,
@@ -68,7 +59,10 @@ export async function startKubernetesStep(
   );
 }
 
-/** kind create (when absent), build and load the image, CRDs, RBAC and manifests, rollouts, a smoke test. */
+/**
+ * kind create (when absent), build and load the image, CRDs, the step's manifests, rollouts, a smoke test.
+ * Every kind command names the cluster (--name) and every kubectl command its context (kind-NAME).
+ */
 export async function startKindCluster(
   dir: string,
   options: StartOptions & { socketPath?: string },
@@ -76,37 +70,57 @@ export async function startKindCluster(
   const missing = await kindMissing();
   if (missing)
     throw new UserError(`The kind target needs docker, kind and kubectl: ${missing}.`, KIND_MISSING.hint);
-  const name = clusterName(dir);
-  const sh = $({ cwd: dir, quiet: !options.echo });
-  const clusters = (await sh`kind get clusters`).stdout.split('\n').map((l) => l.trim());
-  if (!clusters.includes(name)) await sh`kind create cluster --config kind-config.yaml`;
-  // A fixed, non-latest tag: with :latest the kubelet tries to pull it and fails (kind#328).
-  await sh`docker build -t ${APP_IMAGE} .`;
-  await sh`kind load docker-image ${APP_IMAGE} --name ${name}`;
-  await sh`kubectl apply --server-side -f ${await traefikFile('kubernetes-crd-definition-v1.yml')}`;
-  await sh`kubectl apply -f k8s/`;
+  const cluster = kindCluster(dir);
   const { loadManifests } = await import('../kubernetes/index.ts');
-  const { objects } = loadManifests(join(dir, 'k8s'));
-  for (const d of objects.filter((o) => o.kind === 'Deployment')) {
-    await sh`kubectl -n ${d.namespace} rollout status deployment/${d.name} --timeout=180s`;
-  }
-  const socketPath = options.socketPath ?? SOCKET_IO_PATH;
+  const { stepObjects } = await import('../kubernetes/step-objects.ts');
+  const objects = stepObjects(loadManifests(join(dir, 'k8s')).objects);
+  const { app, traefik } = objects;
+  const sh = clusterCommands(cluster, {
+    cwd: dir,
+    echo: options.echo,
+    hint: `read the output above; kubectl --context ${cluster.context} get pods -A shows what runs`,
+  });
+  const clusters = (await sh.run(['kind', 'get', 'clusters'])).stdout.split('\n').map((l) => l.trim());
+  const existed = clusters.includes(cluster.name);
+  if (!existed)
+    await sh.kind(['create', 'cluster', '--config', 'kind-config.yaml', '--image', KIND_NODE_IMAGE]);
+  const store = await imageStore(sh);
+  // A fixed, non-latest tag: with :latest the kubelet tries to pull it and fails (kind#328).
+  await sh.run(['docker', 'build', ...buildFlags(store), '-t', APP_IMAGE, '.']);
+  await loadImagesIntoKind(sh, [APP_IMAGE], store);
+  await sh.kubectl(['apply', '--server-side', '-f', await traefikFile('kubernetes-crd-definition-v1.yml')]);
+  await sh.kubectl(['apply', '-f', 'k8s/']);
+  // The same tag with new bytes: pods of a cluster that was already running keep the old image until replaced.
+  if (existed) await sh.kubectl(['-n', app.namespace, 'rollout', 'restart', app.resource]);
+  for (const w of objects.rollouts)
+    await sh.kubectl(['-n', w.namespace, 'rollout', 'status', w.resource, '--timeout=180s']);
+  const socketPath = options.socketPath ?? objects.socketPath;
   const page = new URL(socketPath.replace(/socket\.io\/$/, ''), ingressUrl()).href;
+  const kubectl = `kubectl --context ${cluster.context} -n ${app.namespace}`;
   await waitForHttp(page, { timeoutMs: 60_000 }).catch(() => {
     throw new UserError(
       `The cluster is up but ${page} does not answer 200.`,
-      'kubectl get ingressroute,svc,endpointslices -A; kubectl logs deploy/traefik -n <namespace>',
+      `${kubectl} get ingressroute,svc,endpointslices${traefik ? `; kubectl --context ${cluster.context} -n ${traefik.namespace} logs ${traefik.resource}` : ''}`,
     );
   });
-  const logs = options.echo
-    ? startProcess({
-        name: 'traefik',
-        command: 'kubectl',
-        args: ['logs', '-f', '-l', 'app=traefik', '-A', '--tail=20'],
-        cwd: dir,
-        echo: true,
-      })
-    : undefined;
+  const logs =
+    options.echo && traefik
+      ? startProcess({
+          name: 'traefik',
+          command: 'kubectl',
+          args: kubectlArgs(cluster, [
+            '-n',
+            traefik.namespace,
+            'logs',
+            '-f',
+            '-l',
+            traefik.selector,
+            '--tail=20',
+          ]),
+          cwd: dir,
+          echo: true,
+        })
+      : undefined;
   return {
     entries: [ingressUrl()],
     socketPath,
@@ -116,8 +130,8 @@ export async function startKindCluster(
       { label: 'Traefik dashboard', url: 'http://127.0.0.1:8080/dashboard/' },
     ],
     notes: [
-      `kind cluster '${name}'. When something is off: kubectl describe pod -l app=wsk-app -A; kubectl logs -l app=wsk-app -A; kubectl get endpointslices -A`,
-      `Delete the cluster when done: npm run step 4 -- --down (kind delete cluster --name ${name})`,
+      `kind cluster '${cluster.name}' (kubectl context ${cluster.context}). When something is off: ${kubectl} describe pod -l ${app.selector}; ${kubectl} logs -l ${app.selector}; ${kubectl} get endpointslices`,
+      `Delete the cluster when done: npm run step 4 -- --down (kind delete cluster --name ${cluster.name})`,
     ],
     // The cluster outlives the command (creating one takes a minute); --down deletes it.
     stop: async () => {
@@ -128,7 +142,10 @@ export async function startKindCluster(
 
 export async function deleteKindCluster(dir: string): Promise<string> {
   if (!findExecutable('kind')) throw KIND_MISSING;
-  const name = clusterName(dir);
-  await $({ cwd: dir })`kind delete cluster --name ${name}`;
-  return `Deleted the kind cluster '${name}'.`;
+  const cluster = kindCluster(dir);
+  await clusterCommands(cluster, { cwd: dir, hint: 'kind get clusters lists the clusters there are' }).kind([
+    'delete',
+    'cluster',
+  ]);
+  return `Deleted the kind cluster '${cluster.name}'.`;
 }

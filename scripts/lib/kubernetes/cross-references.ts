@@ -232,6 +232,9 @@ function traefikDeployment(traefik: TraefikInstall): Finding[] {
   return findings;
 }
 
+const CROSS_NAMESPACE_NEEDS =
+  "a reference to another namespace needs `--providers.kubernetescrd.allowCrossNamespace=true` in Traefik's args";
+
 function routeMiddlewares(
   ir: ManifestObject,
   middlewares: ManifestObject[],
@@ -247,13 +250,30 @@ function routeMiddlewares(
       const { found, otherProvider } = findMiddleware(ref, ir, middlewares);
       if (otherProvider) return;
       const namespace = asString(ref.namespace);
+      const crossNamespace = traefik?.allowCrossNamespace ?? false;
+      // `<namespace>-<name>@kubernetescrd` can name any namespace, so Traefik refuses the form outright
+      // unless cross-namespace references are allowed (resolveReference in its CRD provider; the words
+      // are Traefik 3.7's, checked in test/middleware-namespace-real.test.ts).
+      if (name.endsWith('@kubernetescrd') && !crossNamespace) {
+        findings.push(
+          report(
+            'ingressroute-cross-namespace',
+            path,
+            `Traefik refuses the middleware reference "${name}" and drops the route: "when allowCrossNamespace is disabled, @kubernetescrd references are disallowed"`,
+            found && found.namespace === ir.namespace
+              ? `Write \`name: ${found.name}\` (the Middleware is in the IngressRoute's namespace, ${ir.namespace}).`
+              : `Put the Middleware in namespace ${ir.namespace} and write \`name: ${found?.name ?? 'its-name'}\`, or add \`--providers.kubernetescrd.allowCrossNamespace=true\` to Traefik's args.`,
+          ),
+        );
+        return;
+      }
       if (found) {
-        if (namespace && namespace !== ir.namespace && !traefik?.allowCrossNamespace) {
+        if (namespace && namespace !== ir.namespace && !crossNamespace) {
           findings.push(
             report(
               'ingressroute-cross-namespace',
               path,
-              `Middleware ${namespace}/${name} is in another namespace, which Traefik refuses unless allowCrossNamespace is on`,
+              `Middleware ${namespace}/${name} is in another namespace than the IngressRoute: Traefik refuses it and drops the route ("allowCrossNamespace is disabled, cross-namespace are disallowed")`,
               `Move the Middleware to namespace ${ir.namespace}, or add \`--providers.kubernetescrd.allowCrossNamespace=true\` to Traefik's args.`,
             ),
           );
@@ -267,7 +287,13 @@ function routeMiddlewares(
       if (name.includes('@') && sameName) {
         fix = `With @kubernetescrd the name is \`<namespace>-<name>\`: write \`${sameName.namespace}-${sameName.name}@kubernetescrd\`, or just \`name: ${sameName.name}\` (same namespace).`;
       } else if (byFullName) {
-        fix = `Write \`name: ${byFullName.name}\`${byFullName.namespace !== ir.namespace ? ` and \`namespace: ${byFullName.namespace}\`` : ''} (or \`${base}@kubernetescrd\`).`;
+        const elsewhere = byFullName.namespace !== ir.namespace;
+        fix =
+          elsewhere && !crossNamespace
+            ? `Middleware ${byFullName.name} is in namespace ${byFullName.namespace}: move it to ${ir.namespace} and write \`name: ${byFullName.name}\` (${CROSS_NAMESPACE_NEEDS}).`
+            : `Write \`name: ${byFullName.name}\`${elsewhere ? ` and \`namespace: ${byFullName.namespace}\`` : ''}${crossNamespace ? ` (or \`${base}@kubernetescrd\`)` : ''}.`;
+      } else if (sameName && !crossNamespace) {
+        fix = `Middleware ${sameName.name} is in namespace ${sameName.namespace}: move it to ${ir.namespace} (${CROSS_NAMESPACE_NEEDS}).`;
       } else if (sameName) {
         fix = `Middleware ${sameName.name} is in namespace ${sameName.namespace}: add \`namespace: ${sameName.namespace}\` (or move it to ${ir.namespace}).`;
       } else {

@@ -125,8 +125,9 @@ export function validateKindConfigObject(config: ManifestObject, objects: Manife
   if (config.data.apiVersion !== 'kind.x-k8s.io/v1alpha4' || config.data.kind !== 'Cluster') return findings;
 
   const nodes = asArray(config.data.nodes).map(asRecord);
-  // kind acts on the cluster `kind` unless told: every command it is given names this one.
-  const clusterName = asString(config.data.name) ?? 'kind';
+  // Every kind command names the cluster; without a name here the workshop's commands use `wsk`
+  // (environments/kind-cluster.ts), so the hint does too.
+  const clusterName = asString(config.data.name) ?? 'wsk';
   const mappings = nodes.flatMap((n, i) =>
     asArray(n.extraPortMappings)
       .filter(isRecord)
