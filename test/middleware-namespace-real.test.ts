@@ -13,9 +13,9 @@ import type { ManifestObject } from '../scripts/lib/kubernetes/manifest.ts';
 import {
   applyCrds,
   endpointSliceFor,
+  type KubernetesTraefik,
   serverSideApply,
   startTraefikAs,
-  type TraefikRun,
 } from '../scripts/lib/kubernetes/traefik-provider.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { waitFor } from '../scripts/lib/processes.ts';
@@ -74,14 +74,18 @@ describe.skipIf(missing.length > 0 && !inCI)(
 
     /** Traefik's verdict on the route: its router with the middleware, or the error it logged instead. */
     async function traefikSays(dir: string): Promise<string> {
-      const run: TraefikRun = await startTraefikAs(plane, TRAEFIK, loadManifests(dir).objects);
+      const run: KubernetesTraefik = await startTraefikAs(
+        plane,
+        { path: TRAEFIK, version: TRAEFIK_VERSION, source: 'cache' },
+        loadManifests(dir).objects,
+      );
       try {
         return await waitFor(
           'Traefik to build the route or refuse its middleware',
           async () => {
             const refused = /invalid reference to middleware [^"\\]+/.exec(run.process.output());
             if (refused) return `refused: ${refused[0]}`;
-            const res = await fetch(`${run.api}/api/http/routers`, { signal: AbortSignal.timeout(1_000) });
+            const res = await fetch(`${run.apiUrl}/api/http/routers`, { signal: AbortSignal.timeout(1_000) });
             const routers = (await res.json()) as { name: string; middlewares?: string[] }[];
             const router = routers.find((r) => r.name.includes('wsk-app'));
             return router ? `router with ${(router.middlewares ?? []).join(', ')}` : undefined;
