@@ -11,7 +11,7 @@ import { UserError } from '../errors.ts';
 import { formatFinding } from '../findings.ts';
 import { applyErrors } from '../kubernetes/apply-errors.ts';
 import { cachedTool } from '../kubernetes/cached-tools.ts';
-import { startControlPlane } from '../kubernetes/control-plane.ts';
+import { type ControlPlane, startControlPlane } from '../kubernetes/control-plane.ts';
 import { findTraefik, ingressRoutesToDynamicConfig, loadManifests } from '../kubernetes/index.ts';
 import { isIngressRoute } from '../kubernetes/lookups.ts';
 import { asArray, asRecord, asString, type ManifestObject } from '../kubernetes/manifest.ts';
@@ -82,17 +82,8 @@ export async function startApiserverStep(
     for (const step of undo.splice(0).reverse()) await step().catch(() => undefined);
   };
   try {
-    const plane = await startControlPlane({ echo: options.echo });
-    undo.push(() => plane.stop());
-    const crds = await applyCrds(
-      plane,
-      cachedTool('traefik-crds') ?? (await traefikFile('kubernetes-crd-definition-v1.yml')),
-    );
-    if (crds.code !== 0) throw new UserError(`Traefik's CRDs did not apply: ${crds.stderr.trim()}`);
-    const applied = await serverSideApply(plane, k8s);
-    if (applied.code !== 0) throw refused(applyErrors(applied.stderr, objects), applied.stderr);
-
-    // The pods a kubelet would run: each app Deployment's replicas as local processes, one Redis.
+    // The pods a kubelet would run: each app Deployment's replicas as local processes, one Redis. They need
+    // nothing from the API server, so they start beside it.
     const workloads = workloadsOf(objects).filter((w) => w !== traefikInstall.workload);
     const apps = workloads.filter((w) => !isRedis(w));
     const network = startPodNetwork(apps.reduce((n, w) => n + w.replicas, 0));
@@ -109,10 +100,11 @@ export async function startApiserverStep(
         });
     const redisPort = await freePort();
     const closedPort = await freePort();
-    const routing = ingressRoutesToDynamicConfig(objects).config;
-    const entry = mainEntryPoint(routing, traefikInstall.static);
+    const entry = mainEntryPoint(ingressRoutesToDynamicConfig(objects).config, traefikInstall.static);
+    const entryPort = options.port || (await freePort());
 
     let redis: RedisHandle | undefined;
+    let plane: ControlPlane | undefined;
     let traefik: KubernetesTraefik | undefined;
     const started = await Promise.allSettled([
       workloads.some(isRedis)
@@ -132,31 +124,36 @@ export async function startApiserverStep(
         const instance = pod.instance;
         undo.push(() => instance.process.stop());
       }),
-      startTraefikAs(plane, binary, objects, {
-        ports: { [entry]: options.port || (await freePort()) },
-        echo: options.echo,
-      }).then((t) => {
+      (async () => {
+        const p = await startControlPlane({ echo: options.echo });
+        plane = p;
+        undo.push(() => p.stop());
+        const crdFile = cachedTool('traefik-crds') ?? (await traefikFile('kubernetes-crd-definition-v1.yml'));
+        await applyCrds(p, crdFile).catch((err: Error) => {
+          throw new UserError(`Traefik's CRDs did not apply: ${err.message}`);
+        });
+        const applied = await serverSideApply(p, k8s);
+        if (applied.code !== 0) throw refused(applyErrors(applied.stderr, objects), applied.stderr);
+        const t = await startTraefikAs(p, binary, objects, {
+          ports: { [entry]: entryPort },
+          echo: options.echo,
+        });
         traefik = t;
         undo.push(() => t.stop());
-      }),
+      })(),
     ]);
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
-    if (!traefik) throw new Error('the apiserver target started without Traefik');
+    if (!traefik || !plane) throw new Error('the apiserver target started without Traefik');
     const run = traefik;
+    const cluster = plane;
 
     const slices = endpointSlices(objects, workloads, pods, closedPort);
     const write = async (leaving: ReadonlySet<ManagedProcess>) => {
       const ready = (pod: Pod) =>
         !!pod.instance && pod.instance.process.running() && !leaving.has(pod.instance.process);
       const items = slices.map((s) => s.slice(ready(s.pod)));
-      const result = await plane.kubectl(
-        ['apply', '--server-side', '--field-manager=wsk-endpoints', '-f', '-'],
-        {
-          input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
-        },
-      );
-      if (result.code !== 0) throw new Error(`writing the EndpointSlices failed: ${result.stderr}`);
+      await Promise.all(items.map((slice) => cluster.apply(slice, 'wsk-endpoints')));
       return slices.map((s) => ({ url: `http://${s.pod.address}:${s.port}`, ready: ready(s.pod) }));
     };
     await write(new Set());
@@ -200,19 +197,19 @@ export async function startApiserverStep(
       links: [
         { label: `chat (Traefik ${binary.version}, CRD provider)`, url: local(entryUrl) },
         { label: 'Traefik dashboard', url: `${local(run.apiUrl)}/dashboard/` },
-        { label: 'Kubernetes API server', url: plane.server },
+        { label: 'Kubernetes API server', url: cluster.server },
         ...instances.map((i) => ({ label: i.id, url: local(i.url) })),
         ...(redis ? [{ label: `redis (${redis.kind})`, url: redis.url }] : []),
       ],
       notes: [
         `A real Kubernetes API server (no kubelet, no controllers): your manifests and Traefik's CRDs applied with server-side apply; Traefik ${binary.version} runs your Deployment's args as ${run.serviceAccount}, so your RBAC is enforced. Your pods and Redis run as local processes, and the workshop writes the EndpointSlices for your Services, one address per pod (${pods.map((p) => `${p.id} ${p.address}`).join(', ')}).`,
-        `kubectl --kubeconfig ${plane.kubeconfig} get ingressroute,svc,endpointslices -A`,
+        `kubectl --kubeconfig ${cluster.kubeconfig} get ingressroute,svc,endpointslices -A`,
         ...run.notes,
         ...unselected(objects, workloadsOf(objects)),
       ],
       reload: async () => {
         // An edit is applied as you would apply it; Traefik's provider picks it up. Replicas are not restarted.
-        const again = await serverSideApply(plane, k8s);
+        const again = await serverSideApply(cluster, k8s);
         const now = loadManifests(k8s).objects;
         return [
           ...(again.code === 0 ? [] : applyErrors(again.stderr, now).map(formatFinding)),

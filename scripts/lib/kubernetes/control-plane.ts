@@ -30,6 +30,13 @@ export interface ControlPlane {
   readonly startMs: number;
   /** Writes a kubeconfig that authenticates with `token` (a ServiceAccount's, say) and returns its path. */
   kubeconfigFor(user: string, token: string): string;
+  /**
+   * A request to the API as the admin, straight over HTTPS (a kubectl process costs its discovery, most of a
+   * second): what the workshop itself writes, the EndpointSlices and the CRDs. Rejects unless 2xx.
+   */
+  request(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown>;
+  /** Server-side apply of one object over HTTPS, as field manager `manager`. */
+  apply(object: Record<string, unknown>, manager: string): Promise<unknown>;
   /** Runs the pinned kubectl as the admin, always naming the context. Never rejects: read `code`. */
   kubectl(args: string[], options?: { input?: string; kubeconfig?: string }): Promise<KubectlResult>;
   /**
@@ -70,8 +77,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   process.once('exit', removeDir);
   const processes: ManagedProcess[] = [];
   const stop = async () => {
-    // The API server first: it would otherwise spend its grace period retrying a stopped etcd.
-    for (const p of [...processes].reverse()) await p.stop({ graceMs: 5_000 });
+    // Killed, not drained: the store is thrown away with the directory, and kube-apiserver's graceful
+    // shutdown alone takes a second or more (the API server first, so it never retries a stopped etcd).
+    for (const p of [...processes].reverse()) await p.stop({ signal: 'SIGKILL' });
     removeDir();
     process.removeListener('exit', removeDir);
   };
@@ -139,8 +147,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     // The certificate file holds the serving certificate followed by the CA that signed it.
     const caFile = join(certDir, 'apiserver.crt');
     const ready = async () => {
-      const ca = readFileSync(caFile);
-      const { status, body } = await get(`${server}/readyz`, ca, adminToken);
+      const { status, body } = await call('GET', `${server}/readyz`, readFileSync(caFile), adminToken);
       return status === 200 && body.trim() === 'ok' ? true : undefined;
     };
     await waitFor('kube-apiserver to be ready (/readyz)', ready, {
@@ -155,6 +162,18 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       return path;
     };
     const adminKubeconfig = kubeconfigFor(ADMIN, adminToken);
+    const ca = readFileSync(caFile);
+    const request = async (
+      method: string,
+      path: string,
+      body?: unknown,
+      contentType = 'application/json',
+    ) => {
+      const res = await call(method, `${server}${path}`, ca, adminToken, body, contentType);
+      if (res.status < 200 || res.status > 299)
+        throw new Error(`${method} ${path}: HTTP ${res.status} ${res.body.slice(0, 500)}`);
+      return res.body ? JSON.parse(res.body) : undefined;
+    };
     return {
       server,
       caFile,
@@ -163,6 +182,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       kubeconfig: adminKubeconfig,
       startMs: Date.now() - started,
       kubeconfigFor,
+      request,
+      apply: (object, manager) =>
+        request(
+          'PATCH',
+          `${objectPath(object)}?fieldManager=${encodeURIComponent(manager)}&force=true`,
+          object,
+          'application/apply-patch+yaml',
+        ),
       kubectl: (args, { input, kubeconfig = adminKubeconfig } = {}) =>
         runKubectl(kubectl, ['--kubeconfig', kubeconfig, '--context', CONTEXT, ...args], input),
       stop,
@@ -189,21 +216,46 @@ function kubeconfigYaml(server: string, caFile: string, user: string, token: str
   });
 }
 
-function get(url: string, ca: Buffer, token: string): Promise<{ status: number; body: string }> {
+function call(
+  method: string,
+  url: string,
+  ca: Buffer,
+  token: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { ca, headers: { authorization: `Bearer ${token}` }, timeout: 1_000 }, (res) => {
-      let body = '';
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (payload !== undefined) headers['content-type'] = contentType;
+    const req = request(url, { method, ca, headers, timeout: 10_000 }, (res) => {
+      let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => {
-        body += chunk;
+        text += chunk;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
-    req.end();
+    req.end(payload);
   });
 }
+
+/** The REST path of a namespaced or cluster-scoped object (the kinds the workshop writes itself). */
+function objectPath(object: Record<string, unknown>): string {
+  const apiVersion = String(object.apiVersion);
+  const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
+  const plural = PLURALS[String(object.kind)];
+  if (!plural) throw new Error(`the workshop does not write ${String(object.kind)} objects itself`);
+  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const namespace = metadata.namespace ? `/namespaces/${metadata.namespace}` : '';
+  return `${base}${namespace}/${plural}/${metadata.name}`;
+}
+const PLURALS: Record<string, string> = {
+  EndpointSlice: 'endpointslices',
+  CustomResourceDefinition: 'customresourcedefinitions',
+};
 
 function runKubectl(kubectl: string, args: string[], input?: string): Promise<KubectlResult> {
   return new Promise((resolve) => {

@@ -3,6 +3,8 @@
 // then the real Traefik binary runs outside the cluster with the attendee's Deployment args (only addresses
 // moved to loopback, as in the rehearsal), authenticated as the attendee's ServiceAccount. Its informers then meet the attendee's ClusterRole for real: a missing
 // rule shows up as the API server's "forbidden", which `forbiddenIn` turns into the rule to add.
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { UserError } from '../errors.ts';
 import { freePort } from '../ports.ts';
 import { startProcess, waitFor } from '../processes.ts';
@@ -20,11 +22,36 @@ export function serverSideApply(plane: ControlPlane, path: string): Promise<Kube
   return plane.kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', path]);
 }
 
-/** Applies the CRD definitions and waits until the API server serves them (Established). */
-export async function applyCrds(plane: ControlPlane, crdFile: string): Promise<KubectlResult> {
-  const applied = await serverSideApply(plane, crdFile);
-  if (applied.code !== 0) return applied;
-  return plane.kubectl(['wait', '--for=condition=Established', '--timeout=30s', '-f', crdFile]);
+/**
+ * Applies the CRD definitions (server-side, straight over HTTPS) and waits until the API server serves
+ * every one (Established). Throws with the API server's words when one is refused.
+ */
+export async function applyCrds(plane: ControlPlane, crdFile: string): Promise<void> {
+  const crds = parseAllDocuments(readFileSync(crdFile, 'utf8'))
+    .map((d) => d.toJS() as Record<string, unknown> | null)
+    .filter((d): d is Record<string, unknown> => d?.kind === 'CustomResourceDefinition');
+  await Promise.all(crds.map((crd) => plane.apply(crd, FIELD_MANAGER)));
+  const names = crds.map((crd) => String(asRecord(crd.metadata).name));
+  await waitFor(
+    "the API server to serve Traefik's CRDs (Established)",
+    async () => {
+      const list = asRecord(
+        await plane.request('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions'),
+      );
+      const established = new Set(
+        asArray(list.items)
+          .map(asRecord)
+          .filter((crd) =>
+            asArray(asRecord(crd.status).conditions)
+              .map(asRecord)
+              .some((c) => c.type === 'Established' && c.status === 'True'),
+          )
+          .map((crd) => asRecord(crd.metadata).name),
+      );
+      return names.every((n) => established.has(n)) ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 50 },
+  );
 }
 
 export interface Forbidden {
