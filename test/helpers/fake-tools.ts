@@ -22,6 +22,9 @@ case "${name} $*" in
   "docker compose ps -q app"*) printf 'c1\\nc2\\nc3\\n' ;;
   "docker compose config --format json"*) echo '{"name":"wsk"}' ;;
   "docker ps --filter publish="*) printf 'wsk-traefik-1\\t\\twsk\\n' ;;
+  # The images on the machine: FAKE_DOCKER_IMAGES, space-separated (none unless set).
+  "docker image inspect"*) [[ " $FAKE_DOCKER_IMAGES " == *" \${@: -1} "* ]] || { echo "Error: No such image: \${@: -1}" >&2; exit 1; }; echo '[]' ;;
+  "docker pull"*) [ "$FAKE_DOCKER_PULL" = "0" ] && { echo "Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host" >&2; exit 1; } ;;
   "kind get clusters"*) [ -n "$FAKE_KIND_CLUSTERS" ] && echo "$FAKE_KIND_CLUSTERS" ;;
 esac
 exit 0
