@@ -1,7 +1,7 @@
 // The real Docker path: a Docker engine, Compose v2, the attendee's own Dockerfile and compose.yaml, the
 // real Traefik reading the containers' labels. Where no engine answers these tests are skipped, except
 // under CI=true, where that is a failure: CI brings the engine up (.ci/docker-tier.sh).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { $ } from 'zx';
@@ -14,11 +14,16 @@ import { composeTarget } from '../scripts/lib/drill-targets.ts';
 import { DRILLS, type DrillName, runDrill } from '../scripts/lib/drills.ts';
 import { startDockerCompose } from '../scripts/lib/environments/compose.ts';
 import type { Environment } from '../scripts/lib/environments/types.ts';
+import { KIND_NODE_TAG } from '../scripts/lib/kubernetes/versions.ts';
+import { NODE_BASE_IMAGE, OFFLINE_IMAGES } from '../scripts/lib/offline/images.ts';
+import { ROOM_BASE_LABEL } from '../scripts/lib/offline/npm-cache.ts';
 import { waitFor } from '../scripts/lib/processes.ts';
 import { findStep, solutionDir, starterDir } from '../scripts/lib/steps.ts';
 import { composeV2Answers, dockerEngineAnswers } from '../scripts/lib/tools.ts';
 import type { StickyCookie } from '../scripts/lib/traefik/dynamic-config.ts';
 import { ROOT, removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
+import { tempDir } from './helpers/temp.ts';
+import { serveTraefikRelease } from './helpers/traefik-release.ts';
 
 interface TraefikObject {
   name: string;
@@ -332,5 +337,127 @@ describe.runIf(engine)('the Docker target, for real', () => {
       expect(out.stdout).toMatch(/every client back and reached by a broadcast after \d+ ms/);
       expect(out.stdout).toMatch(/broadcasts sent +\d+\ndeliveries +\d+ of \d+ arrived, \d+ lost/);
     }, 120_000);
+  });
+
+  // Last in this file, and in this file rather than its own: it takes the images every test above builds
+  // from off the engine for a moment, so it must never run beside them (vitest runs a file's tests in order).
+  describe('the offline pack, for real', () => {
+    // kind's node image is left out: no registry serves it here.
+    const removable = OFFLINE_IMAGES.filter((i) => i !== KIND_NODE_TAG);
+    const appImage = 'wsk-offline-test-app:1';
+    const imageId = async (ref: string) => {
+      const out = await sh`docker image inspect --format ${'{{.Id}}'} ${ref}`.nothrow();
+      return out.exitCode === 0 ? out.stdout.trim() : undefined;
+    };
+    /** Every image built on top of `id` (the classic builder records parents), children first. */
+    async function descendants(id: string): Promise<string[]> {
+      const all = (await sh`docker images -a -q --no-trunc`).stdout.split('\n').filter(Boolean);
+      if (all.length === 0) return [];
+      const parents = new Map(
+        (await sh`docker image inspect --format ${'{{.Id}} {{.Parent}}'} ${all}`).stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' ') as [string, string]),
+      );
+      const below = (parent: string): string[] =>
+        [...parents].filter(([, p]) => p === parent).flatMap(([child]) => [...below(child), child]);
+      return below(id);
+    }
+
+    it('offline:pack, the images removed, offline:load, then npm run step 3 -- --start --target docker with the build cut from the network: healthy through Traefik', async () => {
+      const release = await serveTraefikRelease();
+      const out = tempDir('wsk-offline-pack-');
+      const env = { ...release.env, WSK_CACHE_DIR: tempDir('wsk-cache-') };
+      const before: Record<string, string | undefined> = {};
+      for (const image of removable) before[image] = await imageId(image);
+      for (const image of removable)
+        expect(before[image], `${image} (.ci/docker-tier.sh builds the stand-ins)`).toMatch(/^sha256:/);
+      let started = Date.now();
+      const packed = await runCli('offline-pack.ts', ['--out', out, '--without-kind'], env, 240_000);
+      const packMs = Date.now() - started;
+      expect(packed.code, packed.stderr).toBe(0);
+      for (const image of removable) expect(packed.stdout).toMatch(`${image}: already on this machine`);
+      const packMb = Number((await sh`du -sm ${out}`).stdout.split('\t')[0]);
+
+      const home = tempHome();
+      let cli: ReturnType<typeof startCli> | undefined;
+      try {
+        await sh`docker rmi ${removable}`;
+        for (const image of removable) expect(await imageId(image), `${image} removed`).toBeUndefined();
+        started = Date.now();
+        const loaded = await runCli('offline-load.ts', ['--from', out], env, 240_000);
+        const loadMs = Date.now() - started;
+        expect(loaded.code, loaded.stderr).toBe(0);
+        // Redis and Traefik: the same bytes again. The Node base: on top of the same, the pack's npm cache.
+        for (const image of removable.filter((i) => i !== NODE_BASE_IMAGE))
+          expect(await imageId(image), image).toBe(before[image]);
+        const labels =
+          await sh`docker image inspect --format ${'{{json .Config.Labels}}'} ${NODE_BASE_IMAGE}`;
+        expect(labels.stdout).toMatch(ROOM_BASE_LABEL);
+        const layers = await sh`docker history --quiet --no-trunc ${NODE_BASE_IMAGE}`;
+        expect(layers.stdout.split('\n')).toContain(before[NODE_BASE_IMAGE]);
+
+        // The attendee's command; its build with no network and no cache, so `npm ci` runs and finds every
+        // package in the pack (the same build without the pack fails: getaddrinfo EAI_AGAIN).
+        expect((await runCli('solve.ts', ['3', '--yes'], { WORKSHOP_HOME: home })).code).toBe(0);
+        const dir = join(home, 'playground/03-compose-traefik');
+        const offline = join(tempDir('wsk-offline-compose-'), 'offline.yaml');
+        writeFileSync(
+          offline,
+          `services:\n  app:\n    image: ${appImage}\n    build:\n      network: none\n      no_cache: true\n`,
+        );
+        started = Date.now();
+        cli = startCli('step.ts', ['3', '--start', '--target', 'docker'], {
+          WORKSHOP_HOME: home,
+          COMPOSE_FILE: `${join(dir, 'compose.yaml')}:${offline}`,
+        });
+        await cli.waitForOutput('Traefik dashboard', 240_000);
+        const upMs = Date.now() - started;
+        const created = (await sh`docker image inspect --format ${'{{.Created}}'} ${appImage}`).stdout.trim();
+        expect(Date.parse(created.replace(/(\.\d{3})\d*/, '$1')), `${appImage} built now`).toBeGreaterThan(
+          started - 1_000,
+        );
+        const ps = (
+          await $({
+            cwd: dir,
+            quiet: true,
+            env: { ...process.env, COMPOSE_FILE: `${join(dir, 'compose.yaml')}:${offline}` },
+          })`docker compose ps --format ${'{{.Service}} {{.Health}}'}`
+        ).stdout;
+        expect(ps.match(/^app healthy$/gm)?.length, ps).toBe(3);
+        const healthz = await fetch('http://localhost/healthz', { signal: AbortSignal.timeout(5_000) });
+        expect(healthz.status).toBe(200);
+        const client = await connectClient('http://localhost', { transport: 'polling' });
+        closeAll([client]);
+        expect(client.welcome.instance).toMatch(/\S/);
+        console.log(
+          `offline: pack ${packMs} ms (${packMb} MB), load ${loadMs} ms, step 3 built with no network and up healthy in ${upMs} ms`,
+        );
+      } finally {
+        if (cli) {
+          cli.child.kill('SIGTERM');
+          await cli.exited;
+        }
+        // Whatever happened above: the stand-ins back as they were, for the tests that follow.
+        const missing = [];
+        for (const image of removable) if (!(await imageId(image))) missing.push(image);
+        if (missing.length > 0) await sh`docker load -i ${join(out, 'images.tar')}`.nothrow();
+        const room = await imageId(NODE_BASE_IMAGE);
+        if (before[NODE_BASE_IMAGE])
+          await sh`docker tag ${before[NODE_BASE_IMAGE]} ${NODE_BASE_IMAGE}`.nothrow();
+        if (room && room !== before[NODE_BASE_IMAGE]) {
+          // A failed build's step stays as a stopped container (the classic builder keeps it) and holds its image.
+          const failed = (await sh`docker ps -a -q --filter ${`ancestor=${room}`}`).stdout
+            .split('\n')
+            .filter(Boolean);
+          if (failed.length > 0) await sh`docker rm -f ${failed}`.nothrow();
+          for (const image of [...(await descendants(room)), room]) await sh`docker rmi ${image}`.nothrow();
+        }
+      }
+      for (const image of removable) expect(await imageId(image), image).toBe(before[image]);
+      expect(await imageId(appImage)).toBeUndefined();
+      expect((await sh`docker images -a -q --filter ${`label=${ROOM_BASE_LABEL}`}`).stdout.trim()).toBe('');
+      expect(await leftovers()).toEqual([]);
+    }, 600_000);
   });
 });

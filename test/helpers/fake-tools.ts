@@ -39,6 +39,9 @@ case "${name} $*" in
   "docker inspect --format {{ index .Config.Labels \\"io.x-k8s.kind.role\\"}} "*) echo control-plane ;;
   "docker exec --privileged "*" containerd config dump") printf 'version = 3\\n[plugins]\\n  [plugins."io.containerd.cri.v1.images"]\\n    snapshotter = "overlayfs"\\n' ;;
   "docker exec --privileged -i "*" ctr "*) cat > "$(dirname "${log}")/ctr-import.tar" ;;
+  # The images on the machine: FAKE_DOCKER_IMAGES, space-separated (none unless set).
+  "docker image inspect"*) [[ " $FAKE_DOCKER_IMAGES " == *" \${@: -1} "* ]] || { echo "Error: No such image: \${@: -1}" >&2; exit 1; }; echo '[]' ;;
+  "docker pull"*) [ "$FAKE_DOCKER_PULL" = "0" ] && { echo "Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host" >&2; exit 1; } ;;
   "kind get clusters"*) [ -n "$FAKE_KIND_CLUSTERS" ] && echo "$FAKE_KIND_CLUSTERS" ;;
   # kind names a cluster's node NAME-control-plane; $2 is the context, kind-NAME.
   "kubectl --context "*" get pod "*" jsonpath="*) echo "\${2#kind-}-control-plane containerd://0123abcd" ;;
