@@ -1,43 +1,65 @@
-// npm run bench [-- --steps 1,2 --runs 5]
+// npm run bench [-- --steps 1,2 --runs 5 --target NAME]
 // Times `npm run check N` end to end (a fresh process, as an attendee runs it) against each step's
 // solution and prints the median. The targets live in the registry's issues, not in timed tests.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { median } from './lib/bench-figures.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
-import { main } from './lib/errors.ts';
+import { main, UserError } from './lib/errors.ts';
 import { findStep, ROOT, STEPS, solutionDir } from './lib/steps.ts';
+import { parseTarget, TARGETS } from './lib/targets.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(
-    { options: { steps: { type: 'string' }, runs: { type: 'string', default: '5' } } },
     {
-      usage: 'npm run bench [-- --steps 1,2 --runs 5]',
+      options: {
+        steps: { type: 'string' },
+        runs: { type: 'string', default: '5' },
+        target: { type: 'string' },
+      },
+    },
+    {
+      usage: 'npm run bench [-- --steps 1,2 --runs 5 --target NAME]',
       summary: '`npm run check N` timed end to end against each solution: the median per step.',
       flags: {
         steps: 'comma-separated step numbers (default: all)',
         runs: 'runs per step (1 to 50, default 5)',
+        target: 'where the checks run (default: the rehearsal); steps without it are left out',
       },
     },
   );
   const runs = integerFlag('--runs', values.runs, 1, 50);
-  const steps = values.steps ? values.steps.split(',').map(findStep) : STEPS;
+  const chosen = values.steps ? values.steps.split(',').map(findStep) : STEPS;
+  const target = values.target;
+  // A misspelt target gets the commands' own message; a step without the target is left out.
+  if (target !== undefined && !(TARGETS as readonly string[]).includes(target))
+    parseTarget(target, chosen[0]);
+  const steps = target ? chosen.filter((s) => (s.targets as readonly string[]).includes(target)) : chosen;
   console.log(
-    `npm run check N against each solution, ${runs} runs, on ${process.platform} ${process.arch} Node ${process.version}`,
+    `npm run check N${values.target ? ` -- --target ${values.target}` : ''} against each solution, ${runs} runs, on ${process.platform} ${process.arch} Node ${process.version}`,
   );
   for (const step of steps) {
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const started = performance.now();
-      execFileSync(
+      const run = spawnSync(
         process.execPath,
-        ['--import', 'tsx', join(ROOT, 'scripts/check.ts'), String(step.number), '--dir', solutionDir(step)],
-        {
-          cwd: ROOT,
-          stdio: 'ignore',
-          timeout: 120_000,
-        },
+        [
+          '--import',
+          'tsx',
+          join(ROOT, 'scripts/check.ts'),
+          String(step.number),
+          '--dir',
+          solutionDir(step),
+          ...(target ? ['--target', target] : []),
+        ],
+        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 },
       );
+      // A failing check is no figure: say which run and what it printed.
+      if (run.status !== 0)
+        throw new UserError(
+          `check ${step.number} failed on run ${i + 1} (exit ${run.status ?? run.signal}):\n${`${run.stdout}${run.stderr}`.trim().split('\n').slice(-15).join('\n')}`,
+        );
       times.push(performance.now() - started);
     }
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

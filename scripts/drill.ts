@@ -1,4 +1,4 @@
-// npm run drill [NAME] [-- --target rehearsal|docker|kind] [--step N] [--clients 12] [--json]
+// npm run drill [NAME] [-- --target rehearsal|docker|kind|apiserver] [--step N] [--clients 12] [--json]
 // A failure drill: connects clients, sends numbered chats, causes the failure, and reports how long until
 // every client was back and how many broadcasts were lost. The rehearsal is started and stopped here;
 // the Docker and kind targets act on the stack you started with `npm run step N -- --start --target NAME`.
@@ -76,7 +76,8 @@ await main(async () => {
   const { dir } = ensurePlayground(step);
 
   let result: DrillResult;
-  if (target === 'rehearsal') {
+  if (target === 'rehearsal' || target === 'apiserver') {
+    // Started and stopped here: the replicas and Redis are this command's own processes.
     const env = await step.start(dir, { port: 0, target });
     try {
       result = await runDrill(rehearsalTarget(env), drill, { clients });

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runStep } from '../scripts/lib/checks/runner.ts';
 import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
 import { findStep, solutionDir, starterDir } from '../scripts/lib/steps.ts';
-import { removeTempHomes, tempHome } from './helpers/cli.ts';
+import { removeTempHomes, runCli, tempHome } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
 
 afterAll(removeTempHomes);
@@ -55,6 +55,18 @@ describe.skipIf(missing.length > 0 && !inCi)('the apiserver target, for real', (
     },
     120_000,
   );
+
+  it('npm run drill on the apiserver target: the drill acts on the local pods behind the real Traefik', async () => {
+    const { code, stdout, stderr } = await runCli(
+      'drill.ts',
+      ['sigterm-instance', '--step', '6', '--target', 'apiserver', '--json'],
+      { WORKSHOP_HOME: tempHome() },
+    );
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as { recovered: boolean; action: string };
+    expect(result.recovered).toBe(true);
+    expect(result.action).toMatch(/^SIGTERM to app-\d: exited with code 0$/);
+  }, 120_000);
 
   const endpointslices =
     '  - apiGroups: [discovery.k8s.io]\n    resources: [endpointslices]\n    verbs: [list, watch]\n';

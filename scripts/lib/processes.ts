@@ -165,6 +165,9 @@ export async function stopAll(graceMs = 10_000): Promise<void> {
   }
 }
 
+/** True once Ctrl-C or SIGTERM has begun stopping everything: no time for anything but stopping. */
+export const interrupting = () => interrupted !== undefined;
+
 let interruption: Promise<number> | undefined;
 /**
  * Ctrl-C and SIGTERM: stop everything this command started, then resolve with the exit code (130, 143)

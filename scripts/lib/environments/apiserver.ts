@@ -84,7 +84,7 @@ export async function startApiserverStep(
   try {
     // The pods a kubelet would run: each app Deployment's replicas as local processes, one Redis. They need
     // nothing from the API server, so they start beside it.
-    const workloads = workloadsOf(objects).filter((w) => w !== traefikInstall.workload);
+    const workloads = workloadsOf(objects).filter((w) => w.object !== traefikInstall.workload.object);
     const apps = workloads.filter((w) => !isRedis(w));
     const network = startPodNetwork(apps.reduce((n, w) => n + w.replicas, 0));
     undo.push(async () => network.stop());

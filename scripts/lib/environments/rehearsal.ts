@@ -4,7 +4,7 @@
 // or IngressRoute) through its file provider.
 import { startInstance } from '../app-process.ts';
 import { ensurePortsFree, freePort } from '../ports.ts';
-import type { ManagedProcess } from '../processes.ts';
+import { interrupting, type ManagedProcess } from '../processes.ts';
 import { type RedisHandle, redisUrlFor, startRedis } from '../redis.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import type { Servers } from '../traefik/file-provider.ts';
@@ -72,7 +72,8 @@ export function followInstances(
       // leaves its EndpointSlice: the clients it disconnects are not sent back to it. A kill is a crash: it
       // stays a server until it is gone, as a crashed pod stays until it is noticed.
       proc.stop = async (options) => {
-        if ((options?.signal ?? 'SIGTERM') === 'SIGTERM') {
+        // On Ctrl-C Traefik and the API server are stopping too: there is nobody left to tell.
+        if ((options?.signal ?? 'SIGTERM') === 'SIGTERM' && !interrupting()) {
           leaving.add(proc);
           await update();
         }

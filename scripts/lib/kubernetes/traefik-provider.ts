@@ -100,12 +100,22 @@ export function explainForbidden(forbidden: Forbidden[], objects: ManifestObject
   }
   const roleName = asString(asRecord(binding.data.roleRef).name) ?? '';
   const role = objects.find((o) => o.kind === 'ClusterRole' && o.name === roleName);
-  const rules = [...new Map(forbidden.map((f) => [`${f.group}/${f.resource}`, f])).values()]
-    .map((f) => {
-      // The verbs the workshop's table gives the resource (Traefik itself only lists and watches).
-      const verbs = TRAEFIK_CRD_RBAC.find((r) => r.group === f.group && r.resources.includes(f.resource))
-        ?.verbs ?? ['list', 'watch'];
-      return `- apiGroups: ["${f.group}"]\n  resources: [${f.resource}]\n  verbs: [${verbs.join(', ')}]`;
+  // One rule per API group, as the ClusterRole is written; the verbs the workshop's table gives them
+  // (Traefik itself only lists and watches).
+  const groups = new Map<string, Set<string>>();
+  for (const f of forbidden) groups.set(f.group, (groups.get(f.group) ?? new Set()).add(f.resource));
+  const rules = [...groups]
+    .map(([group, resources]) => {
+      const verbs = new Set(
+        [...resources].flatMap(
+          (resource) =>
+            TRAEFIK_CRD_RBAC.find((r) => r.group === group && r.resources.includes(resource))?.verbs ?? [
+              'list',
+              'watch',
+            ],
+        ),
+      );
+      return `- apiGroups: ["${group}"]\n  resources: [${[...resources].sort().join(', ')}]\n  verbs: [${[...verbs].join(', ')}]`;
     })
     .join('\n');
   return new UserError(

@@ -268,11 +268,13 @@ interface ApiService {
 
 /** What Traefik built from the attendee's configuration, as its API reports it: for `--start`. */
 export async function describeRouting(apiUrl: string): Promise<string[]> {
+  // The attendee's routing, whichever provider read it (file in the rehearsal, kubernetescrd on the API
+  // server); Traefik's own (@internal) are left out.
   const get = async <T>(path: string) =>
     ((await (await fetch(`${apiUrl}${path}`, { signal: AbortSignal.timeout(2_000) })).json()) as T[]).filter(
-      (x) => (x as { name: string }).name.endsWith('@file'),
+      (x) => !(x as { name: string }).name.endsWith('@internal'),
     );
-  const bare = (name: string) => name.replace(/@file$/, '');
+  const bare = (name: string) => name.replace(/@[\w-]+$/, '');
   const routers = (await get<ApiRouter>('/api/http/routers')).map(
     (r) =>
       `router ${bare(r.name)}: ${r.rule} on ${r.entryPoints?.join(', ') || 'every entry point'} (priority ${r.priority}) → ${
