@@ -53,14 +53,9 @@ interface Pod {
   instance?: Instance;
 }
 
+/** Redis (or Valkey) by its image's name: the one pod the workshop runs as a redis-server, not the app. */
 const isRedis = (w: Workload) =>
-  w.containers.some((c) =>
-    ['redis', 'valkey'].includes(
-      parseImage(asString(c.image) ?? '')
-        .repository.split('/')
-        .pop() ?? '',
-    ),
-  );
+  w.containers.some((c) => /(^|\/)(redis|valkey)$/.test(parseImage(asString(c.image) ?? '').repository));
 
 export async function startApiserverStep(
   dir: string,
