@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStep } from '../scripts/lib/checks/runner.ts';
 import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
-import { findStep, solutionDir, starterDir } from '../scripts/lib/steps.ts';
+import { findStep, folderName, solutionDir, starterDir } from '../scripts/lib/steps.ts';
 import { removeTempHomes, runCli, tempHome } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
 
@@ -57,10 +57,14 @@ describe.skipIf(missing.length > 0 && !inCi)('the apiserver target, for real', (
   );
 
   it('npm run drill on the apiserver target: the drill acts on the local pods behind the real Traefik', async () => {
+    // The drill acts on the playground: step 6's, made from its solution (the starter does not drain).
+    const home = tempHome();
+    const step = findStep(6);
+    cpSync(solutionDir(step), join(home, 'playground', folderName(step)), { recursive: true });
     const { code, stdout, stderr } = await runCli(
       'drill.ts',
       ['sigterm-instance', '--step', '6', '--target', 'apiserver', '--json'],
-      { WORKSHOP_HOME: tempHome() },
+      { WORKSHOP_HOME: home },
     );
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout) as { recovered: boolean; action: string };

@@ -96,7 +96,8 @@ export function applyErrors(stderr: string, objects: ManifestObject[], base = pr
       'kubectl apply --server-side -f k8s/ shows the same; fix what it names',
     );
   }
-  return findings;
+  // The API server lists a refused object's errors in no fixed order: by file and line, as they are read.
+  return findings.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
 }
 
 function fixFor(message: string): string {
