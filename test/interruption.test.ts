@@ -57,6 +57,32 @@ async function firstChild(home: string, exited: Promise<unknown>): Promise<void>
   }
 }
 
+/**
+ * Sends `signal` `delay` ms after the launch (early) or after its first child, then lists what of the run
+ * is still there: the command itself 20 s on, or any process of it 3 s after the command exited (a
+ * signalled child takes a moment to die).
+ */
+async function interrupt(
+  run: ReturnType<typeof startCli>,
+  home: string,
+  { early, delay, signal, what }: { early: boolean; delay: number; signal: NodeJS.Signals; what: string },
+): Promise<string[]> {
+  if (!early) await firstChild(home, run.exited);
+  await new Promise((r) => setTimeout(r, delay));
+  run.child.kill(signal);
+  const exited = await Promise.race([
+    run.exited.then(() => true),
+    new Promise<false>((r) => setTimeout(() => r(false), 20_000)),
+  ]);
+  if (!exited) {
+    run.child.kill('SIGKILL');
+    return [`${what}: still running 20 s after the signal`];
+  }
+  const deadline = Date.now() + 3_000;
+  while (processesOf(home).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return processesOf(home).map((p) => `${what}: left ${p}`);
+}
+
 async function interruptOnce(i: number): Promise<string[]> {
   const scenario = SCENARIOS[i % SCENARIOS.length];
   // Each scenario in turn; across its rounds, both signals and both moments.
@@ -75,22 +101,7 @@ async function interruptOnce(i: number): Promise<string[]> {
     TMPDIR: join(home, 'tmp'),
     ...(port ? { PORT: String(port) } : {}),
   });
-  if (!early) await firstChild(home, run.exited);
-  await new Promise((r) => setTimeout(r, delay));
-  run.child.kill(signal);
-  const exited = await Promise.race([
-    run.exited.then(() => true),
-    new Promise<false>((r) => setTimeout(() => r(false), 20_000)),
-  ]);
-  if (!exited) {
-    run.child.kill('SIGKILL');
-    return [`${what}: still running 20 s after the signal`];
-  }
-  // A signalled child takes a moment to die: what is still there 3 s after
-  // the command exited was left behind.
-  const deadline = Date.now() + 3_000;
-  while (processesOf(home).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const left = processesOf(home).map((p) => `${what}: left ${p}`);
+  const left = await interrupt(run, home, { early, delay, signal, what });
   for (let p = port; p < port + scenario.ports; p++)
     if (!(await portIsFree(p))) left.push(`${what}: port ${p} still in use`);
   return left;
@@ -129,18 +140,7 @@ it.skipIf(!apiserverReady && process.env.CI !== 'true')(
         WORKSHOP_HOME: home,
         TMPDIR: tmp,
       });
-      if (!early) await firstChild(home, run.exited);
-      await new Promise((r) => setTimeout(r, delay));
-      run.child.kill(signal);
-      const exited = await Promise.race([
-        run.exited.then(() => true),
-        new Promise<false>((r) => setTimeout(() => r(false), 20_000)),
-      ]);
-      if (!exited) run.child.kill('SIGKILL');
-      const deadline = Date.now() + 3_000;
-      while (processesOf(home).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      left.push(...processesOf(home).map((p) => `${what}: left ${p}`));
-      if (!exited) left.push(`${what}: still running 20 s after the signal`);
+      left.push(...(await interrupt(run, home, { early, delay, signal, what })));
       left.push(
         ...readdirSync(tmp)
           .filter((f) => f.startsWith('wsk-'))

@@ -43,8 +43,10 @@ export function drillExpectation(
         const stopped = running.find((i) => !i.process.running());
         const exit = stopped ? await stopped.process.exited : undefined;
         if (exit && exit.code !== 0) {
+          // What it was doing meanwhile says why: a close that never called back, an error, nothing at all.
+          const last = (stopped?.process.output() ?? '').trim().split('\n').slice(-6).join('\n  ');
           throw new CheckFailure(
-            `After SIGTERM, ${stopped?.id} ended with ${exit.signal ?? `code ${exit.code}`}, not exit code 0: it did not drain.`,
+            `After SIGTERM, ${stopped?.id} ended with ${exit.signal ?? `code ${exit.code}`}, not exit code 0: it did not drain.${last ? ` Its last output:\n  ${last}` : ''}`,
             hint,
           );
         }
