@@ -286,7 +286,7 @@ async function waitForRouting(run: KubernetesTraefik, objects: ManifestObject[])
 }
 
 /** Traefik's own error lines from its Kubernetes provider, once each, without the timestamp. */
-export function providerErrors(output: string): string[] {
+function providerErrors(output: string): string[] {
   const lines = stripVTControlCharacters(output)
     .split('\n')
     .filter((l) => /\bERR\b/.test(l) && /providerName=kubernetescrd/.test(l))

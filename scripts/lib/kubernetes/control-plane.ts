@@ -52,7 +52,7 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export const CONTEXT = 'wsk-apiserver';
+const CONTEXT = 'wsk-apiserver';
 const ADMIN = 'wsk-admin';
 
 export interface ControlPlaneOptions {

@@ -54,7 +54,7 @@ function workloadRef(w: Workload): WorkloadRef {
 }
 
 /** The prefix of a rule's PathPrefix (`/wsk`), '' for none or `/`. */
-export function pathPrefixOf(rule: string): string {
+function pathPrefixOf(rule: string): string {
   const prefix = /PathPrefix\(\s*[`"]([^`"]*)[`"]\s*\)/.exec(rule)?.[1] ?? '';
   return prefix.replace(/\/+$/, '');
 }
