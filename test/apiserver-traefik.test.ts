@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
 import { type ControlPlane, startControlPlane } from '../scripts/lib/kubernetes/control-plane.ts';
-import { loadManifests } from '../scripts/lib/kubernetes/index.ts';
+import { findTraefik, loadManifests, type TraefikInstall } from '../scripts/lib/kubernetes/index.ts';
 import type { ManifestObject } from '../scripts/lib/kubernetes/manifest.ts';
 import {
   applyCrds,
@@ -63,7 +63,7 @@ describe.skipIf(missing.length > 0 && !inCI)("step 4's RBAC under Traefik's real
     const run = await startTraefikAs(
       plane,
       { path: TRAEFIK, version: TRAEFIK_VERSION, source: 'cache' },
-      loadManifests(manifests).objects,
+      findTraefik(loadManifests(manifests).objects) as TraefikInstall,
     );
     runs.push(run);
     return run;

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
 import { type ControlPlane, startControlPlane } from '../scripts/lib/kubernetes/control-plane.ts';
-import { loadManifests, validateManifests } from '../scripts/lib/kubernetes/index.ts';
+import {
+  findTraefik,
+  loadManifests,
+  type TraefikInstall,
+  validateManifests,
+} from '../scripts/lib/kubernetes/index.ts';
 import type { ManifestObject } from '../scripts/lib/kubernetes/manifest.ts';
 import {
   applyCrds,
@@ -76,7 +81,7 @@ describe.skipIf(missing.length > 0 && !inCI)(
       const run: KubernetesTraefik = await startTraefikAs(
         plane,
         { path: TRAEFIK, version: TRAEFIK_VERSION, source: 'cache' },
-        loadManifests(dir).objects,
+        findTraefik(loadManifests(dir).objects) as TraefikInstall,
       );
       try {
         return await waitFor(

@@ -14,7 +14,7 @@ import { cachedTool } from '../kubernetes/cached-tools.ts';
 import { type ControlPlane, startControlPlane } from '../kubernetes/control-plane.ts';
 import { findTraefik, ingressRoutesToDynamicConfig, loadManifests } from '../kubernetes/index.ts';
 import { isIngressRoute } from '../kubernetes/lookups.ts';
-import { asArray, asRecord, asString, type ManifestObject } from '../kubernetes/manifest.ts';
+import { asArray, asRecord, type ManifestObject } from '../kubernetes/manifest.ts';
 import { startPodNetwork } from '../kubernetes/pod-network.ts';
 import {
   applyCrds,
@@ -26,7 +26,8 @@ import {
   startTraefikAs,
 } from '../kubernetes/traefik-provider.ts';
 import {
-  parseImage,
+  isRedisWorkload,
+  literalEnv,
   resolveTargetPort,
   selectedWorkloads,
   servicesOf,
@@ -38,6 +39,7 @@ import { type ManagedProcess, waitFor } from '../processes.ts';
 import { type RedisHandle, redisUrlFor, startRedis } from '../redis.ts';
 import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { rawData, traefikForCommand } from '../traefik/process.ts';
+import { TRAEFIK_IMAGE } from '../traefik/version.ts';
 import { followInstances, mainEntryPoint } from './rehearsal.ts';
 import { traefikFile } from './traefik-crds.ts';
 import type { Environment, Instance, StartOptions } from './types.ts';
@@ -53,10 +55,6 @@ interface Pod {
   instance?: Instance;
 }
 
-/** Redis (or Valkey) by its image's name: the one pod the workshop runs as a redis-server, not the app. */
-const isRedis = (w: Workload) =>
-  w.containers.some((c) => /(^|\/)(redis|valkey)$/.test(parseImage(asString(c.image) ?? '').repository));
-
 export async function startApiserverStep(
   dir: string,
   options: StartOptions & { socketPath?: string },
@@ -69,7 +67,7 @@ export async function startApiserverStep(
   if (!traefikInstall)
     throw new UserError(
       `No Traefik Deployment in ${k8s}: nothing would read the IngressRoute.`,
-      'k8s/traefik.yaml runs Traefik (image traefik:v3.7) with --providers.kubernetescrd; `npm run reset N` restores it',
+      `k8s/traefik.yaml runs Traefik (image ${TRAEFIK_IMAGE}) with --providers.kubernetescrd; \`npm run reset N\` restores it`,
     );
 
   const undo: (() => Promise<unknown>)[] = [];
@@ -80,7 +78,7 @@ export async function startApiserverStep(
     // The pods a kubelet would run: each app Deployment's replicas as local processes, one Redis. They need
     // nothing from the API server, so they start beside it.
     const workloads = workloadsOf(objects).filter((w) => w.object !== traefikInstall.workload.object);
-    const apps = workloads.filter((w) => !isRedis(w));
+    const apps = workloads.filter((w) => !isRedisWorkload(w));
     const network = startPodNetwork(apps.reduce((n, w) => n + w.replicas, 0));
     undo.push(async () => network.stop());
     const pods: Pod[] = [];
@@ -102,7 +100,7 @@ export async function startApiserverStep(
     let plane: ControlPlane | undefined;
     let traefik: KubernetesTraefik | undefined;
     const started = await Promise.allSettled([
-      workloads.some(isRedis)
+      workloads.some(isRedisWorkload)
         ? startRedis(redisPort).then((r) => {
             redis = r;
             undo.push(() => r.stop());
@@ -129,7 +127,7 @@ export async function startApiserverStep(
         });
         const applied = await serverSideApply(p, k8s);
         if (applied.code !== 0) throw refused(applyErrors(applied.stderr, objects), applied.stderr);
-        const t = await startTraefikAs(p, binary, objects, {
+        const t = await startTraefikAs(p, binary, traefikInstall, {
           ports: { [entry]: entryPort },
           echo: options.echo,
         });
@@ -153,26 +151,24 @@ export async function startApiserverStep(
     };
     await write(new Set());
     const routed = await waitForRouting(run, objects);
-    // Later writes (a replica stops, leaves, is back) are done when Traefik's servers say so.
-    followInstances(
-      pods.flatMap((p) => (p.instance ? [p.instance] : [])),
-      async (leaving) => {
-        const endpoints = await write(leaving);
-        const want = endpoints.filter((e) => e.ready && routed.has(e.url)).map((e) => e.url);
-        const gone = endpoints.filter((e) => !e.ready).map((e) => e.url);
-        await waitFor(
-          'Traefik to take the EndpointSlices',
-          async () => {
-            const servers = await crdServers(run.apiUrl);
-            return want.every((u) => servers.has(u)) && !gone.some((u) => servers.has(u)) ? true : undefined;
-          },
-          { timeoutMs: 10_000, intervalMs: 50, process: run.process },
-        );
-      },
-    );
-
     const instances = pods.flatMap((p) => (p.instance ? [p.instance] : []));
+    // Later writes (a replica stops, leaves, is back) are done when Traefik's servers say so.
+    followInstances(instances, async (leaving) => {
+      const endpoints = await write(leaving);
+      const want = endpoints.filter((e) => e.ready && routed.has(e.url)).map((e) => e.url);
+      const gone = endpoints.filter((e) => !e.ready).map((e) => e.url);
+      await waitFor(
+        'Traefik to take the EndpointSlices',
+        async () => {
+          const servers = await crdServers(run.apiUrl);
+          return want.every((u) => servers.has(u)) && !gone.some((u) => servers.has(u)) ? true : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 50, process: run.process },
+      );
+    });
+
     instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+    const noPods = unselected(objects, workloadsOf(objects));
     const entryUrl = run.entryPoints[entry];
     const local = (url: string) => url.replace('127.0.0.1', 'localhost');
     return {
@@ -183,11 +179,7 @@ export async function startApiserverStep(
       // A failing check through Traefik shows what Traefik and the workshop know about why.
       traefik: {
         ...run,
-        problems: async () => [
-          ...(await run.problems()),
-          ...unselected(objects, workloadsOf(objects)),
-          ...providerErrors(run.process.output()),
-        ],
+        problems: async () => [...(await run.problems()), ...noPods, ...providerErrors(run.process.output())],
       },
       links: [
         { label: `chat (Traefik ${binary.version}, CRD provider)`, url: local(entryUrl) },
@@ -200,14 +192,15 @@ export async function startApiserverStep(
         `A real Kubernetes API server (no kubelet, no controllers): your manifests and Traefik's CRDs applied with server-side apply; Traefik ${binary.version} runs your Deployment's args as ${run.serviceAccount}, so your RBAC is enforced. Your pods and Redis run as local processes, and the workshop writes the EndpointSlices for your Services, one address per pod (${pods.map((p) => `${p.id} ${p.address}`).join(', ')}).`,
         `kubectl --kubeconfig ${cluster.kubeconfig} get ingressroute,svc,endpointslices -A`,
         ...run.notes,
-        ...unselected(objects, workloadsOf(objects)),
+        ...noPods,
       ],
       reload: async () => {
         // An edit is applied as you would apply it; Traefik's provider picks it up. Replicas are not restarted.
         const again = await serverSideApply(cluster, k8s);
-        const now = loadManifests(k8s).objects;
         return [
-          ...(again.code === 0 ? [] : applyErrors(again.stderr, now).map(formatFinding)),
+          ...(again.code === 0
+            ? []
+            : applyErrors(again.stderr, loadManifests(k8s).objects).map(formatFinding)),
           ...(await run.problems()),
         ];
       },
@@ -220,10 +213,7 @@ export async function startApiserverStep(
 }
 
 /** The app's port in its container: its PORT, else the protocol's default. */
-function appPort(w: Workload): number {
-  const env = asArray(w.containers[0]?.env).map(asRecord);
-  return Number(asString(env.find((e) => e.name === 'PORT')?.value) ?? 3000);
-}
+const appPort = (w: Workload) => Number(literalEnv(w.containers[0]).PORT ?? 3000);
 
 /** One EndpointSlice per pod a Service selects: ports the app does not listen on go to a closed port (502). */
 function endpointSlices(objects: ManifestObject[], workloads: Workload[], pods: Pod[], closedPort: number) {

@@ -29,7 +29,7 @@ import {
   type PathSegment,
   ref,
 } from './manifest.ts';
-import { resolveTargetPort, selectedWorkloads, servicesOf, workloadsOf } from './workloads.ts';
+import { literalEnv, resolveTargetPort, selectedWorkloads, servicesOf, workloadsOf } from './workloads.ts';
 
 export interface KubernetesRouting {
   config: DynamicConfig;
@@ -183,15 +183,6 @@ function middleware(
     } else {
       unsupported(mw, ['spec', kind]);
     }
-  }
-  return out;
-}
-
-function literalEnv(container: Record<string, unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of asArray(container?.env)) {
-    const entry = asRecord(e);
-    if (typeof entry.name === 'string' && typeof entry.value === 'string') out[entry.name] = entry.value;
   }
   return out;
 }

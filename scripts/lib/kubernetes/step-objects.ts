@@ -6,7 +6,7 @@ import { findService, isIngressRoute, routeServices } from './lookups.ts';
 import { asArray, asRecord, asString, type ManifestObject } from './manifest.ts';
 import {
   findTraefik,
-  parseImage,
+  isRedisWorkload,
   selectedWorkloads,
   servicesOf,
   stringMap,
@@ -101,9 +101,7 @@ function redisOf(app: Workload, workloads: Workload[], services: ManifestObject[
   const [name, namespace = app.object.namespace] = host?.split('.') ?? [];
   const service = services.find((s) => s.name === name && s.namespace === namespace);
   const behind = service ? selectedWorkloads(service, workloads)[0] : undefined;
-  const byImage = workloads.find((w) =>
-    w.containers.some((c) => /(^|\/)redis$/.test(parseImage(asString(c.image) ?? '').repository)),
-  );
+  const byImage = workloads.find(isRedisWorkload);
   const redis = behind ?? byImage;
   return redis && workloadRef(redis);
 }

@@ -10,10 +10,11 @@ import { freePort } from '../ports.ts';
 import { startProcess, waitFor } from '../processes.ts';
 import type { TraefikBinary } from '../traefik/binary.ts';
 import { rehearsalArgs, routerErrors, type TraefikView, traefikError } from '../traefik/process.ts';
+import { asArgs } from '../traefik/static-config.ts';
 import type { ControlPlane, KubectlResult } from './control-plane.ts';
 import { asArray, asRecord, asString, type ManifestObject, type PathSegment } from './manifest.ts';
 import { boundTo, TRAEFIK_CRD_RBAC } from './rbac.ts';
-import { findTraefik } from './workloads.ts';
+import type { TraefikInstall } from './workloads.ts';
 
 const FIELD_MANAGER = 'wsk';
 
@@ -168,12 +169,10 @@ export interface KubernetesTraefik extends TraefikView {
 export async function startTraefikAs(
   plane: ControlPlane,
   binary: TraefikBinary,
-  objects: ManifestObject[],
+  install: TraefikInstall,
   { ports = {}, echo = false }: { ports?: Record<string, number>; echo?: boolean } = {},
 ): Promise<KubernetesTraefik> {
-  const install = findTraefik(objects);
-  if (!install) throw new Error('no Traefik Deployment in the manifests');
-  const { workload, containerIndex } = install;
+  const { workload } = install;
   const namespace = workload.object.namespace ?? 'default';
   const account = asString(workload.podSpec.serviceAccountName) ?? 'default';
   const token = await plane.kubectl(['-n', namespace, 'create', 'token', account, '--duration=1h']);
@@ -185,7 +184,8 @@ export async function startTraefikAs(
   const serviceAccount = `system:serviceaccount:${namespace}:${account}`;
   const kubeconfig = plane.kubeconfigFor(serviceAccount, token.stdout.trim());
 
-  const written = asArray(asRecord(workload.containers[containerIndex]).args).map(String);
+  // The parsed flags, `command:` and `args:` alike, each as one `--name=value` (as the rehearsal passes them).
+  const written = asArgs(install.static);
   const all: Record<string, number> = { ...ports };
   for (const name of Object.keys(install.static.entryPoints))
     if (name.toLowerCase() !== 'traefik') all[name] ??= await freePort();

@@ -85,6 +85,20 @@ export function selectedWorkloads(service: ManifestObject, workloads: Workload[]
   return workloads.filter((w) => sameNamespace(w.object, service) && selects(selector, w.labels));
 }
 
+/** Literal env of a container (REDIS_URL, PORT, …); `valueFrom` entries are left out. */
+export function literalEnv(container: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of asArray(container?.env)) {
+    const entry = asRecord(e);
+    if (typeof entry.name === 'string' && typeof entry.value === 'string') out[entry.name] = entry.value;
+  }
+  return out;
+}
+
+/** Redis (or Valkey) by its image's name. */
+export const isRedisWorkload = (w: Workload) =>
+  w.containers.some((c) => /(^|\/)(redis|valkey)$/.test(parseImage(asString(c.image) ?? '').repository));
+
 export interface ContainerPort {
   containerIndex: number;
   portIndex: number;
