@@ -11,7 +11,8 @@ WSK_TOOL_CACHE=${WSK_TOOL_CACHE:-/var/cache/wsk}
 # v5.6.0: the newest Compose whose go.mod accepts Go 1.26.8 (v5.7 wants 1.26.10); its moby client talks to
 # engines down to API 1.40, and Debian's 20.10 engine speaks 1.41.
 WSK_COMPOSE_VERSION=${WSK_COMPOSE_VERSION:-v5.6.0}
-WSK_KIND_VERSION=${WSK_KIND_VERSION:-v0.32.0}
+# kind's pin is the workshop's own (scripts/lib/kubernetes/versions.ts, read as .ci/kube-tools.sh reads it).
+WSK_KIND_VERSION=${WSK_KIND_VERSION:-$(sed -n "s/^export const KIND_VERSION = '\(.*\)';\$/\1/p" scripts/lib/kubernetes/versions.ts)}
 WSK_DOCKERD_LOG=${WSK_DOCKERD_LOG:-/var/log/wsk-dockerd.log}
 WSK_GO=${WSK_GO:-/usr/local/go/bin/go}
 WSK_DOCKERD_PID=

@@ -8,13 +8,6 @@ import { composeV2Answers, dockerEngineAnswers, findExecutable } from './tools.t
 export const TARGETS = ['rehearsal', 'docker', 'kind', 'apiserver'] as const;
 export type Target = (typeof TARGETS)[number];
 
-export const TARGET_DESCRIPTIONS: Record<Target, string> = {
-  rehearsal: 'the replicas and Redis as local processes behind Traefik (no Docker needed)',
-  docker: 'Docker Compose: your Dockerfile and compose.yaml, Traefik reading the labels',
-  kind: 'a kind cluster: your manifests, Traefik’s CRD provider',
-  apiserver: 'a Kubernetes API server with Traefik’s CRD provider, the app as local processes',
-};
-
 /** The old per-command flags, and what to type now. */
 const OLD_FLAGS = { local: 'rehearsal', docker: 'docker', cluster: 'kind' } as const satisfies Record<
   string,

@@ -63,14 +63,15 @@ export async function startDockerCompose(
   const project = await composeProject(dir);
   const conflict = await portConflict(project);
   if (conflict) throw conflict;
+  // Volumes too: the stack's anonymous volumes would otherwise outlive every run (in the exit hook as well).
+  const DOWN = ['compose', 'down', '--remove-orphans', '--volumes'];
   const down = async () => {
-    // Volumes too: the stack's anonymous volumes would otherwise outlive every run.
-    await compose`docker compose down --remove-orphans --volumes`.nothrow();
+    await compose`docker ${DOWN}`.nothrow();
   };
   // Registered before `up`: an interruption during the build or the start still takes the stack down.
   const undone = mustUndo({
     now: () => {
-      spawnSync('docker', ['compose', 'down', '--remove-orphans'], { cwd: dir, stdio: 'ignore' });
+      spawnSync('docker', DOWN, { cwd: dir, stdio: 'ignore' });
     },
     stop: down,
   });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { UserError } from '../errors.ts';
 import { freePort } from '../ports.ts';
-import { type ManagedProcess, startProcess, waitFor } from '../processes.ts';
+import { type ManagedProcess, mustUndo, startProcess, waitFor } from '../processes.ts';
 import { findExecutable } from '../tools.ts';
 import { cachedTool, missingToolReason } from './cached-tools.ts';
 
@@ -39,10 +39,7 @@ export interface ControlPlane {
   apply(object: Record<string, unknown>, manager: string): Promise<unknown>;
   /** Runs the pinned kubectl as the admin, always naming the context. Never rejects: read `code`. */
   kubectl(args: string[], options?: { input?: string; kubeconfig?: string }): Promise<KubectlResult>;
-  /**
-   * Stops kube-apiserver, then etcd, and removes the temporary directory. Commands pass it to
-   * the interrupt handler: stopped all at once, kube-apiserver waits on the gone etcd until it is killed.
-   */
+  /** Stops kube-apiserver, then etcd, and removes the temporary directory. */
   stop(): Promise<void>;
 }
 
@@ -73,16 +70,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'wsk-apiserver-'));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
-  // A crash or Ctrl-C still leaves no key or token behind (the interrupt handler ends the processes).
-  process.once('exit', removeDir);
   const processes: ManagedProcess[] = [];
   const stop = async () => {
     // Killed, not drained: the store is thrown away with the directory, and kube-apiserver's graceful
     // shutdown alone takes a second or more (the API server first, so it never retries a stopped etcd).
     for (const p of [...processes].reverse()) await p.stop({ signal: 'SIGKILL' });
     removeDir();
-    process.removeListener('exit', removeDir);
+    undone();
   };
+  // Undone like every process: on Ctrl-C, or in the exit hook after a crash, no key or token is left.
+  const undone = mustUndo({ now: removeDir, stop });
 
   try {
     const [etcdClient, etcdPeer, securePort] = await Promise.all([freePort(), freePort(), freePort()]);

@@ -5,6 +5,7 @@
 // entry points, stickiness, the sticky cookie) runs in traefik/lint.ts, for labels too.
 import { closest, distance } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
+import { parseImage } from '../image-ref.ts';
 import { checkTraefikImage } from '../traefik/image.ts';
 import { staticConfigFindings } from '../traefik/lint.ts';
 import { TRAEFIK_IMAGE } from '../traefik/version.ts';
@@ -30,7 +31,6 @@ import {
 } from './manifest.ts';
 import {
   containerPorts,
-  parseImage,
   resolveTargetPort,
   selectedWorkloads,
   servicesOf,

@@ -6,6 +6,7 @@
 // CAP_NET_ADMIN on Linux (root, as in CI).
 import { spawnSync } from 'node:child_process';
 import { UserError } from '../errors.ts';
+import { mustUndo } from '../processes.ts';
 import { findExecutable } from '../tools.ts';
 
 export interface PodNetwork {
@@ -41,9 +42,10 @@ export function startPodNetwork(count: number): PodNetwork {
   const added: string[] = [];
   const stop = () => {
     for (const address of added.splice(0)) spawnSync(ip, ['addr', 'del', `${address}/32`, 'dev', 'lo']);
-    process.removeListener('exit', stop);
+    undone();
   };
-  process.once('exit', stop);
+  // Undone like every process: on Ctrl-C, or in the exit hook after a crash.
+  const undone = mustUndo({ now: stop, stop: async () => stop() });
   for (const address of addresses) {
     const result = spawnSync(ip, ['addr', 'add', `${address}/32`, 'dev', 'lo'], { encoding: 'utf8' });
     // Left by a run that was killed outright: it is ours to use, and to remove at the end.

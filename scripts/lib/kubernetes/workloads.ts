@@ -2,6 +2,7 @@
 // them, their labels, containers and ports, how many replicas, and which one is Traefik (with the
 // entry points and providers its command line sets up).
 
+import { parseImage } from '../image-ref.ts';
 import { parseStaticConfig, type StaticConfig } from '../traefik/static-config.ts';
 import {
   asArray,
@@ -135,21 +136,6 @@ export function resolveTargetPort(target: unknown, w: Workload): number | undefi
     return containerPorts(w).find((p) => p.name === target)?.containerPort;
   }
   return undefined;
-}
-
-export interface ImageRef {
-  repository: string;
-  tag?: string;
-  digest?: string;
-}
-
-/** `localhost:5000/wsk-app:1.0.0@sha256:…` → repository, tag, digest (a registry port is not a tag). */
-export function parseImage(image: string): ImageRef {
-  const [rest, digest] = image.split('@');
-  const slash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  if (colon > slash) return { repository: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
-  return { repository: rest, digest };
 }
 
 // --- Traefik ---------------------------------------------------------------------------------------

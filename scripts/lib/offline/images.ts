@@ -1,6 +1,7 @@
 // The images a room needs offline, in one place: the app's base, Redis, Traefik and kind's node.
 import { $ } from 'zx';
 import { UserError } from '../errors.ts';
+import { parseImage } from '../image-ref.ts';
 import { KIND_NODE_IMAGE, KIND_NODE_TAG } from '../kubernetes/versions.ts';
 import { REDIS_IMAGE } from '../redis.ts';
 import { TRAEFIK_IMAGE } from '../traefik/version.ts';
@@ -31,12 +32,12 @@ async function localDigests(ref: string): Promise<string[] | undefined> {
  */
 export async function ensureImage(tag: OfflineImage): Promise<'present' | 'pulled'> {
   const pinned = PINNED[tag];
-  const digest = pinned?.slice(pinned.indexOf('@') + 1);
+  const digest = pinned && parseImage(pinned).digest;
   const digests = await localDigests(tag);
   if (digests && (!digest || digests.some((d) => d.endsWith(`@${digest}`)))) return 'present';
   // By digest where pinned (the repository without the tag: `name@sha256:…`), then tagged: `docker save`
   // keeps tags, not digests.
-  const ref = digest ? `${tag.slice(0, tag.lastIndexOf(':'))}@${digest}` : tag;
+  const ref = digest ? `${parseImage(tag).repository}@${digest}` : tag;
   const pulled = await $`docker pull ${ref}`.nothrow();
   if (pulled.exitCode !== 0)
     throw new UserError(

@@ -1,6 +1,7 @@
 // The image-pin rule, one for Compose's `image:` and the Kubernetes Deployment's: the workshop is written
 // and checked against one exact Traefik release (version.ts), so any other tag is named, with the same
 // severity on both sides.
+import { parseImage } from '../image-ref.ts';
 import { TRAEFIK_IMAGE, TRAEFIK_VERSION } from './version.ts';
 
 export interface ImageVerdict {
@@ -9,21 +10,13 @@ export interface ImageVerdict {
   fix: string;
 }
 
-/** `traefik:v3.7.15@sha256:…` → its tag (`v3.7.15`); a registry port is not a tag. */
-export function imageTag(image: string): string | undefined {
-  const [rest] = image.split('@');
-  const slash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  return colon > slash ? rest.slice(colon + 1) : undefined;
-}
-
 /**
  * Undefined for the pinned release; a warning for another v3 tag (it runs, but it is not what the steps,
  * the rehearsal's binary and the CRD files were checked with); an error for anything that is not
  * explicitly v3 (v2 lacks the traefik.io CRDs and the v3 rule syntax; `latest` or no tag floats).
  */
 export function checkTraefikImage(image: string): ImageVerdict | undefined {
-  const tag = imageTag(image);
+  const { tag } = parseImage(image);
   if (tag === `v${TRAEFIK_VERSION}` || tag === TRAEFIK_VERSION) return undefined;
   const fix = `image: ${TRAEFIK_IMAGE}`;
   if (!tag || tag === 'latest')

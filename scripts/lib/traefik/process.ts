@@ -15,13 +15,14 @@ import { TRAEFIK_VERSION } from './version.ts';
 /** The binary for a command, with a progress bar on a terminal while a first download runs. */
 export async function traefikForCommand(): Promise<TraefikBinary> {
   let bar: import('cli-progress').SingleBar | undefined;
+  // Set at the first chunk, before the import resolves: later chunks must not start bars of their own.
+  let loading: Promise<void> | undefined;
   try {
     return await ensureTraefik({
       log: (line) => process.stderr.write(`${line}\n`),
-      onProgress: async (received, total) => {
+      onProgress: (received, total) => {
         if (!process.stderr.isTTY || !total) return;
-        if (!bar) {
-          const { SingleBar, Presets } = await import('cli-progress');
+        loading ??= import('cli-progress').then(({ SingleBar, Presets }) => {
           bar = new SingleBar(
             {
               format: `Downloading Traefik ${TRAEFIK_VERSION} [{bar}] {percentage}% of {mb} MB`,
@@ -29,12 +30,13 @@ export async function traefikForCommand(): Promise<TraefikBinary> {
             },
             Presets.shades_classic,
           );
-          bar.start(total, 0, { mb: Math.round(total / 1e6) });
-        }
-        bar.update(received);
+          bar.start(total, received, { mb: Math.round(total / 1e6) });
+        });
+        bar?.update(received);
       },
     });
   } finally {
+    await loading;
     bar?.stop();
   }
 }
