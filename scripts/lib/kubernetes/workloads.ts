@@ -140,33 +140,17 @@ export function resolveTargetPort(target: unknown, w: Workload): number | undefi
 
 // --- Traefik ---------------------------------------------------------------------------------------
 
-export interface TraefikFlag {
-  /** The flag as written, e.g. `--entryPoints.web.address=:8000`. */
-  raw: string;
-  /** Lowercased name without dashes, e.g. `entrypoints.web.address` (Traefik's flags are case-insensitive). */
-  key: string;
-  value?: string;
-  /** Path of the list item in the object, for the line. */
-  path: PathSegment[];
-}
-
 export interface EntryPoint {
   name: string;
   port?: number;
-  /** TLS configured on the entry point itself (`--entryPoints.X.http.tls`). */
-  tls: boolean;
-  path?: PathSegment[];
 }
 
 export interface TraefikInstall {
   workload: Workload;
   containerIndex: number;
   container: Json;
-  flags: TraefikFlag[];
   /** The static configuration its command line sets (the parser shared with compose.yaml). */
   static: StaticConfig;
-  /** Path in the object of each argument the parser read, by its index. */
-  argPaths: PathSegment[][];
   /** False when Traefik reads a config file: entry points are then not visible in the manifests. */
   entryPointsKnown: boolean;
   entryPoints: EntryPoint[];
@@ -205,25 +189,12 @@ export function findTraefik(objects: ManifestObject[]): TraefikInstall | undefin
     args,
     argPaths.map((path) => best.workload.object.lineOf(path)),
   );
-  const flags = parsed.flags.map((f) => ({
-    raw: f.raw,
-    key: f.key,
-    value: f.value,
-    path: argPaths[f.index],
-  }));
-  const entryPoints = Object.values(parsed.entryPoints).map((ep) => ({
-    name: ep.name,
-    port: ep.port,
-    tls: ep.tls,
-    path: ep.index === undefined ? undefined : argPaths[ep.index],
-  }));
+  const entryPoints = Object.values(parsed.entryPoints).map((ep) => ({ name: ep.name, port: ep.port }));
   return {
     workload: best.workload,
     containerIndex: best.containerIndex,
     container,
-    flags,
     static: parsed,
-    argPaths,
     entryPointsKnown: parsed.configFile === undefined,
     entryPoints,
     crdProvider: parsed.providers.kubernetesCRD !== undefined,

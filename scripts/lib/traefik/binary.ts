@@ -191,17 +191,29 @@ export async function installFromArchive(archive: string, sha256: string): Promi
   return unpack(archive, dir, process.platform);
 }
 
+const checksumFiles = new Map<string, Promise<string>>();
+
 async function releaseChecksum(
   base: string,
   asset: string,
   offline: (why: string) => UserError,
 ): Promise<string> {
   const url = `${base}/traefik_${TRAEFIK_TAG}_checksums.txt`;
-  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) }).catch((err: Error) => {
-    throw offline(err.message);
-  });
-  if (!res.ok) throw offline(`GET ${url} answered HTTP ${res.status}`);
-  const line = (await res.text()).split('\n').find((l) => l.trim().endsWith(` ${asset}`));
+  // One download per release for the whole command (the offline pack verifies six archives against it).
+  let text = checksumFiles.get(url);
+  if (!text) {
+    text = fetch(url, { signal: AbortSignal.timeout(30_000) })
+      .catch((err: Error) => {
+        throw offline(err.message);
+      })
+      .then(async (res) => {
+        if (!res.ok) throw offline(`GET ${url} answered HTTP ${res.status}`);
+        return res.text();
+      });
+    checksumFiles.set(url, text);
+    text.catch(() => checksumFiles.delete(url));
+  }
+  const line = (await text).split('\n').find((l) => l.trim().endsWith(` ${asset}`));
   const sum = line?.trim().split(/\s+/)[0];
   if (!sum || !/^[0-9a-f]{64}$/.test(sum))
     throw offline(`the release's checksums file has no SHA-256 for ${asset}`);

@@ -4,6 +4,7 @@
 // still decodes but marks deprecated is a warning (stripPrefix.forceSlash, ipWhiteList, the headers'
 // ssl* options: the guide lists some as removed, yet v3 keeps them as deprecated fields); one that stops
 // Traefik from starting is an error.
+import { matchesKey } from './key-pattern.ts';
 
 export interface Retired {
   severity: 'error' | 'warning';
@@ -94,16 +95,9 @@ const DYNAMIC: [string, Retired][] = [
   ],
 ];
 
-function matches(pattern: string, parts: string[]): boolean {
-  const p = pattern.split('.');
-  if (p.at(-1) === '**')
-    return parts.length > p.length - 1 && p.slice(0, -1).every((x, i) => x === '*' || x === parts[i]);
-  return p.length === parts.length && p.every((x, i) => x === '*' || x === parts[i]);
-}
-
 /** A static flag (lowercased name without dashes) that v3 removed or deprecated. */
 export function removedOrDeprecatedFlag(key: string): Retired | undefined {
-  return STATIC.find(([pattern]) => matches(pattern, key.split('.')))?.[1];
+  return STATIC.find(([pattern]) => matchesKey(pattern, key.split('.')))?.[1];
 }
 
 /**
@@ -117,7 +111,7 @@ export function retiredDynamicOption(
 ): { option: string; retired: Retired } | undefined {
   const parts = path.map((p) => p.toLowerCase());
   for (let n = parts.length; n >= (exact ? parts.length : 3); n--) {
-    const found = DYNAMIC.find(([pattern]) => matches(pattern, parts.slice(0, n)));
+    const found = DYNAMIC.find(([pattern]) => matchesKey(pattern, parts.slice(0, n)));
     if (found) return { option: path.slice(2, n).join('.'), retired: found[1] };
   }
   return undefined;

@@ -9,6 +9,7 @@
 // not know stops it at start ("field not found"), so unknown and removed flags are errors.
 import { closest, distance } from 'fastest-levenshtein';
 import { removedOrDeprecatedFlag } from './deprecations.ts';
+import { matchesKey } from './key-pattern.ts';
 
 export type FlagType = 'bool' | 'section' | 'string' | 'int' | 'list' | 'duration' | 'any';
 
@@ -207,20 +208,9 @@ const FLAGS: [pattern: string, type: FlagType][] = [
 
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'PANIC'];
 
-function matchPattern(pattern: string, key: string): boolean {
-  const p = pattern.split('.');
-  const k = key.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '**') return k.length > i;
-    if (i >= k.length) return false;
-    if (p[i] !== '*' && p[i] !== k[i]) return false;
-  }
-  return p.length === k.length;
-}
-
 /** The type of a lowercased flag name, or undefined when Traefik has no such option. */
 export function flagType(key: string): FlagType | undefined {
-  return FLAGS.find(([pattern]) => matchPattern(pattern, key))?.[1];
+  return FLAGS.find(([pattern]) => matchesKey(pattern, key.split('.')))?.[1];
 }
 
 /** The closest known option to an unknown name, the user's own names (entry points) kept. */
