@@ -45,13 +45,16 @@ export async function traefikUpHosts(api = TRAEFIK_API): Promise<Set<string>> {
  * within the bound (no API on 8080, labels Traefik rejects): the behavioural checks then say what is wrong.
  */
 export async function waitForTraefikRoutes(dir: string, timeoutMs = 20_000): Promise<string | undefined> {
-  if (!(await routedAddresses(dir)).length)
+  // The running containers do not change while this waits (it follows `up` or a drill's action): asked
+  // once, then only Traefik is polled.
+  const wanted = await routedAddresses(dir);
+  if (!wanted.length)
     return 'No running container of this stack has the label traefik.enable=true: Traefik routes to none.';
   try {
     await waitFor(
       'Traefik to route to every replica',
       async () => {
-        const [wanted, up] = await Promise.all([routedAddresses(dir), traefikUpHosts()]);
+        const up = await traefikUpHosts();
         // Exactly those: a replica that just stopped must be gone from the routes too.
         return wanted.every((a) => up.has(a)) && up.size === wanted.length ? true : undefined;
       },
