@@ -11,6 +11,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
@@ -62,12 +63,24 @@ export function releaseAsset(platform: string = process.platform, arch: string =
 
 /** `traefik version` → "3.7.15", or undefined when it does not run. */
 export function versionOf(path: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(path, ['version'], { timeout: 10_000 }, (err, stdout) =>
-      resolve(err ? undefined : /^Version:\s*v?(\S+)/m.exec(stdout)?.[1]),
-    );
-  });
+  // Asked once per binary and command (a check starts Traefik in several environments): the file's
+  // identity is in the key, so a binary replaced meanwhile is asked again.
+  const stat = statSync(path, { throwIfNoEntry: false });
+  const key = `${path}\0${stat?.mtimeMs}\0${stat?.size}`;
+  let version = versions.get(key);
+  if (!version) {
+    version = new Promise((resolve) => {
+      execFile(path, ['version'], { timeout: 10_000 }, (err, stdout) =>
+        resolve(err ? undefined : /^Version:\s*v?(\S+)/m.exec(stdout)?.[1]),
+      );
+    });
+    versions.set(key, version);
+    // A binary that did not answer (a timeout on a busy machine) is asked again next time.
+    version.then((v) => v === undefined && versions.delete(key));
+  }
+  return version;
 }
+const versions = new Map<string, Promise<string | undefined>>();
 
 const wrongVersion = (path: string, found: string | undefined, how: string) =>
   new UserError(
