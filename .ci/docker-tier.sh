@@ -2,17 +2,17 @@
 # The real Docker tier for CI, sourced by .ci/run after `npm install` (it needs node_modules for the image
 # script) and before `npm test`: Debian's docker.io engine, the Compose v2 CLI plugin and kind built from
 # the Go module proxy, and local stand-ins for the registry images (this machine has no container registry).
-# Built tools are cached under $WSK_TOOL_CACHE/<tool>-<version>/ so that CI on the same machine reuses them.
+# Built tools are cached under $WSK_CACHE/<tool>-<version>/ so that CI on the same machine reuses them.
 # A dockerd started here is stopped on exit, also on failure; one that was already running is left alone.
 #
 # Also runnable on its own to prepare a shell: `source .ci/docker-tier.sh` (then `wsk_docker_tier_stop`).
 
-WSK_TOOL_CACHE=${WSK_TOOL_CACHE:-/var/cache/wsk}
-# v5.6.0: the newest Compose whose go.mod accepts Go 1.26.8 (v5.7 wants 1.26.10); its moby client talks to
+WSK_CACHE=${WSK_CACHE:-/var/cache/wsk}
+source "$(dirname "${BASH_SOURCE[0]}")/pins.sh"
+# Compose v5.6.0: the newest whose go.mod accepts Go 1.26.8 (v5.7 wants 1.26.10); its moby client talks to
 # engines down to API 1.40, and Debian's 20.10 engine speaks 1.41.
-WSK_COMPOSE_VERSION=${WSK_COMPOSE_VERSION:-v5.6.0}
-# kind's pin is the workshop's own (scripts/lib/kubernetes/versions.ts, read as .ci/kube-tools.sh reads it).
-WSK_KIND_VERSION=${WSK_KIND_VERSION:-$(sed -n "s/^export const KIND_VERSION = '\(.*\)';\$/\1/p" scripts/lib/kubernetes/versions.ts)}
+WSK_COMPOSE_VERSION=$(wsk_pin compose)
+WSK_KIND_VERSION=$(wsk_pin kind)
 WSK_DOCKERD_LOG=${WSK_DOCKERD_LOG:-/var/log/wsk-dockerd.log}
 WSK_GO=${WSK_GO:-/usr/local/go/bin/go}
 WSK_DOCKERD_PID=
@@ -37,9 +37,9 @@ wsk_install_engine() {
   fi
   # The engine's own client, first on PATH: /usr/local/bin may hold a newer, unrelated docker CLI, and the
   # commands, the Compose plugin lookup and the tests must all speak through one client.
-  mkdir -p "${WSK_TOOL_CACHE}/bin"
-  ln -sfn /usr/bin/docker "${WSK_TOOL_CACHE}/bin/docker"
-  export PATH="${WSK_TOOL_CACHE}/bin:${PATH}"
+  mkdir -p "${WSK_CACHE}/bin"
+  ln -sfn /usr/bin/docker "${WSK_CACHE}/bin/docker"
+  export PATH="${WSK_CACHE}/bin:${PATH}"
 }
 
 wsk_start_engine() {
@@ -71,7 +71,7 @@ wsk_go_build() { # module version package output [ldflags]
 }
 
 wsk_install_compose() {
-  local out="${WSK_TOOL_CACHE}/compose-${WSK_COMPOSE_VERSION}/docker-compose"
+  local out="${WSK_CACHE}/compose-${WSK_COMPOSE_VERSION}/docker-compose"
   if [[ ! -x ${out} ]]; then
     wsk_tier_log "building Docker Compose ${WSK_COMPOSE_VERSION} from the Go module proxy"
     mkdir -p "$(dirname "${out}")"
@@ -85,13 +85,13 @@ wsk_install_compose() {
 }
 
 wsk_install_kind() {
-  local out="${WSK_TOOL_CACHE}/kind-${WSK_KIND_VERSION}/kind"
+  local out="${WSK_CACHE}/kind-${WSK_KIND_VERSION}/kind"
   if [[ ! -x ${out} ]]; then
     wsk_tier_log "building kind ${WSK_KIND_VERSION} from the Go module proxy"
     mkdir -p "$(dirname "${out}")"
     wsk_go_build sigs.k8s.io/kind "${WSK_KIND_VERSION}" . "${out}"
   fi
-  ln -sfn "${out}" "${WSK_TOOL_CACHE}/bin/kind"
+  ln -sfn "${out}" "${WSK_CACHE}/bin/kind"
   kind version
 }
 

@@ -7,22 +7,18 @@
 #   etcd            Debian's etcd-server (apt-get install etcd-server): kube-apiserver 1.36 accepts its 3.4
 # Each lands in $WSK_CACHE/<tool>-<version>/<tool> (WSK_CACHE defaults to /var/cache/wsk); a present binary
 # is reused, so a warm run takes well under a second. Prints `tool path` lines for what it provides.
-# The versions come from scripts/lib/kubernetes/versions.ts, the one place the repo pins them.
+# The versions come from scripts/lib/versions.json, the one place the repo pins them.
 # Needs Go (/usr/local/go/bin) with the module proxy and python3 with pip. Cold, on two shared cores, the
 # kube-apiserver build takes 10-25 minutes (8.5 min of CPU); kind about a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cache=${WSK_CACHE:-/var/cache/wsk}
-versions=scripts/lib/kubernetes/versions.ts
-pin() { sed -n "s/^export const $1 = '\(.*\)';\$/\1/p" "$versions"; }
-kind_version=$(pin KIND_VERSION)
-kubernetes_version=$(pin KUBERNETES_VERSION)
-kubectl_version=$(pin KUBECTL_VERSION)
-traefik_crds_version=$(pin TRAEFIK_CRDS_VERSION)
-for v in kind_version kubernetes_version kubectl_version traefik_crds_version; do
-  [[ -n ${!v} ]] || { echo "kube-tools: no ${v^^} in $versions" >&2; exit 1; }
-done
+source .ci/pins.sh
+kind_version=$(wsk_pin kind)
+kubernetes_version=$(wsk_pin kubernetes)
+kubectl_version=$(wsk_pin kubectl)
+traefik_crds_version=$(wsk_pin traefikCrds)
 
 export PATH=/usr/local/go/bin:$PATH
 export CGO_ENABLED=0 GOFLAGS=-trimpath

