@@ -3,10 +3,11 @@
 // starting etcd to kube-apiserver's /readyz answering ok, then Traefik's CRDs applied and Established.
 import { machine, median } from './lib/bench-figures.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
-import { main, UserError } from './lib/errors.ts';
+import { UserError } from './lib/errors.ts';
 import { cachedTool, missingToolReason } from './lib/kubernetes/cached-tools.ts';
 import { startControlPlane } from './lib/kubernetes/control-plane.ts';
 import { applyCrds } from './lib/kubernetes/traefik-provider.ts';
+import { main } from './lib/main.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(

@@ -15,7 +15,7 @@ import { closeAll, connectClient, type TestClient, type Transport } from './lib/
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { DEMO_CONFIG } from './lib/environments/demo-balancers.ts';
 import { startInstances } from './lib/environments/local.ts';
-import { main } from './lib/errors.ts';
+import { main } from './lib/main.ts';
 import { ROOT } from './lib/paths.ts';
 import { freePort } from './lib/ports.ts';
 import { startProcess, waitFor, waitForHttp } from './lib/processes.ts';

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { median } from './lib/bench-figures.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
-import { main, UserError } from './lib/errors.ts';
+import { UserError } from './lib/errors.ts';
+import { main } from './lib/main.ts';
 import { findStep, ROOT, STEPS, solutionDir } from './lib/steps.ts';
 import { parseTarget, TARGETS } from './lib/targets.ts';
 

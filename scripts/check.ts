@@ -3,7 +3,8 @@
 import { resolve } from 'node:path';
 import { checked, checkSteps } from './lib/checks/check-steps.ts';
 import { parseCommandLine } from './lib/cli.ts';
-import { main, UserError } from './lib/errors.ts';
+import { UserError } from './lib/errors.ts';
+import { main } from './lib/main.ts';
 import { findStep } from './lib/steps.ts';
 import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets.ts';
 import { useColor } from './lib/ui/color.ts';

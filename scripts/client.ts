@@ -6,8 +6,9 @@ import { styleText } from 'node:util';
 import { io } from 'socket.io-client';
 import { describeTransportError } from './lib/checks/clients.ts';
 import { parseCommandLine } from './lib/cli.ts';
-import { main, UserError } from './lib/errors.ts';
+import { UserError } from './lib/errors.ts';
 import { preflight } from './lib/load/preflight.ts';
+import { main } from './lib/main.ts';
 import { SOCKET_IO_PATH } from './lib/socket-path.ts';
 
 await main(async () => {

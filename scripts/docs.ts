@@ -2,7 +2,7 @@
 import { relative } from 'node:path';
 import { parseCommandLine } from './lib/cli.ts';
 import { buildSite } from './lib/docs/site.ts';
-import { main } from './lib/errors.ts';
+import { main } from './lib/main.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(

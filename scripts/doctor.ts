@@ -3,7 +3,7 @@
 import { styleText } from 'node:util';
 import { parseCommandLine } from './lib/cli.ts';
 import { type DoctorLine, localModeReady, runDoctor } from './lib/doctor/checks.ts';
-import { main } from './lib/errors.ts';
+import { main } from './lib/main.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(

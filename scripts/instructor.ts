@@ -2,7 +2,8 @@
 // npm run check -- --report http://YOUR-IP:4000 --name "Their Name".
 import { networkInterfaces } from 'node:os';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
-import { main, UserError } from './lib/errors.ts';
+import { UserError } from './lib/errors.ts';
+import { main } from './lib/main.ts';
 import { createRoomServer } from './lib/room/server.ts';
 
 await main(async () => {

@@ -3,12 +3,12 @@
 // Drives a running step with many socket.io clients and measures the fan-out: how many of the chats'
 // expected deliveries arrived, how fast, on which instance. Ctrl-C stops early and still reports.
 import { resolve } from 'node:path';
-import { main } from './lib/errors.ts';
 import { progressReporter } from './lib/load/live-progress.ts';
 import { parseLoadArgs } from './lib/load/options.ts';
 import { writeReport } from './lib/load/report.ts';
 import { runLoad } from './lib/load/run.ts';
 import { renderSummary } from './lib/load/table.ts';
+import { main } from './lib/main.ts';
 
 await main(async () => {
   const options = parseLoadArgs(process.argv.slice(2));

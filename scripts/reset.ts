@@ -1,6 +1,6 @@
 // npm run reset N [-- --yes]: replace the playground of step N with its starter, after a backup.
 import { parseCommandLine } from './lib/cli.ts';
-import { main } from './lib/errors.ts';
+import { main } from './lib/main.ts';
 import { replaceWith } from './lib/playground-commands.ts';
 import { findStep } from './lib/steps.ts';
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { parseCommandLine } from './lib/cli.ts';
 import { startInstances } from './lib/environments/local.ts';
-import { main, UserError } from './lib/errors.ts';
+import { UserError } from './lib/errors.ts';
+import { main } from './lib/main.ts';
 import { ROOT, STEPS, solutionDir } from './lib/steps.ts';
 import { findExecutable } from './lib/tools.ts';
 

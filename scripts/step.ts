@@ -4,7 +4,8 @@
 
 import { parseCommandLine } from './lib/cli.ts';
 import { deleteKindCluster } from './lib/environments/kubernetes.ts';
-import { main, UserError } from './lib/errors.ts';
+import { UserError } from './lib/errors.ts';
+import { main } from './lib/main.ts';
 import { ensurePlayground } from './lib/playground.ts';
 import { openStep, startInForeground, stepList, stepMenu, watchStep } from './lib/step-session.ts';
 import { findStep, STEPS } from './lib/steps.ts';

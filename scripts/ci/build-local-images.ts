@@ -20,7 +20,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { $ } from 'zx';
-import { main, UserError } from '../lib/errors.ts';
+import { UserError } from '../lib/errors.ts';
+import { main } from '../lib/main.ts';
 import { OFFLINE_IMAGES } from '../lib/offline/images.ts';
 import { ROOT } from '../lib/paths.ts';
 import { findExecutable } from '../lib/tools.ts';
