@@ -4,10 +4,10 @@
 import { machine, median } from './lib/bench-figures.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { UserError } from './lib/errors.ts';
-import { cachedTool, missingToolReason } from './lib/kubernetes/cached-tools.ts';
-import { startControlPlane } from './lib/kubernetes/control-plane.ts';
-import { applyCrds } from './lib/kubernetes/traefik-provider.ts';
 import { main } from './lib/main.ts';
+import { startControlPlane } from './lib/targets/apiserver/control-plane.ts';
+import { applyCrds } from './lib/targets/apiserver/traefik-provider.ts';
+import { cachedTool, missingToolReason } from './lib/targets/kube-tools.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(

@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, machine, median, row } from './lib/bench-figures.ts';
 import { parseCommandLine } from './lib/cli.ts';
-import { startInstances } from './lib/environments/local.ts';
-import type { Environment } from './lib/environments/types.ts';
+import type { Environment } from './lib/environment.ts';
 import { newRunId } from './lib/load/options.ts';
 import { type PlainLoopOptions, plainLoop } from './lib/load/plain-loop.ts';
 import { runLoad } from './lib/load/run.ts';
@@ -22,6 +21,7 @@ import { ROOT } from './lib/paths.ts';
 import { startProcess, stopAll } from './lib/processes.ts';
 import { SOCKET_IO_PATH } from './lib/socket-path.ts';
 import { STEPS, type Step, solutionDir } from './lib/steps.ts';
+import { startInstances } from './lib/targets/rehearsal/instances.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const TSX = import.meta.resolve('tsx');

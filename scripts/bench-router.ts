@@ -13,15 +13,15 @@ import { join } from 'node:path';
 import { fmt, machine, median, row } from './lib/bench-figures.ts';
 import { closeAll, connectClient, type TestClient, type Transport } from './lib/checks/clients.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
-import { DEMO_CONFIG } from './lib/environments/demo-balancers.ts';
-import { startInstances } from './lib/environments/local.ts';
 import { main } from './lib/main.ts';
 import { ROOT } from './lib/paths.ts';
 import { freePort } from './lib/ports.ts';
 import { startProcess, waitFor, waitForHttp } from './lib/processes.ts';
 import { STEPS, solutionDir } from './lib/steps.ts';
+import { DEMO_CONFIG } from './lib/targets/rehearsal/demo-balancers.ts';
+import { startInstances } from './lib/targets/rehearsal/instances.ts';
 import { findExecutable } from './lib/tools.ts';
-import { startTraefik } from './lib/traefik/process.ts';
+import { startTraefik } from './lib/traefik-run/process.ts';
 
 const TARGET = { extraMs: 1.0, fanOutShare: 0.85 };
 const TRAEFIK = 'traefik';

@@ -8,7 +8,7 @@ import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { UserError } from './lib/errors.ts';
 import { main } from './lib/main.ts';
 import { findStep, ROOT, STEPS, solutionDir } from './lib/steps.ts';
-import { parseTarget, TARGETS } from './lib/targets.ts';
+import { parseTarget, TARGETS } from './lib/targets/index.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(

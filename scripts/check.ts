@@ -6,7 +6,7 @@ import { parseCommandLine } from './lib/cli.ts';
 import { UserError } from './lib/errors.ts';
 import { main } from './lib/main.ts';
 import { findStep } from './lib/steps.ts';
-import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets.ts';
+import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets/index.ts';
 import { useColor } from './lib/ui/color.ts';
 import { renderPassed, renderResults, terminalProgress } from './lib/ui/results.ts';
 

@@ -6,14 +6,21 @@
 import { join } from 'node:path';
 import { CheckFailure } from './lib/checks/types.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
-import { composeTarget, kubernetesTarget, rehearsalTarget } from './lib/drill-targets.ts';
-import { DRILLS, type DrillName, type DrillResult, drillName, drillTable, runDrill } from './lib/drills.ts';
-import { kindCluster } from './lib/environments/kind-cluster.ts';
+import {
+  DRILLS,
+  type DrillName,
+  type DrillResult,
+  drillName,
+  drillTable,
+  runDrill,
+} from './lib/drill-run.ts';
 import { UserError } from './lib/errors.ts';
 import { main } from './lib/main.ts';
 import { ensurePlayground } from './lib/playground.ts';
 import { findStep } from './lib/steps.ts';
-import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets.ts';
+import { composeTarget, kubernetesTarget, rehearsalTarget } from './lib/targets/drill-actions.ts';
+import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets/index.ts';
+import { kindCluster } from './lib/targets/kind/cluster.ts';
 import { choose, isInteractive } from './lib/ui/prompts.ts';
 
 const drillList = () => {

@@ -5,10 +5,6 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { parseCommandLine } from './lib/cli.ts';
-import { imageStore, loadImagesIntoKind } from './lib/docker/image-archive.ts';
-import { DOCKER_MISSING } from './lib/environments/compose.ts';
-import { clusterCommands, kindCluster } from './lib/environments/kind-cluster.ts';
-import { crdCacheDir, TRAEFIK_FILES } from './lib/environments/traefik-crds.ts';
 import { UserError } from './lib/errors.ts';
 import { KIND_NODE_TAG } from './lib/kubernetes/versions.ts';
 import { main } from './lib/main.ts';
@@ -16,9 +12,13 @@ import { CLUSTER_IMAGES, IMAGES_ARCHIVE, NODE_BASE_IMAGE, OFFLINE_DIR } from './
 import { buildRoomNodeImage, NPM_CACHE_DIR } from './lib/offline/npm-cache.ts';
 import { ROOT } from './lib/paths.ts';
 import { folderName, playgroundDir, STEPS, solutionDir } from './lib/steps.ts';
+import { DOCKER_MISSING } from './lib/targets/docker/index.ts';
+import { clusterCommands, kindCluster } from './lib/targets/kind/cluster.ts';
+import { imageStore, loadImagesIntoKind } from './lib/targets/kind/image-archive.ts';
 import { dockerEngineAnswers, findExecutable } from './lib/tools.ts';
-import { installFromArchive, releaseAsset } from './lib/traefik/binary.ts';
 import { TRAEFIK_VERSION } from './lib/traefik/version.ts';
+import { installFromArchive, releaseAsset } from './lib/traefik-run/binary.ts';
+import { crdCacheDir, TRAEFIK_FILES } from './lib/traefik-run/release-files.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(
@@ -71,7 +71,7 @@ await main(async () => {
     });
     const clusters = (await sh.run(['kind', 'get', 'clusters'])).stdout.split('\n').map((l) => l.trim());
     // The pack's archive holds every platform's index: saved again per image for this engine's platform,
-    // as kind's containerd import needs on Docker's containerd store (docker/image-archive.ts).
+    // as kind's containerd import needs on Docker's containerd store (targets/kind/image-archive.ts).
     if (clusters.includes(cluster.name)) await loadImagesIntoKind(sh, CLUSTER_IMAGES, await imageStore(sh));
   }
   mkdirSync(crdCacheDir(), { recursive: true });

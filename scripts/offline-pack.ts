@@ -5,16 +5,16 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { $ } from 'zx';
 import { parseCommandLine } from './lib/cli.ts';
-import { DOCKER_MISSING } from './lib/environments/compose.ts';
-import { TRAEFIK_FILES, traefikFile } from './lib/environments/traefik-crds.ts';
 import { KIND_NODE_TAG } from './lib/kubernetes/versions.ts';
 import { main } from './lib/main.ts';
 import { ensureImage, IMAGES_ARCHIVE, OFFLINE_DIR, OFFLINE_IMAGES, PINNED } from './lib/offline/images.ts';
 import { fillNpmCache, NPM_CACHE_DIR, workshopLockfiles } from './lib/offline/npm-cache.ts';
 import { ROOT } from './lib/paths.ts';
+import { DOCKER_MISSING } from './lib/targets/docker/index.ts';
 import { dockerEngineAnswers } from './lib/tools.ts';
-import { fetchVerifiedArchive, RELEASE_PLATFORMS, releaseAsset } from './lib/traefik/binary.ts';
 import { TRAEFIK_VERSION } from './lib/traefik/version.ts';
+import { fetchVerifiedArchive, RELEASE_PLATFORMS, releaseAsset } from './lib/traefik-run/binary.ts';
+import { TRAEFIK_FILES, traefikFile } from './lib/traefik-run/release-files.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(

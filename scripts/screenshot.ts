@@ -2,10 +2,10 @@
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { parseCommandLine } from './lib/cli.ts';
-import { startInstances } from './lib/environments/local.ts';
 import { UserError } from './lib/errors.ts';
 import { main } from './lib/main.ts';
 import { ROOT, STEPS, solutionDir } from './lib/steps.ts';
+import { startInstances } from './lib/targets/rehearsal/instances.ts';
 import { findExecutable } from './lib/tools.ts';
 
 await main(async () => {

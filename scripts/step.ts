@@ -3,13 +3,13 @@
 // then the actions (start, check, hint, watch, diff, solve, reset, next); never a prompt without a TTY.
 
 import { parseCommandLine } from './lib/cli.ts';
-import { deleteKindCluster } from './lib/environments/kubernetes.ts';
 import { UserError } from './lib/errors.ts';
 import { main } from './lib/main.ts';
 import { ensurePlayground } from './lib/playground.ts';
 import { openStep, startInForeground, stepList, stepMenu, watchStep } from './lib/step-session.ts';
 import { findStep, STEPS } from './lib/steps.ts';
-import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets.ts';
+import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets/index.ts';
+import { deleteKindCluster } from './lib/targets/kind/index.ts';
 import { isInteractive } from './lib/ui/prompts.ts';
 
 await main(async () => {

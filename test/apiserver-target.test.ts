@@ -7,8 +7,8 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStep } from '../scripts/lib/checks/runner.ts';
-import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
 import { findStep, folderName, solutionDir, starterDir } from '../scripts/lib/steps.ts';
+import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
 import { removeTempHomes, runCli, tempHome } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
 

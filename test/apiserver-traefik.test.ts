@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
-import { type ControlPlane, startControlPlane } from '../scripts/lib/kubernetes/control-plane.ts';
 import { findTraefik, loadManifests, type TraefikInstall } from '../scripts/lib/kubernetes/index.ts';
 import type { ManifestObject } from '../scripts/lib/kubernetes/manifest.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
+import { waitFor } from '../scripts/lib/processes.ts';
+import { type ControlPlane, startControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
 import {
   applyCrds,
   endpointSliceFor,
@@ -19,9 +20,8 @@ import {
   serverSideApply,
   startTraefikAs,
   waitForRouter,
-} from '../scripts/lib/kubernetes/traefik-provider.ts';
-import { ROOT } from '../scripts/lib/paths.ts';
-import { waitFor } from '../scripts/lib/processes.ts';
+} from '../scripts/lib/targets/apiserver/traefik-provider.ts';
+import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
 import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
 
 const TRAEFIK = join(process.env.WSK_CACHE ?? '/var/cache/wsk', `traefik-${TRAEFIK_VERSION}`, 'traefik');

@@ -4,12 +4,12 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyErrors, fieldPath } from '../scripts/lib/kubernetes/apply-errors.ts';
-import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
-import { type ControlPlane, startControlPlane } from '../scripts/lib/kubernetes/control-plane.ts';
 import { loadManifests } from '../scripts/lib/kubernetes/index.ts';
-import { serverSideApply } from '../scripts/lib/kubernetes/traefik-provider.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
+import { applyErrors, fieldPath } from '../scripts/lib/targets/apiserver/apply-errors.ts';
+import { type ControlPlane, startControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
+import { serverSideApply } from '../scripts/lib/targets/apiserver/traefik-provider.ts';
+import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
 import { tempDir } from './helpers/temp.ts';
 
 const missing = (['kube-apiserver', 'kubectl'] as const).filter((t) => !cachedTool(t)).map(missingToolReason);

@@ -3,9 +3,9 @@
 // EPIPE/ECONNRESET of a closing Chromium tab).
 import { expect, it } from 'vitest';
 import { connectClient } from '../scripts/lib/checks/clients.ts';
-import { startDemoBalancers } from '../scripts/lib/environments/demo-balancers.ts';
-import { startInstances } from '../scripts/lib/environments/local.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
+import { startDemoBalancers } from '../scripts/lib/targets/rehearsal/demo-balancers.ts';
+import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
 import { CHROMIUM, launchChromium } from './helpers/browser.ts';
 
 const runs = Boolean(CHROMIUM) || Boolean(process.env.CI);

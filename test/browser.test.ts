@@ -5,9 +5,9 @@
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startInstances } from '../scripts/lib/environments/local.ts';
-import type { Environment } from '../scripts/lib/environments/types.ts';
+import type { Environment } from '../scripts/lib/environment.ts';
 import { STEPS, solutionDir } from '../scripts/lib/steps.ts';
+import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
 import { CHROMIUM, launchChromium } from './helpers/browser.ts';
 
 const runs = Boolean(CHROMIUM) || Boolean(process.env.CI);

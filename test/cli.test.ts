@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { drillTable } from '../scripts/lib/drills.ts';
+import { drillTable } from '../scripts/lib/drill-run.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { ROOT, removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
 import { fakeTools } from './helpers/fake-tools.ts';

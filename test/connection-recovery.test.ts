@@ -2,10 +2,10 @@
 // an instance stopped mid-stream get the broadcasts they missed, through another instance.
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { rehearsalTarget } from '../scripts/lib/drill-targets.ts';
-import { runDrill } from '../scripts/lib/drills.ts';
-import { startRehearsal } from '../scripts/lib/environments/rehearsal.ts';
+import { runDrill } from '../scripts/lib/drill-run.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
+import { rehearsalTarget } from '../scripts/lib/targets/drill-actions.ts';
+import { startRehearsal } from '../scripts/lib/targets/rehearsal/traefik-rehearsal.ts';
 import { parseStaticConfig } from '../scripts/lib/traefik/static-config.ts';
 
 // Not a strict zero: in about one run in four a client missed one to three broadcasts sent in the instant

@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
-import { type ControlPlane, startControlPlane } from '../scripts/lib/kubernetes/control-plane.ts';
 import { KUBERNETES_VERSION } from '../scripts/lib/kubernetes/versions.ts';
 import { portIsFree } from '../scripts/lib/ports.ts';
+import { type ControlPlane, startControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
+import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
 
 const tools = ['kube-apiserver', 'kubectl'] as const;
 const missing = tools.filter((t) => !cachedTool(t));

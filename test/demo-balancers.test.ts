@@ -4,10 +4,10 @@
 // writes in step 2 changes it.)
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectClient, sendChat } from '../scripts/lib/checks/clients.ts';
-import { startDemoBalancers } from '../scripts/lib/environments/demo-balancers.ts';
-import { startInstances } from '../scripts/lib/environments/local.ts';
-import type { Environment } from '../scripts/lib/environments/types.ts';
+import type { Environment } from '../scripts/lib/environment.ts';
 import { STEPS, solutionDir } from '../scripts/lib/steps.ts';
+import { startDemoBalancers } from '../scripts/lib/targets/rehearsal/demo-balancers.ts';
+import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
 
 let env: Environment;
 let balancers: Awaited<ReturnType<typeof startDemoBalancers>>;

@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { Expectation } from '../scripts/lib/checks/types.ts';
-import { instructionsJustShown, JUST_SHOWN_MS, type Progress } from '../scripts/lib/progress.ts';
+import { instructionsJustShown, JUST_SHOWN_MS, type Progress } from '../scripts/lib/progress-file.ts';
 import { stepMenuChoices } from '../scripts/lib/step-session.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
 import { terminalProgress } from '../scripts/lib/ui/results.ts';

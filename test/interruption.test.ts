@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { cachedTool } from '../scripts/lib/kubernetes/cached-tools.ts';
-import { podAddresses } from '../scripts/lib/kubernetes/pod-network.ts';
 import { portIsFree } from '../scripts/lib/ports.ts';
 import { STEPS, solutionDir } from '../scripts/lib/steps.ts';
+import { podAddresses } from '../scripts/lib/targets/apiserver/pod-network.ts';
+import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { layoutBase, startCli, tempHome } from './helpers/cli.ts';
 
 /** Live processes of a run: its WORKSHOP_HOME in their environment, or their folder inside it. */

@@ -5,10 +5,10 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
 import { loadManifests, validateKindConfig } from '../scripts/lib/kubernetes/index.ts';
-import { kindVerdict } from '../scripts/lib/kubernetes/kind-verdict.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
+import { kindVerdict } from '../scripts/lib/targets/kind/kind-verdict.ts';
+import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
 import { type Variant, variant } from './fixtures/kubernetes/variant.ts';
 
 const kind = cachedTool('kind');

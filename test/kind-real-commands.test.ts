@@ -6,11 +6,11 @@
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadImagesIntoKind } from '../scripts/lib/docker/image-archive.ts';
-import { clusterCommands, kindCluster } from '../scripts/lib/environments/kind-cluster.ts';
-import { deleteKindCluster } from '../scripts/lib/environments/kubernetes.ts';
-import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
+import { clusterCommands, kindCluster } from '../scripts/lib/targets/kind/cluster.ts';
+import { loadImagesIntoKind } from '../scripts/lib/targets/kind/image-archive.ts';
+import { deleteKindCluster } from '../scripts/lib/targets/kind/index.ts';
+import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
 import { type FakeTools, fakeTools } from './helpers/fake-tools.ts';
 import { tempDir } from './helpers/temp.ts';
 

@@ -9,8 +9,7 @@ import { Int32Histogram } from 'hdr-histogram-js';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from '../scripts/lib/app-process.ts';
-import { startInstances } from '../scripts/lib/environments/local.ts';
-import type { Environment } from '../scripts/lib/environments/types.ts';
+import type { Environment } from '../scripts/lib/environment.ts';
 import { UserError } from '../scripts/lib/errors.ts';
 import { LatencyRecorder } from '../scripts/lib/load/latency.ts';
 import { type LoadOptions, newRunId, parseLoadArgs } from '../scripts/lib/load/options.ts';
@@ -20,6 +19,7 @@ import type { LoadSummary } from '../scripts/lib/load/stats.ts';
 import { renderSummary } from '../scripts/lib/load/table.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { stopAll, waitFor } from '../scripts/lib/processes.ts';
+import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
 import { ROOT, runCli } from './helpers/cli.ts';
 
 const TSX = import.meta.resolve('tsx');

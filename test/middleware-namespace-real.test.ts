@@ -6,8 +6,6 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedTool, missingToolReason } from '../scripts/lib/kubernetes/cached-tools.ts';
-import { type ControlPlane, startControlPlane } from '../scripts/lib/kubernetes/control-plane.ts';
 import {
   findTraefik,
   loadManifests,
@@ -15,15 +13,17 @@ import {
   validateManifests,
 } from '../scripts/lib/kubernetes/index.ts';
 import type { ManifestObject } from '../scripts/lib/kubernetes/manifest.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
+import { waitFor } from '../scripts/lib/processes.ts';
+import { type ControlPlane, startControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
 import {
   applyCrds,
   endpointSliceFor,
   type KubernetesTraefik,
   serverSideApply,
   startTraefikAs,
-} from '../scripts/lib/kubernetes/traefik-provider.ts';
-import { ROOT } from '../scripts/lib/paths.ts';
-import { waitFor } from '../scripts/lib/processes.ts';
+} from '../scripts/lib/targets/apiserver/traefik-provider.ts';
+import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
 import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
 import { tempDir } from './helpers/temp.ts';
 

@@ -8,7 +8,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { KIND_NODE_IMAGE, KIND_NODE_TAG } from '../scripts/lib/kubernetes/versions.ts';
 import { CLUSTER_IMAGES, OFFLINE_IMAGES } from '../scripts/lib/offline/images.ts';
 import { lockedPackages, workshopLockfiles } from '../scripts/lib/offline/npm-cache.ts';
-import { releaseAsset } from '../scripts/lib/traefik/binary.ts';
+import { releaseAsset } from '../scripts/lib/traefik-run/binary.ts';
 import { ROOT, runCli } from './helpers/cli.ts';
 import { fakeTools } from './helpers/fake-tools.ts';
 import { tempDir } from './helpers/temp.ts';

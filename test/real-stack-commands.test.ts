@@ -5,19 +5,19 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { runStep } from '../scripts/lib/checks/runner.ts';
-import { composeTarget, kubernetesTarget } from '../scripts/lib/drill-targets.ts';
-import { startDockerCompose } from '../scripts/lib/environments/compose.ts';
-import { kindCluster } from '../scripts/lib/environments/kind-cluster.ts';
-import {
-  deleteKindCluster,
-  startKindCluster,
-  startKubernetesStep,
-} from '../scripts/lib/environments/kubernetes.ts';
 import { loadManifests } from '../scripts/lib/kubernetes/index.ts';
 import { stepObjects } from '../scripts/lib/kubernetes/step-objects.ts';
 import { KIND_NODE_IMAGE } from '../scripts/lib/kubernetes/versions.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { findStep, ROOT, solutionDir } from '../scripts/lib/steps.ts';
+import { startDockerCompose } from '../scripts/lib/targets/docker/index.ts';
+import { composeTarget, kubernetesTarget } from '../scripts/lib/targets/drill-actions.ts';
+import { kindCluster } from '../scripts/lib/targets/kind/cluster.ts';
+import {
+  deleteKindCluster,
+  startKindCluster,
+  startKubernetesStep,
+} from '../scripts/lib/targets/kind/index.ts';
 import { runCli, tempHome } from './helpers/cli.ts';
 import { type FakeTools, fakeTools } from './helpers/fake-tools.ts';
 import { tempDir } from './helpers/temp.ts';

@@ -8,9 +8,9 @@ import {
   sendChat,
   type TestClient,
 } from '../scripts/lib/checks/clients.ts';
-import { startInstances } from '../scripts/lib/environments/local.ts';
-import type { Environment } from '../scripts/lib/environments/types.ts';
+import type { Environment } from '../scripts/lib/environment.ts';
 import { STEPS, solutionDir } from '../scripts/lib/steps.ts';
+import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
 
 let env: Environment;
 let clients: TestClient[] = [];

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runStep } from '../scripts/lib/checks/runner.ts';
 import { CheckFailure, type Expectation } from '../scripts/lib/checks/types.ts';
-import { drillName } from '../scripts/lib/drills.ts';
-import type { Environment } from '../scripts/lib/environments/types.ts';
+import { drillName } from '../scripts/lib/drill-run.ts';
+import type { Environment } from '../scripts/lib/environment.ts';
 import { UserError } from '../scripts/lib/errors.ts';
 import { findStep, ROOT, registryErrors, registryProblems, STEPS, type Step } from '../scripts/lib/steps.ts';
-import { parseTarget, TARGETS } from '../scripts/lib/targets.ts';
+import { parseTarget, TARGETS } from '../scripts/lib/targets/index.ts';
 import { renderExpectations } from '../scripts/lib/ui/results.ts';
 
 const step = (n: number) => STEPS[n - 1];

@@ -11,13 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../scripts/lib/errors.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
+import { TRAEFIK_TAG, TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
 import {
   cachedBinaryPath,
   downloadTraefik,
   findTraefikBinary,
   releaseAsset,
-} from '../scripts/lib/traefik/binary.ts';
-import { TRAEFIK_TAG, TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
+} from '../scripts/lib/traefik-run/binary.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'wsk-traefik-bin-'));
 const saved = {

@@ -8,7 +8,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../scripts/lib/checks/clients.ts';
 import { runStep } from '../scripts/lib/checks/runner.ts';
-import type { Environment } from '../scripts/lib/environments/types.ts';
+import type { Environment } from '../scripts/lib/environment.ts';
 import { waitFor } from '../scripts/lib/processes.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
 import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';

@@ -2,7 +2,7 @@
 // a crash into a message that names the file and line instead of a stack trace.
 import { existsSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
-import type { Instance } from './environments/types.ts';
+import type { Instance } from './environment.ts';
 import { UserError } from './errors.ts';
 import { type ManagedProcess, ProcessCrashed, startProcess, waitForHttp } from './processes.ts';
 

@@ -7,7 +7,7 @@ import { explainCrash } from './app-process.ts';
 import { checkSteps } from './checks/check-steps.ts';
 import { matchHint } from './checks/diagnosis.ts';
 import type { StepResult } from './checks/types.ts';
-import type { Environment } from './environments/types.ts';
+import type { Environment } from './environment.ts';
 import { describeError } from './errors.ts';
 import { diffWithSolution, ensurePlayground } from './playground.ts';
 import { replaceWith } from './playground-commands.ts';
@@ -17,10 +17,10 @@ import {
   markInstructionsShown,
   type Progress,
   setCurrentStep,
-} from './progress.ts';
+} from './progress-file.ts';
 import { folderName, playgroundDir, STEPS, type Step, starterDir } from './steps.ts';
-import { chooseTarget, type Target } from './targets.ts';
-import { describeRouting } from './traefik/process.ts';
+import { chooseTarget, type Target } from './targets/index.ts';
+import { describeRouting } from './traefik-run/process.ts';
 import { useColor } from './ui/color.ts';
 import { colorPatch } from './ui/diff.ts';
 import { renderMarkdown } from './ui/markdown.ts';

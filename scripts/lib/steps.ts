@@ -11,20 +11,20 @@ import {
   prefixPage,
   WSK_PATH,
 } from './checks/deployment-files.ts';
-import { drillExpectation } from './checks/drills.ts';
+import { drillExpectation } from './checks/drill-expectations.ts';
 import * as protocol from './checks/protocol.ts';
 import { pageThroughRouter, stickyLongPolling, websocketThroughRouter } from './checks/through-router.ts';
 import type { Expectation } from './checks/types.ts';
 import { suggestion } from './did-you-mean.ts';
-import { startComposeStep } from './environments/compose.ts';
-import { withDemoBalancers } from './environments/demo-balancers.ts';
-import { startKubernetesStep } from './environments/kubernetes.ts';
-import { startInstances } from './environments/local.ts';
-import type { Environment, StartOptions } from './environments/types.ts';
+import type { Environment, StartOptions } from './environment.ts';
 import { UserError } from './errors.ts';
 import { HOME, ROOT } from './paths.ts';
 import { SOCKET_IO_PATH } from './socket-path.ts';
-import type { Target } from './targets.ts';
+import { startComposeStep } from './targets/docker/index.ts';
+import type { Target } from './targets/index.ts';
+import { startKubernetesStep } from './targets/kind/index.ts';
+import { withDemoBalancers } from './targets/rehearsal/demo-balancers.ts';
+import { startInstances } from './targets/rehearsal/instances.ts';
 
 export { HOME, ROOT } from './paths.ts';
 

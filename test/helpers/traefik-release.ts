@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { create } from 'tar';
 import { afterAll } from 'vitest';
-import { RELEASE_PLATFORMS, releaseAsset } from '../../scripts/lib/traefik/binary.ts';
 import { TRAEFIK_TAG, TRAEFIK_VERSION } from '../../scripts/lib/traefik/version.ts';
+import { RELEASE_PLATFORMS, releaseAsset } from '../../scripts/lib/traefik-run/binary.ts';
 import { tempDir } from './temp.ts';
 
 const servers: Server[] = [];

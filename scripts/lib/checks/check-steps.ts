@@ -1,9 +1,9 @@
 // What `npm run check` does, callable from the step menu, watch mode and the tests alike.
 import { existsSync } from 'node:fs';
 import { ensurePlayground } from '../playground.ts';
-import { recordResults } from '../progress.ts';
+import { recordResults } from '../progress-file.ts';
 import { playgroundDir, STEPS, type Step } from '../steps.ts';
-import type { Target } from '../targets.ts';
+import type { Target } from '../targets/index.ts';
 import { notStarted, type Row } from '../ui/results.ts';
 import { runStep } from './runner.ts';
 import type { Expectation, ExpectationResult, StepResult } from './types.ts';

@@ -3,7 +3,7 @@
 // plainly that the hint is generic. Each hint below was written from the output its mistake produces.
 import { relative } from 'node:path';
 import { explainCrash } from '../app-process.ts';
-import type { Instance } from '../environments/types.ts';
+import type { Instance } from '../environment.ts';
 
 export interface Clue {
   /** What the output shows: a text to match, and for a hint its own wording. */

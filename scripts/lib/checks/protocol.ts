@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { explainCrash } from '../app-process.ts';
-import type { Environment, RealStack } from '../environments/types.ts';
+import type { Environment, RealStack } from '../environment.ts';
 import { ProcessCrashed, waitFor } from '../processes.ts';
 import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { connectClient, nextEvent, sendChat, type TestClient, type Transport } from './clients.ts';

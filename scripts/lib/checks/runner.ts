@@ -1,10 +1,10 @@
 // Runs one step's expectations in order against a folder, stopping at the first failure (later
 // expectations build on earlier ones: a server that does not start has no broadcast to check).
-import type { Environment } from '../environments/types.ts';
+import type { Environment } from '../environment.ts';
 import { UserError } from '../errors.ts';
 import type { Finding } from '../findings.ts';
 import type { Step } from '../steps.ts';
-import type { Target } from '../targets.ts';
+import type { Target } from '../targets/index.ts';
 import { explainWithEvidence, gatherEvidence } from './diagnosis.ts';
 import {
   type CheckContext,

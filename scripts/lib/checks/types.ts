@@ -1,10 +1,10 @@
 // What a check is: an ordered list of expectations, each a function that passes or throws a
 // CheckFailure with a message. Printing belongs to the UI; these types are what both the terminal
 // table and --json render.
-import type { Environment } from '../environments/types.ts';
+import type { Environment } from '../environment.ts';
 import type { Finding } from '../findings.ts';
 import type { Step } from '../steps.ts';
-import type { Target } from '../targets.ts';
+import type { Target } from '../targets/index.ts';
 
 export interface Expectation {
   id: string;

@@ -4,11 +4,11 @@ import type { Finding } from '../findings.ts';
 import { type DynamicConfig, emptyDynamicConfig } from '../traefik/dynamic-config.ts';
 import { labelsToDynamicConfig } from '../traefik/labels.ts';
 import type { StaticConfig } from '../traefik/static-config.ts';
-import { labelsOf, loadCompose } from './load.ts';
+import { labelsOf, loadCompose } from './parse.ts';
 import { validateComposeSchema } from './schema.ts';
 import { findTraefik, lintStack } from './stack-lint.ts';
 
-export { loadCompose } from './load.ts';
+export { loadCompose } from './parse.ts';
 
 export interface ComposeStack {
   file: string;

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import Ajv2019 from 'ajv/dist/2019.js';
 import type { Finding } from '../findings.ts';
-import type { LoadedCompose, PathSegment } from './load.ts';
+import type { LoadedCompose, PathSegment } from './parse.ts';
 
 const require = createRequire(import.meta.url);
 

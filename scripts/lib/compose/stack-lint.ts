@@ -8,7 +8,7 @@ import { checkTraefikImage } from '../traefik/image.ts';
 import { lintDynamicConfig, staticConfigFindings } from '../traefik/lint.ts';
 import { parseStaticConfig, type StaticConfig } from '../traefik/static-config.ts';
 import { TRAEFIK_IMAGE } from '../traefik/version.ts';
-import type { LoadedCompose } from './load.ts';
+import type { LoadedCompose } from './parse.ts';
 
 interface ComposeService {
   image?: string;

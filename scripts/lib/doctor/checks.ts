@@ -7,8 +7,8 @@ import { KIND_VERSION } from '../kubernetes/versions.ts';
 import { portIsFree } from '../ports.ts';
 import { registryProblems, STEPS } from '../steps.ts';
 import { dockerEngineAnswers, findExecutable } from '../tools.ts';
-import { findTraefikBinary, userCacheDir } from '../traefik/binary.ts';
 import { TRAEFIK_VERSION } from '../traefik/version.ts';
+import { findTraefikBinary, userCacheDir } from '../traefik-run/binary.ts';
 
 export type DoctorStatus = 'ok' | 'missing' | 'warning';
 /** local: steps 1–2 and every rehearsal; docker: step 3+ for real; kind: step 4+ for real. */

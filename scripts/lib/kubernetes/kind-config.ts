@@ -5,7 +5,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { closest } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
-import { loadManifestFile } from './load.ts';
 import {
   asArray,
   asRecord,
@@ -17,6 +16,7 @@ import {
   type PathSegment,
   reporter,
 } from './manifest.ts';
+import { loadManifestFile } from './parse.ts';
 import {
   containerPorts,
   findTraefik,
@@ -126,7 +126,7 @@ export function validateKindConfigObject(config: ManifestObject, objects: Manife
 
   const nodes = asArray(config.data.nodes).map(asRecord);
   // Every kind command names the cluster; without a name here the workshop's commands use `wsk`
-  // (environments/kind-cluster.ts), so the hint does too.
+  // (targets/kind/cluster.ts), so the hint does too.
   const clusterName = asString(config.data.name) ?? 'wsk';
   const mappings = nodes.flatMap((n, i) =>
     asArray(n.extraPortMappings)

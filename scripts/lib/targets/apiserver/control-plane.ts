@@ -9,11 +9,11 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { UserError } from '../errors.ts';
-import { freePort } from '../ports.ts';
-import { type ManagedProcess, mustUndo, startProcess, waitFor } from '../processes.ts';
-import { findExecutable } from '../tools.ts';
-import { cachedTool, missingToolReason } from './cached-tools.ts';
+import { UserError } from '../../errors.ts';
+import { freePort } from '../../ports.ts';
+import { type ManagedProcess, mustUndo, startProcess, waitFor } from '../../processes.ts';
+import { findExecutable } from '../../tools.ts';
+import { cachedTool, missingToolReason } from '../kube-tools.ts';
 
 export interface ControlPlane {
   /** https://127.0.0.1:PORT */

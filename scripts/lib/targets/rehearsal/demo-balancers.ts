@@ -1,10 +1,11 @@
 // Step 2's two demonstration routers in front of the three instances, to see stickiness from the outside:
 // one real Traefik with two entry points, a plain round robin on one and a sticky cookie on the other.
-import { ensurePortsFree, freePort } from '../ports.ts';
-import type { DynamicConfig } from '../traefik/dynamic-config.ts';
-import { startTraefik } from '../traefik/process.ts';
-import { followInstances } from './rehearsal.ts';
-import type { Environment } from './types.ts';
+
+import type { Environment } from '../../environment.ts';
+import { ensurePortsFree, freePort } from '../../ports.ts';
+import type { DynamicConfig } from '../../traefik/dynamic-config.ts';
+import { startTraefik } from '../../traefik-run/process.ts';
+import { followInstances } from './traefik-rehearsal.ts';
 
 const router = (name: string) => ({
   name,

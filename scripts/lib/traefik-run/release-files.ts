@@ -3,8 +3,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
-import { userCacheDir } from '../traefik/binary.ts';
 import { TRAEFIK_TAG } from '../traefik/version.ts';
+import { userCacheDir } from './binary.ts';
 
 export const TRAEFIK_FILES = ['kubernetes-crd-definition-v1.yml', 'kubernetes-crd-rbac.yml'] as const;
 

@@ -2,12 +2,12 @@
 // The real ones are the commands an operator would type.
 import { spawnSync } from 'node:child_process';
 import { $ } from 'zx';
-import type { DrillName, DrillTarget } from './drills.ts';
-import { clusterCommands, type KindCluster, kubectlArgs } from './environments/kind-cluster.ts';
-import type { Environment } from './environments/types.ts';
-import { UserError } from './errors.ts';
-import type { StepObjects } from './kubernetes/step-objects.ts';
-import { mustUndo } from './processes.ts';
+import type { DrillName, DrillTarget } from '../drill-run.ts';
+import type { Environment } from '../environment.ts';
+import { UserError } from '../errors.ts';
+import type { StepObjects } from '../kubernetes/step-objects.ts';
+import { mustUndo } from '../processes.ts';
+import { clusterCommands, type KindCluster, kubectlArgs } from './kind/cluster.ts';
 
 export function rehearsalTarget(env: Environment): DrillTarget {
   return {

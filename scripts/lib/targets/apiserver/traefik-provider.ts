@@ -5,16 +5,22 @@
 // rule shows up as the API server's "forbidden", which `forbiddenIn` turns into the rule to add.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { UserError } from '../errors.ts';
-import { freePort } from '../ports.ts';
-import { startProcess, waitFor } from '../processes.ts';
-import type { TraefikBinary } from '../traefik/binary.ts';
-import { rehearsalArgs, routerErrors, type TraefikView, traefikError } from '../traefik/process.ts';
-import { asArgs } from '../traefik/static-config.ts';
+import { UserError } from '../../errors.ts';
+import {
+  asArray,
+  asRecord,
+  asString,
+  type ManifestObject,
+  type PathSegment,
+} from '../../kubernetes/manifest.ts';
+import { boundTo, TRAEFIK_CRD_RBAC } from '../../kubernetes/rbac.ts';
+import type { TraefikInstall } from '../../kubernetes/workloads.ts';
+import { freePort } from '../../ports.ts';
+import { startProcess, waitFor } from '../../processes.ts';
+import { asArgs } from '../../traefik/static-config.ts';
+import type { TraefikBinary } from '../../traefik-run/binary.ts';
+import { rehearsalArgs, routerErrors, type TraefikView, traefikError } from '../../traefik-run/process.ts';
 import type { ControlPlane, KubectlResult } from './control-plane.ts';
-import { asArray, asRecord, asString, type ManifestObject, type PathSegment } from './manifest.ts';
-import { boundTo, TRAEFIK_CRD_RBAC } from './rbac.ts';
-import type { TraefikInstall } from './workloads.ts';
 
 const FIELD_MANAGER = 'wsk';
 

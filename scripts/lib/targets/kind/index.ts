@@ -3,18 +3,18 @@
 // the manifests: replicas from the Deployment, routing and stickiness
 // from the IngressRoute and its Middlewares.
 import { join } from 'node:path';
-import { buildFlags, imageStore, loadImagesIntoKind } from '../docker/image-archive.ts';
-import { UserError } from '../errors.ts';
-import { formatFinding } from '../findings.ts';
-import { KIND_NODE_IMAGE } from '../kubernetes/versions.ts';
-import { startProcess, waitForHttp } from '../processes.ts';
-import { kindMissing } from '../targets.ts';
-import { findExecutable } from '../tools.ts';
-import { parseStaticConfig } from '../traefik/static-config.ts';
-import { clusterCommands, kindCluster, kubectlArgs } from './kind-cluster.ts';
-import { startRehearsal } from './rehearsal.ts';
-import { traefikFile } from './traefik-crds.ts';
-import type { Environment, StartOptions } from './types.ts';
+import type { Environment, StartOptions } from '../../environment.ts';
+import { UserError } from '../../errors.ts';
+import { formatFinding } from '../../findings.ts';
+import { KIND_NODE_IMAGE } from '../../kubernetes/versions.ts';
+import { startProcess, waitForHttp } from '../../processes.ts';
+import { findExecutable } from '../../tools.ts';
+import { parseStaticConfig } from '../../traefik/static-config.ts';
+import { traefikFile } from '../../traefik-run/release-files.ts';
+import { kindMissing } from '../index.ts';
+import { startRehearsal } from '../rehearsal/traefik-rehearsal.ts';
+import { clusterCommands, kindCluster, kubectlArgs } from './cluster.ts';
+import { buildFlags, imageStore, loadImagesIntoKind } from './image-archive.ts';
 
 export const APP_IMAGE = 'wsk-app:1.0.0';
 /** Where Traefik answers on the host through kind's port mapping (a test points it elsewhere). */
@@ -31,10 +31,12 @@ export async function startKubernetesStep(
 ): Promise<Environment> {
   if (options.target === 'kind') return startKindCluster(dir, options);
   if (options.target === 'apiserver')
-    return (await import('./apiserver.ts')).startApiserverStep(dir, options);
+    return (await import('../apiserver/index.ts')).startApiserverStep(dir, options);
   if (options.target && options.target !== 'rehearsal')
     throw new UserError(`The Kubernetes flavour does not run on ${options.target} here.`);
-  const { findTraefik, ingressRoutesToDynamicConfig, loadManifests } = await import('../kubernetes/index.ts');
+  const { findTraefik, ingressRoutesToDynamicConfig, loadManifests } = await import(
+    '../../kubernetes/index.ts'
+  );
   const { objects, findings } = loadManifests(join(dir, 'k8s'));
   const error = findings.find((f) => f.severity === 'error');
   if (error) throw new UserError(`The manifests can't be rehearsed: ${formatFinding(error)}`, error.fix);
@@ -71,8 +73,8 @@ export async function startKindCluster(
   if (missing)
     throw new UserError(`The kind target needs docker, kind and kubectl: ${missing}.`, KIND_MISSING.hint);
   const cluster = kindCluster(dir);
-  const { loadManifests } = await import('../kubernetes/index.ts');
-  const { stepObjects } = await import('../kubernetes/step-objects.ts');
+  const { loadManifests } = await import('../../kubernetes/index.ts');
+  const { stepObjects } = await import('../../kubernetes/step-objects.ts');
   const objects = stepObjects(loadManifests(join(dir, 'k8s')).objects);
   const { app, traefik } = objects;
   const sh = clusterCommands(cluster, {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { $, type ProcessOutput } from 'zx';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../errors.ts';
 
 export interface KindCluster {
   /** kind-config.yaml's `name` (kind's own default would be `kind`; the workshop passes it always). */

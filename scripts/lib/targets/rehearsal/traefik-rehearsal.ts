@@ -2,15 +2,15 @@
 // as processes on this machine. Redis as a private redis-server, each routed service's replicas as app
 // processes, and the real Traefik, started with the attendee's own flags and fed their own routing (labels
 // or IngressRoute) through its file provider.
-import { startInstance } from '../app-process.ts';
-import { ensurePortsFree, freePort } from '../ports.ts';
-import { interrupting, type ManagedProcess } from '../processes.ts';
-import { type RedisHandle, redisUrlFor, startRedis } from '../redis.ts';
-import type { DynamicConfig } from '../traefik/dynamic-config.ts';
-import type { Servers } from '../traefik/file-provider.ts';
-import { startTraefik, type TraefikRun, traefikForCommand } from '../traefik/process.ts';
-import { asArgs, type StaticConfig } from '../traefik/static-config.ts';
-import type { Environment, Instance, StartOptions } from './types.ts';
+import { startInstance } from '../../app-process.ts';
+import type { Environment, Instance, StartOptions } from '../../environment.ts';
+import { ensurePortsFree, freePort } from '../../ports.ts';
+import { interrupting, type ManagedProcess } from '../../processes.ts';
+import { type RedisHandle, redisUrlFor, startRedis } from '../../redis.ts';
+import type { DynamicConfig } from '../../traefik/dynamic-config.ts';
+import { asArgs, type StaticConfig } from '../../traefik/static-config.ts';
+import type { Servers } from '../../traefik-run/file-provider.ts';
+import { startTraefik, type TraefikRun, traefikForCommand } from '../../traefik-run/process.ts';
 
 export interface RehearsalPlan {
   /** The step folder whose server.ts every replica runs (the image's code). */

@@ -1,4 +1,4 @@
-// Steps 4–6 on the `apiserver` target: a real Kubernetes API server (kubernetes/control-plane.ts) holds
+// Steps 4–6 on the `apiserver` target: a real Kubernetes API server (control-plane.ts) holds
 // Traefik's CRDs and the attendee's manifests, applied as `kubectl apply --server-side` applies them, so a
 // refused field is the API server's verdict. The real Traefik runs outside the cluster with the attendee's
 // Deployment args, as the attendee's ServiceAccount: their ClusterRole and binding are enforced for real.
@@ -6,25 +6,13 @@
 // EndpointSlices the endpointslice controller would, one per pod each Service's selector picks.
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { startInstance } from '../app-process.ts';
-import { UserError } from '../errors.ts';
-import { formatFinding } from '../findings.ts';
-import { applyErrors } from '../kubernetes/apply-errors.ts';
-import { cachedTool } from '../kubernetes/cached-tools.ts';
-import { type ControlPlane, startControlPlane } from '../kubernetes/control-plane.ts';
-import { findTraefik, ingressRoutesToDynamicConfig, loadManifests } from '../kubernetes/index.ts';
-import { isIngressRoute } from '../kubernetes/lookups.ts';
-import { asArray, asRecord, type ManifestObject } from '../kubernetes/manifest.ts';
-import { startPodNetwork } from '../kubernetes/pod-network.ts';
-import {
-  applyCrds,
-  endpointSliceFor,
-  explainForbidden,
-  forbiddenIn,
-  type KubernetesTraefik,
-  serverSideApply,
-  startTraefikAs,
-} from '../kubernetes/traefik-provider.ts';
+import { startInstance } from '../../app-process.ts';
+import type { Environment, Instance, StartOptions } from '../../environment.ts';
+import { UserError } from '../../errors.ts';
+import { formatFinding } from '../../findings.ts';
+import { findTraefik, ingressRoutesToDynamicConfig, loadManifests } from '../../kubernetes/index.ts';
+import { isIngressRoute } from '../../kubernetes/lookups.ts';
+import { asArray, asRecord, type ManifestObject } from '../../kubernetes/manifest.ts';
 import {
   isRedisWorkload,
   literalEnv,
@@ -33,16 +21,28 @@ import {
   servicesOf,
   type Workload,
   workloadsOf,
-} from '../kubernetes/workloads.ts';
-import { ensurePortsFree, freePort } from '../ports.ts';
-import { type ManagedProcess, waitFor } from '../processes.ts';
-import { type RedisHandle, redisUrlFor, startRedis } from '../redis.ts';
-import { SOCKET_IO_PATH } from '../socket-path.ts';
-import { rawData, traefikForCommand } from '../traefik/process.ts';
-import { TRAEFIK_IMAGE } from '../traefik/version.ts';
-import { followInstances, mainEntryPoint } from './rehearsal.ts';
-import { traefikFile } from './traefik-crds.ts';
-import type { Environment, Instance, StartOptions } from './types.ts';
+} from '../../kubernetes/workloads.ts';
+import { ensurePortsFree, freePort } from '../../ports.ts';
+import { type ManagedProcess, waitFor } from '../../processes.ts';
+import { type RedisHandle, redisUrlFor, startRedis } from '../../redis.ts';
+import { SOCKET_IO_PATH } from '../../socket-path.ts';
+import { TRAEFIK_IMAGE } from '../../traefik/version.ts';
+import { rawData, traefikForCommand } from '../../traefik-run/process.ts';
+import { traefikFile } from '../../traefik-run/release-files.ts';
+import { cachedTool } from '../kube-tools.ts';
+import { followInstances, mainEntryPoint } from '../rehearsal/traefik-rehearsal.ts';
+import { applyErrors } from './apply-errors.ts';
+import { type ControlPlane, startControlPlane } from './control-plane.ts';
+import { startPodNetwork } from './pod-network.ts';
+import {
+  applyCrds,
+  endpointSliceFor,
+  explainForbidden,
+  forbiddenIn,
+  type KubernetesTraefik,
+  serverSideApply,
+  startTraefikAs,
+} from './traefik-provider.ts';
 
 interface Pod {
   id: string;

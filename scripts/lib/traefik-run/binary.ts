@@ -20,7 +20,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.ts';
 import { findExecutable } from '../tools.ts';
-import { TRAEFIK_RELEASE_URL, TRAEFIK_TAG, TRAEFIK_VERSION } from './version.ts';
+import { TRAEFIK_RELEASE_URL, TRAEFIK_TAG, TRAEFIK_VERSION } from '../traefik/version.ts';
 
 /**
  * SHA-256 of the release archives, from the release's traefik_v<version>_checksums.txt. None could be read on

@@ -3,7 +3,12 @@
 // installed may be another version, and these checks are about the pinned ones.
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { KIND_VERSION, KUBECTL_VERSION, KUBERNETES_VERSION, TRAEFIK_CRDS_VERSION } from './versions.ts';
+import {
+  KIND_VERSION,
+  KUBECTL_VERSION,
+  KUBERNETES_VERSION,
+  TRAEFIK_CRDS_VERSION,
+} from '../kubernetes/versions.ts';
 
 export const KUBE_TOOLS = {
   kind: KIND_VERSION,

@@ -1,9 +1,9 @@
 // A running step: what `--start` prints and what the behavioural checks connect to.
-import type { DrillTarget } from '../drills.ts';
-import type { ManagedProcess } from '../processes.ts';
-import type { RedisHandle } from '../redis.ts';
-import type { Target } from '../targets.ts';
-import type { TraefikView } from '../traefik/process.ts';
+import type { DrillTarget } from './drill-run.ts';
+import type { ManagedProcess } from './processes.ts';
+import type { RedisHandle } from './redis.ts';
+import type { Target } from './targets/index.ts';
+import type { TraefikView } from './traefik-run/process.ts';
 
 export interface Instance {
   id: string;

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { UserError } from '../errors.ts';
 import { type ManagedProcess, startProcess, waitFor } from '../processes.ts';
+import type { DynamicConfig } from '../traefik/dynamic-config.ts';
+import { TRAEFIK_VERSION } from '../traefik/version.ts';
 import { ensureTraefik, type TraefikBinary } from './binary.ts';
-import type { DynamicConfig } from './dynamic-config.ts';
 import { fileProviderYaml, type Servers } from './file-provider.ts';
-import { TRAEFIK_VERSION } from './version.ts';
 
 /** The binary for a command, with a progress bar on a terminal while a first download runs. */
 export async function traefikForCommand(): Promise<TraefikBinary> {

@@ -1,7 +1,7 @@
 // Step 6's checks: the failure drills themselves, on the rehearsal, with the brief's bounds.
 
-import { rehearsalTarget } from '../drill-targets.ts';
-import { type DrillName, runDrill } from '../drills.ts';
+import { type DrillName, runDrill } from '../drill-run.ts';
+import { rehearsalTarget } from '../targets/drill-actions.ts';
 import { CheckFailure, type Expectation } from './types.ts';
 
 export function drillExpectation(

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClusterCommands } from '../environments/kind-cluster.ts';
+import type { ClusterCommands } from './cluster.ts';
 
 export interface ImageStore {
   /** Docker's containerd image store (`docker info`: driver-type io.containerd.snapshotter.v1). */

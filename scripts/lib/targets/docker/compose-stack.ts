@@ -4,10 +4,10 @@
 // starts at once finds a single replica behind the router.
 import { createServer } from 'node:net';
 import { $ } from 'zx';
-import type { DrillTarget } from '../drills.ts';
-import type { RealStack } from '../environments/types.ts';
-import { UserError } from '../errors.ts';
-import { waitFor } from '../processes.ts';
+import type { DrillTarget } from '../../drill-run.ts';
+import type { RealStack } from '../../environment.ts';
+import { UserError } from '../../errors.ts';
+import { waitFor } from '../../processes.ts';
 
 export const TRAEFIK_API = 'http://127.0.0.1:8080/api';
 

@@ -3,16 +3,16 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { composeProject, composeStack, portConflict, waitForTraefikRoutes } from '../docker/stack.ts';
-import { composeTarget } from '../drill-targets.ts';
-import { UserError } from '../errors.ts';
-import { formatFinding } from '../findings.ts';
-import { mustUndo, startProcess } from '../processes.ts';
-import { SOCKET_IO_PATH } from '../socket-path.ts';
-import { dockerMissing } from '../targets.ts';
-import { parseStaticConfig } from '../traefik/static-config.ts';
-import { startRehearsal } from './rehearsal.ts';
-import type { Environment, StartOptions } from './types.ts';
+import type { Environment, StartOptions } from '../../environment.ts';
+import { UserError } from '../../errors.ts';
+import { formatFinding } from '../../findings.ts';
+import { mustUndo, startProcess } from '../../processes.ts';
+import { SOCKET_IO_PATH } from '../../socket-path.ts';
+import { parseStaticConfig } from '../../traefik/static-config.ts';
+import { composeTarget } from '../drill-actions.ts';
+import { dockerMissing } from '../index.ts';
+import { startRehearsal } from '../rehearsal/traefik-rehearsal.ts';
+import { composeProject, composeStack, portConflict, waitForTraefikRoutes } from './compose-stack.ts';
 
 export const DOCKER_MISSING = new UserError(
   'This needs a running Docker engine with Compose v2, and none answered.',
@@ -27,7 +27,7 @@ export async function startComposeStep(
   if (options.target && options.target !== 'rehearsal')
     throw new UserError(`The Compose flavour does not run on ${options.target}.`);
   const file = join(dir, 'compose.yaml');
-  const { analyzeCompose } = await import('../compose/index.ts');
+  const { analyzeCompose } = await import('../../compose/index.ts');
   const stack = analyzeCompose(file);
   const error = stack.findings.find((f) => f.severity === 'error');
   if (error) throw new UserError(`compose.yaml can't be rehearsed: ${formatFinding(error)}`, error.fix);

@@ -1,10 +1,10 @@
 // Steps 1 and 2 on this machine: the attendee's server as one process, or three behind nothing
 // (each on its own port) sharing a Redis.
-import { startInstance } from '../app-process.ts';
-import { freePort } from '../ports.ts';
-import { type RedisHandle, redisUrlFor, startRedis } from '../redis.ts';
-import { SOCKET_IO_PATH } from '../socket-path.ts';
-import type { Environment, Instance, StartOptions } from './types.ts';
+import { startInstance } from '../../app-process.ts';
+import type { Environment, Instance, StartOptions } from '../../environment.ts';
+import { freePort } from '../../ports.ts';
+import { type RedisHandle, redisUrlFor, startRedis } from '../../redis.ts';
+import { SOCKET_IO_PATH } from '../../socket-path.ts';
 
 export async function startInstances(
   dir: string,

@@ -5,9 +5,9 @@
 // processes listen on every interface, so Traefik reaches each at its own address. Adding addresses needs
 // CAP_NET_ADMIN on Linux (root, as in CI).
 import { spawnSync } from 'node:child_process';
-import { UserError } from '../errors.ts';
-import { mustUndo } from '../processes.ts';
-import { findExecutable } from '../tools.ts';
+import { UserError } from '../../errors.ts';
+import { mustUndo } from '../../processes.ts';
+import { findExecutable } from '../../tools.ts';
 
 export interface PodNetwork {
   addresses: string[];

@@ -1,9 +1,9 @@
 // Where a step runs: one value, named the same by `step`, `check` and `drill` (`--target NAME`), declared
 // per step in the registry. Without --target, `step --start` takes the real thing where it is installed
 // and says why when it falls back to the rehearsal; checks default to the rehearsal.
-import { suggestion } from './did-you-mean.ts';
-import { UserError } from './errors.ts';
-import { composeV2Answers, dockerEngineAnswers, findExecutable } from './tools.ts';
+import { suggestion } from '../did-you-mean.ts';
+import { UserError } from '../errors.ts';
+import { composeV2Answers, dockerEngineAnswers, findExecutable } from '../tools.ts';
 
 export const TARGETS = ['rehearsal', 'docker', 'kind', 'apiserver'] as const;
 export type Target = (typeof TARGETS)[number];

@@ -3,7 +3,7 @@
 // local replicas as servers. Provider suffixes (`@docker`, `@kubernetescrd`) are already gone from the model,
 // so every reference resolves inside this one file, as it would inside the real provider.
 import { stringify } from 'yaml';
-import type { DynamicConfig, Service } from './dynamic-config.ts';
+import type { DynamicConfig, Service } from '../traefik/dynamic-config.ts';
 
 /** A service's servers, by service name: the URLs of its running replicas. */
 export type Servers = Record<string, string[]>;
