@@ -3,7 +3,6 @@
 // every client was back and how many broadcasts were lost. The rehearsal is started and stopped here;
 // the Docker and kind targets act on the stack you started with `npm run step N -- --start --target NAME`.
 
-import { join } from 'node:path';
 import { CheckFailure } from './lib/checks/types.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import {
@@ -18,9 +17,7 @@ import { UserError } from './lib/errors.ts';
 import { main } from './lib/main.ts';
 import { ensurePlayground } from './lib/playground.ts';
 import { findStep } from './lib/steps.ts';
-import { composeTarget, kubernetesTarget, rehearsalTarget } from './lib/targets/drill-actions.ts';
-import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets/index.ts';
-import { kindCluster } from './lib/targets/kind/cluster.ts';
+import { parseTarget, refuseOldFlags, TARGETS, targetModule } from './lib/targets/index.ts';
 import { choose, isInteractive } from './lib/ui/prompts.ts';
 
 const drillList = () => {
@@ -31,6 +28,10 @@ const drillList = () => {
 };
 
 /** A client that cannot connect to a stack this command did not start: it is not up, or answers elsewhere. */
+const rethrow = (err: unknown): never => {
+  throw err;
+};
+
 const notReached =
   (step: number, target: string) =>
   (err: unknown): never => {
@@ -83,36 +84,17 @@ await main(async () => {
   const target = parseTarget(values.target, step) ?? 'rehearsal';
   const { dir } = ensurePlayground(step);
 
+  const module = targetModule(target);
+  // Rehearsal and API server: started and stopped here. Docker and kind: the stack `--start` keeps running.
+  const env = await module.forDrill(step, dir, { url: values.url });
   let result: DrillResult;
-  if (target === 'rehearsal' || target === 'apiserver') {
-    // Started and stopped here: the replicas and Redis are this command's own processes.
-    const env = await step.start(dir, { port: 0, target });
-    try {
-      result = await runDrill(rehearsalTarget(env), drill, { clients });
-    } finally {
-      await env.stop();
-    }
-  } else if (target === 'docker') {
-    result = await runDrill(composeTarget(values.url, step.socketPath, dir), drill, { clients }).catch(
-      notReached(step.number, target),
+  try {
+    result = await runDrill(env, drill, { clients, timeoutMs: module.drillTimeoutMs }).catch(
+      module.runningStack ? notReached(step.number, target) : rethrow,
     );
-  } else if (target === 'kind') {
-    // The step's own objects (namespace, Deployments, the path its IngressRoute serves) and cluster.
-    const { loadManifests } = await import('./lib/kubernetes/index.ts');
-    const { stepObjects } = await import('./lib/kubernetes/step-objects.ts');
-    const kind = kubernetesTarget(
-      values.url,
-      kindCluster(dir),
-      stepObjects(loadManifests(join(dir, 'k8s')).objects),
-      {
-        hint: `is the cluster up? npm run step ${step.number} -- --start --target kind`,
-      },
-    );
-    // `act` itself waits for the failure to be over (a rollout: up to 180 s); the clients then get a minute.
-    result = await runDrill(kind, drill, { clients, timeoutMs: 240_000 }).catch(
-      notReached(step.number, target),
-    );
-  } else throw new UserError(`Drills do not run on ${target}.`);
+  } finally {
+    await env.stop();
+  }
 
   console.log(values.json ? JSON.stringify(result, null, 2) : drillTable(result));
   return result.recovered ? 0 : 1;

@@ -8,8 +8,7 @@ import { main } from './lib/main.ts';
 import { ensurePlayground } from './lib/playground.ts';
 import { openStep, startInForeground, stepList, stepMenu, watchStep } from './lib/step-session.ts';
 import { findStep, STEPS } from './lib/steps.ts';
-import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets/index.ts';
-import { deleteKindCluster } from './lib/targets/kind/index.ts';
+import { parseTarget, refuseOldFlags, TARGETS, targetModule } from './lib/targets/index.ts';
 import { isInteractive } from './lib/ui/prompts.ts';
 
 await main(async () => {
@@ -48,14 +47,16 @@ await main(async () => {
   const step = findStep(positionals[0]);
   const target = parseTarget(values.target, step);
   if (values.down) {
-    if (!step.targets.includes('kind')) {
+    // What outlives `--start` (a kind cluster): each of the step's targets that keeps something deletes it.
+    const keeping = step.targets.map(targetModule).filter((m) => m.down);
+    if (!keeping.length) {
       const withKind = STEPS.filter((s) => s.targets.includes('kind')).map((s) => s.number);
       throw new UserError(
         `--down deletes the kind cluster, and step ${step.number} runs on no kind cluster.`,
         `npm run step ${withKind[0]} -- --down (steps ${withKind.join(', ')} use kind)`,
       );
     }
-    console.log(await deleteKindCluster(ensurePlayground(step).dir));
+    for (const module of keeping) console.log(await module.down?.(ensurePlayground(step).dir));
     return;
   }
   if (values.start) return startInForeground(step, { target });

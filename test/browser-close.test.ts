@@ -1,9 +1,11 @@
 // A browser closed in the middle of a long-poll or of a WebSocket kills nothing: Traefik, the step's demo
 // routers and the instances all keep serving the next client (the home-made router used to die on the
 // EPIPE/ECONNRESET of a closing Chromium tab).
+
 import { expect, it } from 'vitest';
 import { connectClient } from '../scripts/lib/checks/clients.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
+import { startStep } from '../scripts/lib/targets/index.ts';
 import { startDemoBalancers } from '../scripts/lib/targets/rehearsal/demo-balancers.ts';
 import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
 import { CHROMIUM, launchChromium } from './helpers/browser.ts';
@@ -31,7 +33,7 @@ async function closeMidConnection(url: string, transport: 'polling' | 'websocket
 it.skipIf(!runs)(
   'closing Chromium mid long-poll and mid WebSocket, through the step 3 rehearsal and step 2’s routers',
   async () => {
-    const step3 = await findStep(3).start(solutionDir(findStep(3)), { port: 0, target: 'rehearsal' });
+    const step3 = await startStep(findStep(3), solutionDir(findStep(3)), { port: 0, target: 'rehearsal' });
     const step2 = await startInstances(solutionDir(findStep(2)), { port: 0, count: 3, redis: true });
     const routers = await startDemoBalancers(step2);
     try {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { runDrill } from '../scripts/lib/drill-run.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
-import { rehearsalTarget } from '../scripts/lib/targets/drill-actions.ts';
 import { startRehearsal } from '../scripts/lib/targets/rehearsal/traefik-rehearsal.ts';
 import { parseStaticConfig } from '../scripts/lib/traefik/static-config.ts';
 
@@ -37,7 +36,7 @@ it('loses (almost) no broadcast across an instance restart', async () => {
     { port: 0 },
   );
   try {
-    const result = await runDrill(rehearsalTarget(env), 'sigterm-instance', { clients: 12, rate: 50 });
+    const result = await runDrill(env, 'sigterm-instance', { clients: 12, rate: 50 });
     expect(result.recovered).toBe(true);
     expect(result.sent).toBeGreaterThan(0);
     expect(result.lost / result.expected).toBeLessThanOrEqual(0.05);

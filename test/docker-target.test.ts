@@ -18,7 +18,6 @@ import { waitFor } from '../scripts/lib/processes.ts';
 import { findStep, solutionDir, starterDir } from '../scripts/lib/steps.ts';
 import { TRAEFIK_API } from '../scripts/lib/targets/docker/compose-stack.ts';
 import { startDockerCompose } from '../scripts/lib/targets/docker/index.ts';
-import { composeTarget } from '../scripts/lib/targets/drill-actions.ts';
 import { composeV2Answers, dockerEngineAnswers } from '../scripts/lib/tools.ts';
 import type { StickyCookie } from '../scripts/lib/traefik/dynamic-config.ts';
 import { ROOT, removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
@@ -168,7 +167,7 @@ describe.runIf(engine)('the Docker target, for real', () => {
       expect(Object.keys(translated.routers).length, 'the solution has routers to compare').toBeGreaterThan(
         0,
       );
-      const env = await startDockerCompose(dir, { port: 0, target: 'docker', socketPath: '/wsk/socket.io/' });
+      const env = await startDockerCompose(step, dir, { port: 0 });
       try {
         const api = async (kind: string) =>
           ((await (await fetch(`${TRAEFIK_API}/http/${kind}`)).json()) as TraefikObject[]).filter(
@@ -259,11 +258,7 @@ describe.runIf(engine)('the Docker target, for real', () => {
       await sh`docker run -d --label io.x-k8s.kind.cluster=wsk -p 80:3000 node:24-alpine node -e ${'setInterval(() => {}, 1000)'}`
     ).stdout.trim();
     try {
-      const start = startDockerCompose(solutionDir(findStep(5)), {
-        port: 0,
-        target: 'docker',
-        socketPath: '/wsk/socket.io/',
-      });
+      const start = startDockerCompose(findStep(5), solutionDir(findStep(5)), { port: 0 });
       await expect(start).rejects.toThrow("Port 80 is held by the kind cluster 'wsk' (step 4)");
       await expect(start).rejects.toHaveProperty(
         'hint',
@@ -279,11 +274,7 @@ describe.runIf(engine)('the Docker target, for real', () => {
     const step = findStep(6);
     let env: Environment;
     beforeAll(async () => {
-      env = await startDockerCompose(solutionDir(step), {
-        port: 0,
-        target: 'docker',
-        socketPath: '/wsk/socket.io/',
-      });
+      env = await startDockerCompose(step, solutionDir(step), { port: 0 });
     }, 300_000);
     afterAll(async () => {
       await env?.stop();
@@ -305,14 +296,7 @@ describe.runIf(engine)('the Docker target, for real', () => {
     for (const drill of Object.keys(DRILLS) as DrillName[]) {
       it(`${drill}: every client back and reached by a broadcast, the losses counted`, async () => {
         await restore();
-        const result = await runDrill(
-          composeTarget('http://localhost', env.socketPath, solutionDir(step)),
-          drill,
-          {
-            clients: 12,
-            timeoutMs: 20_000,
-          },
-        );
+        const result = await runDrill(env, drill, { clients: 12, timeoutMs: 20_000 });
         console.log(
           `drill ${drill} on Docker: recovered in ${result.recoveryMs} ms, ${result.lost} of ${result.expected} deliveries lost`,
         );

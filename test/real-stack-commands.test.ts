@@ -10,14 +10,12 @@ import { stepObjects } from '../scripts/lib/kubernetes/step-objects.ts';
 import { KIND_NODE_IMAGE } from '../scripts/lib/kubernetes/versions.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { findStep, ROOT, solutionDir } from '../scripts/lib/steps.ts';
-import { startDockerCompose } from '../scripts/lib/targets/docker/index.ts';
-import { composeTarget, kubernetesTarget } from '../scripts/lib/targets/drill-actions.ts';
+import { composeDrills, startDockerCompose } from '../scripts/lib/targets/docker/index.ts';
+import { startStep } from '../scripts/lib/targets/index.ts';
 import { kindCluster } from '../scripts/lib/targets/kind/cluster.ts';
-import {
-  deleteKindCluster,
-  startKindCluster,
-  startKubernetesStep,
-} from '../scripts/lib/targets/kind/index.ts';
+import { kindDrills } from '../scripts/lib/targets/kind/drills.ts';
+import { deleteKindCluster, startKindCluster } from '../scripts/lib/targets/kind/index.ts';
+import { rehearsal } from '../scripts/lib/targets/rehearsal/index.ts';
 import { runCli, tempHome } from './helpers/cli.ts';
 import { type FakeTools, fakeTools } from './helpers/fake-tools.ts';
 import { tempDir } from './helpers/temp.ts';
@@ -66,10 +64,7 @@ afterEach(() => {
 });
 
 it('step 3 on Docker: compose up --build --wait, then compose down', async () => {
-  const env = await startDockerCompose(join(ROOT, 'solutions/03-compose-traefik'), {
-    port: 0,
-    target: 'docker',
-  });
+  const env = await startDockerCompose(findStep(3), join(ROOT, 'solutions/03-compose-traefik'), { port: 0 });
   expect(env.entries).toEqual(['http://localhost']);
   await env.stop();
   const compose = fakes.calls().filter((c) => c.startsWith('docker compose') && !c.includes('version'));
@@ -88,11 +83,11 @@ it('step 3 on Docker: compose up --build --wait, then compose down', async () =>
 it('drills on Docker issue the operator’s commands', async () => {
   const dir = tempDir('wsk-drill-');
   writeFileSync(join(dir, 'compose.yaml'), 'services: {}\n');
-  const compose = composeTarget('http://localhost', '/socket.io/', dir);
-  await compose.act('sigterm-instance', 'c2');
-  await compose.act('sigkill-instance', 'c3');
-  await compose.act('restart-redis', 'c1');
-  await compose.act('rolling-restart', 'c1');
+  const compose = composeDrills(dir);
+  await compose['sigterm-instance']('c2');
+  await compose['sigkill-instance']('c3');
+  await compose['restart-redis']('c1');
+  await compose['rolling-restart']('c1');
   expect(fakes.calls()).toEqual([
     'docker stop c2',
     'docker kill c3',
@@ -129,7 +124,7 @@ function kindCalls(cluster = 'wsk'): string[] {
 }
 
 it('step 4 on kind: cluster, image saved and loaded as an archive, CRDs, manifests, rollouts, then --down', async () => {
-  const env = await startKindCluster(STEP4, { port: 0, target: 'kind' });
+  const env = await startKindCluster(findStep(4), STEP4, { port: 0 });
   await env.stop();
   expect(kindCalls()).toEqual([
     'kind get clusters',
@@ -156,7 +151,7 @@ it('step 4 on kind: cluster, image saved and loaded as an archive, CRDs, manifes
 it("Docker's containerd image store: built without attestation, saved for the engine's platform only", async () => {
   process.env.FAKE_DOCKER_DRIVER_STATUS = '[["driver-type","io.containerd.snapshotter.v1"]]';
   process.env.FAKE_DOCKER_SERVER = '1.51 linux/arm64';
-  await (await startKindCluster(STEP4, { port: 0, target: 'kind' })).stop();
+  await (await startKindCluster(findStep(4), STEP4, { port: 0 })).stop();
   const calls = kindCalls();
   expect(calls.slice(2, 7)).toEqual([
     'docker info --format {{json .DriverStatus}}',
@@ -169,14 +164,14 @@ it("Docker's containerd image store: built without attestation, saved for the en
   fakes = fakeTools();
   process.env.PATH = fakes.path;
   process.env.FAKE_DOCKER_SERVER = '1.47 linux/amd64';
-  await (await startKindCluster(STEP4, { port: 0, target: 'kind' })).stop();
+  await (await startKindCluster(findStep(4), STEP4, { port: 0 })).stop();
   expect(kindCalls()).toContain('docker save -o ARCHIVE wsk-app:1.0.0');
   expect(kindCalls()).toContain('docker build --provenance=false -t wsk-app:1.0.0 .');
 });
 
 it('an existing cluster is reused, and the app rolled out again to run the image just loaded', async () => {
   process.env.FAKE_KIND_CLUSTERS = 'wsk';
-  const env = await startKindCluster(STEP4, { port: 0, target: 'kind' });
+  const env = await startKindCluster(findStep(4), STEP4, { port: 0 });
   await env.stop();
   const calls = kindCalls();
   expect(calls.some((c) => c.startsWith('kind create'))).toBe(false);
@@ -192,7 +187,7 @@ it('an existing cluster is reused, and the app rolled out again to run the image
 it('a failing command is one clear message with the tool’s own words and a hint, not a stack', async () => {
   process.env.FAKE_FAIL = 'apply -f k8s/';
   process.env.FAKE_FAIL_SAYS = 'context "kind-wsk" does not exist';
-  const failed = await startKindCluster(STEP4, { port: 0, target: 'kind' }).catch((err: unknown) => err);
+  const failed = await startKindCluster(findStep(4), STEP4, { port: 0 }).catch((err: unknown) => err);
   expect(failed).toMatchObject({
     name: 'UserError',
     message:
@@ -203,7 +198,7 @@ it('a failing command is one clear message with the tool’s own words and a hin
 
 it("step 5 on kind applies step 5's manifests and serves the chat under /wsk", async () => {
   const dir = solutionDir(findStep(5));
-  const env = await findStep(5).start(dir, { port: 0, target: 'kind' });
+  const env = await startStep(findStep(5), dir, { port: 0, target: 'kind' });
   await env.stop();
   expect(env.socketPath).toBe('/wsk/socket.io/');
   expect(env.links[0].url).toBe(`${base}/wsk/`);
@@ -249,24 +244,16 @@ function renamedStep6(): string {
 }
 
 it("the kind drills act on the step's objects, in its cluster, each doing what it says", async () => {
-  const drillsIn = (dir: string) =>
-    kubernetesTarget(
-      'http://localhost',
-      kindCluster(dir),
-      stepObjects(loadManifests(join(dir, 'k8s')).objects),
-      {
-        hint: 'start it',
-      },
-    );
-  const solution = drillsIn(solutionDir(findStep(6)));
-  expect(solution.socketPath).toBe('/wsk/socket.io/');
+  const objectsIn = (dir: string) => stepObjects(loadManifests(join(dir, 'k8s')).objects);
+  expect(objectsIn(solutionDir(findStep(6))).socketPath).toBe('/wsk/socket.io/');
 
-  const kube = drillsIn(renamedStep6());
-  expect(kube.socketPath).toBe('/chat/socket.io/');
-  expect(await kube.act('sigterm-instance', 'web-7d9-x')).toMatch(/SIGTERM/);
-  expect(await kube.act('sigkill-instance', 'web-7d9-y')).toMatch(/SIGKILL to app in web-7d9-y/);
-  await kube.act('restart-redis', 'web-7d9-x');
-  await kube.act('rolling-restart', 'web-7d9-x');
+  const renamed = renamedStep6();
+  expect(objectsIn(renamed).socketPath).toBe('/chat/socket.io/');
+  const kube = kindDrills(kindCluster(renamed), objectsIn(renamed), { hint: 'start it' });
+  expect(await kube['sigterm-instance']('web-7d9-x')).toMatch(/SIGTERM/);
+  expect(await kube['sigkill-instance']('web-7d9-y')).toMatch(/SIGKILL to app in web-7d9-y/);
+  await kube['restart-redis']('web-7d9-x');
+  await kube['rolling-restart']('web-7d9-x');
   expect(kindCalls('room')).toEqual([
     // Waits until the kubelet has stopped the pod (SIGTERM, then its grace period), bounded.
     'kubectl --context kind-room -n chat delete pod web-7d9-x --timeout=60s',
@@ -287,15 +274,10 @@ it('restart-redis scales Redis back even when waiting for its pods fails, and sa
   process.env.FAKE_FAIL = 'wait --for=delete';
   process.env.FAKE_FAIL_SAYS = 'timed out waiting for the condition on pods/redis-5c7-q';
   const dir = solutionDir(findStep(6));
-  const kube = kubernetesTarget(
-    'http://localhost',
-    kindCluster(dir),
-    stepObjects(loadManifests(join(dir, 'k8s')).objects),
-    {
-      hint: 'npm run step 6 -- --start --target kind',
-    },
-  );
-  const failed = await kube.act('restart-redis', 'app-1').catch((err: unknown) => err);
+  const kube = kindDrills(kindCluster(dir), stepObjects(loadManifests(join(dir, 'k8s')).objects), {
+    hint: 'npm run step 6 -- --start --target kind',
+  });
+  const failed = await kube['restart-redis']('app-1').catch((err: unknown) => err);
   expect(failed).toMatchObject({
     name: 'UserError',
     message: expect.stringContaining('timed out waiting for the condition on pods/redis-5c7-q'),
@@ -311,11 +293,7 @@ it('check 5 on kind runs every expectation against the cluster (its entry played
   const dir = solutionDir(findStep(5));
   // Only `kind create cluster` and what needs its node are faked: Traefik behind "localhost" is the real
   // binary running this step's IngressRoute and Middleware in front of three replicas.
-  const ingress = await startKubernetesStep(dir, {
-    port: 0,
-    target: 'rehearsal',
-    socketPath: '/wsk/socket.io/',
-  });
+  const ingress = await rehearsal.start({ ...findStep(5), flavour: 'kubernetes' }, dir, { port: 0 });
   try {
     process.env.WSK_INGRESS_URL = ingress.entries[0];
     const result = await runStep(findStep(5), dir, { target: 'kind' });
@@ -332,10 +310,8 @@ it('check 5 on kind runs every expectation against the cluster (its entry played
 
 it('npm run drill sigkill-instance -- --target kind: through the path the manifests serve, at the busiest pod', async () => {
   // The cluster's entry is played by a rehearsal of step 6's manifests (the real Traefik, /wsk stripped).
-  const ingress = await startKubernetesStep(solutionDir(findStep(6)), {
+  const ingress = await rehearsal.start({ ...findStep(6), flavour: 'kubernetes' }, solutionDir(findStep(6)), {
     port: 0,
-    target: 'rehearsal',
-    socketPath: '/wsk/socket.io/',
   });
   try {
     const { code, stdout, stderr } = await runCli(

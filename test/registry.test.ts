@@ -9,7 +9,9 @@ import { drillName } from '../scripts/lib/drill-run.ts';
 import type { Environment } from '../scripts/lib/environment.ts';
 import { UserError } from '../scripts/lib/errors.ts';
 import { findStep, ROOT, registryErrors, registryProblems, STEPS, type Step } from '../scripts/lib/steps.ts';
-import { parseTarget, TARGETS } from '../scripts/lib/targets/index.ts';
+import { parseTarget, TARGETS, type Target, targetModule } from '../scripts/lib/targets/index.ts';
+import { localDrills } from '../scripts/lib/targets/rehearsal/local-drills.ts';
+import type { TargetModule } from '../scripts/lib/targets/target.ts';
 import { renderExpectations } from '../scripts/lib/ui/results.ts';
 
 const step = (n: number) => STEPS[n - 1];
@@ -20,14 +22,22 @@ const expectation = (id: string, extra: Partial<Expectation> = {}): Expectation 
   run: async () => {},
   ...extra,
 });
-const fakeStep = (expectations: Expectation[], env: Partial<Environment> = {}): Step => ({
+const fakeStep = (expectations: Expectation[]): Step => ({
   ...step(1),
   expectations,
   starterFailsAt: expectations[0].id,
+});
+/** A target as the runner sees it, whose environment is this fake one. */
+const fakeTarget = (name: Target, env: Partial<Environment> = {}): TargetModule => ({
+  ...targetModule(name),
   start: async () => ({
     entries: ['http://127.0.0.1:9'],
     socketPath: '/socket.io/',
     instances: [],
+    drills: localDrills(
+      () => [],
+      () => undefined,
+    ),
     links: [],
     notes: [],
     stop: async () => {},
@@ -98,22 +108,23 @@ describe('the registry checks itself', () => {
 describe('an expectation a target cannot show is skipped with the reason, never passed', () => {
   it('readyz over no reachable instances (Docker, kind)', async () => {
     const readyz = STEPS[0].expectations.find((e) => e.id === 'readyz') as Expectation;
-    const result = await runStep(fakeStep([readyz]), ROOT, { target: 'docker' });
+    const result = await runStep(fakeStep([readyz]), ROOT, { target: fakeTarget('docker') });
     expect(result.expectations).toEqual([
       expect.objectContaining({ id: 'readyz', status: 'skip', message: expect.stringMatching(/on docker/) }),
     ]);
   });
 
-  it('redis-outage and the drills on kind, by their declaration (the rehearsal and Docker run them)', async () => {
-    const six = step(6);
-    const later = six.expectations.filter((e) => e.destructive);
-    const result = await runStep(fakeStep(later), ROOT, { target: 'kind' });
-    expect(result.expectations.map((e) => [e.id, e.status])).toEqual(later.map((e) => [e.id, 'skip']));
-    expect(result.expectations.map((e) => e.message)).toEqual([
-      expect.stringMatching(/^not on kind: .*npm run drill restart-redis -- --target kind/),
-      expect.stringMatching(/^not on kind: .*npm run drill sigterm-instance -- --target kind/),
-      expect.stringMatching(/^not on kind: .*npm run drill sigkill-instance -- --target kind/),
-    ]);
+  it("sigterm on Docker and kind, by the target's declaration: their replicas are not this command's processes", async () => {
+    const sigterm = step(2).expectations.find((e) => e.id === 'sigterm') as Expectation;
+    for (const [name, why] of [
+      ['docker', 'the replicas are containers, not processes of this command'],
+      ['kind', 'the replicas are pods, not processes of this command'],
+    ] as const) {
+      const result = await runStep(fakeStep([sigterm]), ROOT, { target: fakeTarget(name) });
+      expect(result.expectations).toEqual([
+        expect.objectContaining({ id: 'sigterm', status: 'skip', message: `not on ${name}: ${why}` }),
+      ]);
+    }
   });
 
   it('redis-outage with a Redis that is not ours (REDIS_URL)', async () => {
@@ -124,7 +135,7 @@ describe('an expectation a target cannot show is skipped with the reason, never 
       stop: async () => {},
       restart: async () => {},
     };
-    const result = await runStep(fakeStep([outage], { redis }), ROOT, { target: 'rehearsal' });
+    const result = await runStep(fakeStep([outage]), ROOT, { target: fakeTarget('rehearsal', { redis }) });
     expect(result.expectations[0]).toMatchObject({
       status: 'skip',
       message: expect.stringMatching(/REDIS_URL/),
@@ -154,11 +165,9 @@ it('a misspelt step or drill gets the closest name', () => {
 });
 
 it('the terminal shows why an expectation was skipped', async () => {
-  const six = step(6);
-  const result = await runStep(fakeStep(six.expectations.filter((e) => e.destructive)), ROOT, {
-    target: 'kind',
-  });
+  const sigterm = step(2).expectations.find((e) => e.id === 'sigterm') as Expectation;
+  const result = await runStep(fakeStep([sigterm]), ROOT, { target: fakeTarget('kind') });
   expect(renderExpectations(result, { color: false })).toMatch(
-    /· .+ \(skipped: not on kind: it stops Redis, .*: npm run drill restart-redis -- --target kind\)/,
+    /· .+ \(skipped: not on kind: the replicas are pods, not processes of this command\)/,
   );
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../scripts/lib/errors.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
+import { startStep } from '../scripts/lib/targets/index.ts';
 import { TRAEFIK_TAG, TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
 import {
   cachedBinaryPath,
@@ -168,9 +169,10 @@ describe('the Traefik binary', () => {
     const holder = createServer().listen(port, '127.0.0.1');
     await new Promise((r) => holder.once('listening', r));
     try {
-      const error = await findStep(3)
-        .start(solutionDir(findStep(3)), { port, target: 'rehearsal' })
-        .catch((e) => e);
+      const error = await startStep(findStep(3), solutionDir(findStep(3)), {
+        port,
+        target: 'rehearsal',
+      }).catch((e) => e);
       expect(error).toBeInstanceOf(UserError);
       expect(error.message).toBe(`Port ${port} is already in use, so the step cannot listen on it.`);
     } finally {

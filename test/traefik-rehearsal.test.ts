@@ -11,6 +11,7 @@ import { runStep } from '../scripts/lib/checks/runner.ts';
 import type { Environment } from '../scripts/lib/environment.ts';
 import { waitFor } from '../scripts/lib/processes.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
+import { startStep } from '../scripts/lib/targets/index.ts';
 import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
 import { removeTempHomes, tempHome } from './helpers/cli.ts';
 
@@ -26,7 +27,7 @@ function solutionCopy(step: number, edit: (compose: string) => string = (t) => t
 }
 
 async function withStep<T>(step: number, dir: string, run: (env: Environment) => Promise<T>): Promise<T> {
-  const env = await findStep(step).start(dir, { port: 0, target: 'rehearsal' });
+  const env = await startStep(findStep(step), dir, { port: 0, target: 'rehearsal' });
   try {
     return await run(env);
   } finally {

@@ -3,22 +3,13 @@
 // every client is back and reached by a broadcast, and how many broadcasts were lost, by sequence number.
 import { closeAll, connectClient, type TestClient } from './checks/clients.ts';
 import { suggestion } from './did-you-mean.ts';
+import { DRILLS, type DrillName, type Environment } from './environment.ts';
 import { UserError } from './errors.ts';
 
-export interface DrillTarget {
-  url: string;
-  socketPath: string;
-  /** The failure itself; returns a sentence saying what was done. `instance` is the busiest one. */
-  act(drill: DrillName, instance: string): Promise<string>;
-}
+export { DRILLS, type DrillName } from './environment.ts';
 
-export const DRILLS = {
-  'sigterm-instance': 'stop one instance gracefully (SIGTERM): it drains, its clients reconnect elsewhere',
-  'sigkill-instance': 'kill one instance (SIGKILL): its clients notice on their next request or ping',
-  'restart-redis': 'restart Redis: broadcasts between instances stop, then resume by themselves',
-  'rolling-restart': 'restart every instance one by one (Kubernetes: kubectl rollout restart)',
-} as const;
-export type DrillName = keyof typeof DRILLS;
+/** What a drill needs of an environment: where clients connect, and how the target causes each failure. */
+export type DrillTarget = Pick<Environment, 'entries' | 'socketPath' | 'drills'>;
 
 export function drillName(name: string | undefined): DrillName {
   if (name && name in DRILLS) return name as DrillName;
@@ -67,7 +58,7 @@ export async function runDrill(
   let sender: NodeJS.Timeout | undefined;
   try {
     for (let i = 0; i < count; i++) {
-      const c = await connectClient(target.url, {
+      const c = await connectClient(target.entries[0], {
         transport: i % 2 ? 'polling' : 'websocket',
         path: target.socketPath,
         reconnect: true,
@@ -107,7 +98,7 @@ export async function runDrill(
     }, 1000 / rate);
 
     const failedAt = Date.now();
-    const action = await target.act(drill, busiest);
+    const action = await target.drills[drill](busiest);
     let recoveryMs: number | undefined;
     while (Date.now() - failedAt < timeoutMs) {
       const firstAfter = sentAt.findIndex((t) => t !== undefined && t > failedAt);

@@ -1,9 +1,46 @@
-// A running step: what `--start` prints and what the behavioural checks connect to.
-import type { DrillTarget } from './drill-run.ts';
+// A running step, whichever target runs it: what `--start` prints, what the checks connect to and what the
+// drills act on. Every target hands back this one shape; nothing after it asks which target made it.
+// A leaf of the import graph: it names types from below it and nothing above.
 import type { ManagedProcess } from './processes.ts';
 import type { RedisHandle } from './redis.ts';
-import type { Target } from './targets/index.ts';
+import type { StepFiles } from './step-files.ts';
 import type { TraefikView } from './traefik-run/process.ts';
+
+export const TARGETS = ['rehearsal', 'docker', 'kind', 'apiserver'] as const;
+/** Where a step runs (`--target NAME`): each has its own module under targets/. */
+export type Target = (typeof TARGETS)[number];
+
+/**
+ * What a step describes, in the registry: one server, instances sharing Redis, a stack described by
+ * compose.yaml, by Kubernetes manifests, or by both (steps 5 and 6: each target runs the one it can).
+ */
+export type Flavour = 'server' | 'instances' | 'compose' | 'kubernetes' | 'compose-and-kubernetes';
+/** What a target needs of a step: the registry's entry has more, and is one. */
+export interface StepShape {
+  number: number;
+  flavour: Flavour;
+  /** The socket.io path clients use through the step's entry (/wsk/socket.io/ from step 5). */
+  socketPath: string;
+}
+
+/** What a target actually runs for a flavour. */
+export type RunnableFlavour = Exclude<Flavour, 'compose-and-kubernetes'>;
+
+export const DRILLS = {
+  'sigterm-instance': 'stop one instance gracefully (SIGTERM): it drains, its clients reconnect elsewhere',
+  'sigkill-instance': 'kill one instance (SIGKILL): its clients notice on their next request or ping',
+  'restart-redis': 'restart Redis: broadcasts between instances stop, then resume by themselves',
+  'rolling-restart': 'restart every instance one by one (Kubernetes: kubectl rollout restart)',
+} as const;
+export type DrillName = keyof typeof DRILLS;
+
+/** A drill's failure, caused as an operator would; resolves to a sentence saying what was done. */
+export type DrillAction = (busiest: string) => Promise<string>;
+/**
+ * Every drill, for one environment: a table, not an if-chain, so a new drill is a type error in each
+ * target until it says what the drill does there (or throws a UserError saying why it cannot).
+ */
+export type Drills = Record<DrillName, DrillAction>;
 
 export interface Instance {
   id: string;
@@ -19,12 +56,16 @@ export interface Environment {
   entries: string[];
   /** The socket.io path clients must use through the entry (step 5 serves under /wsk). */
   socketPath: string;
+  /** The replicas that are this command's own processes, reachable one by one (none on Docker or kind). */
   instances: Instance[];
+  /** The Redis this command runs (absent where Redis is a container or a pod). */
   redis?: RedisHandle;
   /** The real Traefik run on this machine (steps 2–6), to read what it built and its log. */
   traefik?: TraefikView;
-  /** A real stack (Docker Compose): its replicas are containers, not `instances`, reached through it. */
+  /** A real stack (Docker Compose, a kind cluster): its replicas are containers or pods, reached through it. */
   stack?: RealStack;
+  /** The drills, as this target causes them. */
+  drills: Drills;
   /** Lines `--start` prints: label and URL. */
   links: { label: string; url: string }[];
   /** Plain statements printed with the links (e.g. what the rehearsal does not rehearse). */
@@ -44,14 +85,12 @@ export interface StartOptions {
   heartbeatMs?: number;
   /** INSTANCE_ID for `--start`: the brief's protocol lets it name a single instance (steps with several ignore it). */
   instanceId?: string;
-  /** Where to run it; the rehearsal unless said (`--start` chooses with `chooseTarget`). */
-  target?: Target;
+  /** The step's files, parsed once and shared with the checks of the same run (read afresh when absent). */
+  files?: StepFiles;
 }
 
-/** What the checks and drills need from a stack whose replicas are not local processes. */
+/** What the checks need from a stack whose replicas are not local processes. */
 export interface RealStack {
-  /** Causes a drill's failure as an operator would (`docker stop`, `docker kill`, …). */
-  drills: DrillTarget;
   /**
    * How much later than on the rehearsal the router stops sending clients to a replica that ended: the
    * drills' recovery bound grows by it (measured, not guessed: see the Docker target's test).
@@ -68,7 +107,7 @@ export interface RealStack {
 }
 
 export interface Replica {
-  /** The container's id, for the engine's commands. */
+  /** The container's or pod's id, for the engine's or the cluster's commands. */
   id: string;
   /** The name the app gives itself (INSTANCE_ID, else its hostname): what `welcome` reports. */
   instance: string;

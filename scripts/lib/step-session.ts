@@ -19,7 +19,7 @@ import {
   setCurrentStep,
 } from './progress-file.ts';
 import { folderName, playgroundDir, STEPS, type Step, starterDir } from './steps.ts';
-import { chooseTarget, type Target } from './targets/index.ts';
+import { chooseTarget, type Target, targetModule } from './targets/index.ts';
 import { describeRouting } from './traefik-run/process.ts';
 import { useColor } from './ui/color.ts';
 import { colorPatch } from './ui/diff.ts';
@@ -49,10 +49,9 @@ export async function startInForeground(step: Step, { target }: { target?: Targe
   );
   if (choice.reason)
     print(styleText('yellow', `  The rehearsal, because ${choice.reason}. --target NAME chooses.`));
-  const env = await step.start(dir, {
+  const env = await targetModule(choice.target).start(step, dir, {
     port,
     echo: true,
-    target: choice.target,
     instanceId: process.env.INSTANCE_ID || undefined,
   });
   print('');

@@ -16,15 +16,11 @@ import * as protocol from './checks/protocol.ts';
 import { pageThroughRouter, stickyLongPolling, websocketThroughRouter } from './checks/through-router.ts';
 import type { Expectation } from './checks/types.ts';
 import { suggestion } from './did-you-mean.ts';
-import type { Environment, StartOptions } from './environment.ts';
+import type { Flavour } from './environment.ts';
 import { UserError } from './errors.ts';
 import { HOME, ROOT } from './paths.ts';
 import { SOCKET_IO_PATH } from './socket-path.ts';
-import { startComposeStep } from './targets/docker/index.ts';
-import type { Target } from './targets/index.ts';
-import { startKubernetesStep } from './targets/kind/index.ts';
-import { withDemoBalancers } from './targets/rehearsal/demo-balancers.ts';
-import { startInstances } from './targets/rehearsal/instances.ts';
+import { type Target, targetModule } from './targets/index.ts';
 
 export { HOME, ROOT } from './paths.ts';
 
@@ -44,23 +40,15 @@ export interface Step {
   socketPath: string;
   /** How many consecutive ports from PORT `--start` takes on the rehearsal (doctor checks them). */
   ports: number;
-  /** What the step runs: one server, instances sharing Redis, or a stack described by Compose and/or Kubernetes. */
-  flavour: 'server' | 'instances' | 'compose' | 'kubernetes' | 'compose-and-kubernetes';
+  /** What the step runs: one server, instances sharing Redis, or a stack described by Compose and/or Kubernetes; each target runs it its own way. */
+  flavour: Flavour;
   /** Its docs page shows the chat page's screenshot. */
   screenshot?: boolean;
-  /** Starts the step's environment on options.target: `--start` with the brief's ports, checks on free ports. */
-  start(dir: string, options: StartOptions): Promise<Environment>;
   /** In order; the destructive ones (they stop an instance or Redis) come last: the registry asserts it. */
   expectations: Expectation[];
   /** The expectation the untouched starter must fail on (the tests hold every step to it). */
   starterFailsAt: string;
 }
-
-/** Steps 5–6 hold both a compose.yaml and manifests: kind and the API server run the manifests, the rest the Compose file. */
-const startEitherFlavour = (dir: string, options: StartOptions & { socketPath: string }) =>
-  options.target === 'kind' || options.target === 'apiserver'
-    ? startKubernetesStep(dir, options)
-    : startComposeStep(dir, options);
 
 const singleServerProtocol = [
   protocol.starts,
@@ -85,7 +73,6 @@ export const STEPS: Step[] = [
     ports: 1,
     flavour: 'server',
     screenshot: true,
-    start: (dir, options) => startInstances(dir, { ...options, count: 1, redis: false }),
     expectations: [...singleServerProtocol, protocol.sigterm],
     starterFailsAt: 'welcome',
   },
@@ -101,12 +88,6 @@ export const STEPS: Step[] = [
     // Three instances, then the two demo balancers.
     ports: 5,
     flavour: 'instances',
-    start: async (dir, options) =>
-      withDemoBalancers(
-        await startInstances(dir, { ...options, count: 3, redis: true }),
-        options.port,
-        options.echo,
-      ),
     expectations: [...singleServerProtocol, protocol.crossInstance, protocol.redisOutage, protocol.sigterm],
     starterFailsAt: 'cross-instance',
   },
@@ -122,7 +103,6 @@ export const STEPS: Step[] = [
     socketPath: SOCKET_IO_PATH,
     ports: 1,
     flavour: 'compose',
-    start: (dir, options) => startComposeStep(dir, options),
     expectations: [
       dockerfileFile,
       composeFiles,
@@ -147,7 +127,6 @@ export const STEPS: Step[] = [
     socketPath: SOCKET_IO_PATH,
     ports: 1,
     flavour: 'kubernetes',
-    start: (dir, options) => startKubernetesStep(dir, options),
     expectations: [
       kindConfigFile,
       kubernetesFiles,
@@ -172,7 +151,6 @@ export const STEPS: Step[] = [
     socketPath: WSK_PATH,
     ports: 1,
     flavour: 'compose-and-kubernetes',
-    start: (dir, options) => startEitherFlavour(dir, { ...options, socketPath: WSK_PATH }),
     expectations: [
       composeFiles,
       kubernetesFiles,
@@ -198,7 +176,6 @@ export const STEPS: Step[] = [
     socketPath: WSK_PATH,
     ports: 1,
     flavour: 'compose-and-kubernetes',
-    start: (dir, options) => startEitherFlavour(dir, { ...options, socketPath: WSK_PATH }),
     expectations: [
       protocol.starts,
       protocol.redisOutage,
@@ -258,6 +235,9 @@ export function registryErrors(steps: Step[] = STEPS): string[] {
     if (!step.expectations.some((e) => e.id === step.starterFailsAt))
       errors.push(`${name}: starterFailsAt '${step.starterFailsAt}' is not one of its expectations`);
     if (!step.targets.includes('rehearsal')) errors.push(`${name}: every step runs on the rehearsal`);
+    for (const target of step.targets)
+      if (!targetModule(target).runs[step.flavour])
+        errors.push(`${name}: the ${target} target does not run a ${step.flavour} step`);
     const firstDestructive = step.expectations.findIndex((e) => e.destructive);
     const later = firstDestructive < 0 ? [] : step.expectations.slice(firstDestructive);
     const misplaced = later.find((e) => !e.destructive);

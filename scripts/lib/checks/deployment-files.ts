@@ -6,7 +6,8 @@ import { runInNewContext } from 'node:vm';
 import type { ComposeStack } from '../compose/index.ts';
 import type { Environment } from '../environment.ts';
 import type { Finding } from '../findings.ts';
-import { startKubernetesStep } from '../targets/kind/index.ts';
+import type { StepFiles } from '../step-files.ts';
+import { rehearsal } from '../targets/rehearsal/index.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import { closeAll, connectClient, type TestClient } from './clients.ts';
 import { expectFanOut } from './protocol.ts';
@@ -31,14 +32,12 @@ function noRouter(config: DynamicConfig, file: string, what: string): Finding[] 
 
 // The validators load schemas (Compose, Kubernetes, Traefik CRDs): imported when a step needs them, so
 // that checking step 1 doesn't pay for step 4.
-export async function composeFindings(dir: string): Promise<Finding[]> {
-  const { analyzeCompose } = await import('../compose/index.ts');
-  const file = join(dir, 'compose.yaml');
-  const stack = analyzeCompose(file);
+export async function composeFindings(files: StepFiles): Promise<Finding[]> {
+  const stack = await files.compose();
   return [
     ...stack.findings,
-    ...noRouter(stack.config, file, 'the Traefik labels on the app service'),
-    ...portMismatch(dir, stack),
+    ...noRouter(stack.config, stack.file, 'the Traefik labels on the app service'),
+    ...portMismatch(files.dir, stack),
   ];
 }
 
@@ -69,19 +68,12 @@ function portMismatch(dir: string, stack: ComposeStack): Finding[] {
   });
 }
 
-export async function kubernetesFindings(dir: string): Promise<Finding[]> {
-  const { ingressRoutesToDynamicConfig, loadManifests, validateManifests } = await import(
-    '../kubernetes/index.ts'
-  );
-  const findings = validateManifests(join(dir, 'k8s'), { kindConfig: join(dir, 'kind-config.yaml') });
-  const { objects } = loadManifests(join(dir, 'k8s'));
+export async function kubernetesFindings(files: StepFiles): Promise<Finding[]> {
+  const { validateLoaded } = await import('../kubernetes/validate.ts');
+  const k8s = join(files.dir, 'k8s');
   return [
-    ...findings,
-    ...noRouter(
-      ingressRoutesToDynamicConfig(objects).config,
-      join(dir, 'k8s/ingressroute.yaml'),
-      'an IngressRoute',
-    ),
+    ...validateLoaded(await files.manifests(), k8s, { kindConfig: join(files.dir, 'kind-config.yaml') }),
+    ...noRouter((await files.routing()).config, join(k8s, 'ingressroute.yaml'), 'an IngressRoute'),
   ];
 }
 
@@ -89,7 +81,7 @@ export const composeFiles = fromFindings(
   'compose',
   'compose.yaml follows the Compose spec, and its labels Traefik’s grammar, v3 rules and references',
   'see the labels table in the step README',
-  (ctx) => composeFindings(ctx.dir),
+  (ctx) => composeFindings(ctx.files),
 );
 
 /**
@@ -105,8 +97,8 @@ export const kubernetesFiles = fromFindings(
   'the manifests pass the Kubernetes and Traefik CRD schemas, RBAC and every cross-reference',
   'kubectl apply --dry-run=server would say the same; see the objects table in the step README',
   async (ctx) =>
-    (await kubernetesFindings(ctx.dir)).filter(
-      (f) => ctx.target !== 'apiserver' || !SHOWN_BY_THE_CONTROL_PLANE.test(f.code),
+    (await kubernetesFindings(ctx.files)).filter(
+      (f) => !ctx.target.judgesManifests || !SHOWN_BY_THE_CONTROL_PLANE.test(f.code),
     ),
 );
 
@@ -115,8 +107,8 @@ export const kindConfigFile = fromFindings(
   'kind-config.yaml maps host port 80 to Traefik',
   'extraPortMappings: containerPort 30080 → hostPort 80',
   async (ctx) => {
-    const { loadManifests, validateKindConfig } = await import('../kubernetes/index.ts');
-    return validateKindConfig(join(ctx.dir, 'kind-config.yaml'), loadManifests(join(ctx.dir, 'k8s')).objects);
+    const { validateKindConfig } = await import('../kubernetes/kind-config.ts');
+    return validateKindConfig(join(ctx.dir, 'kind-config.yaml'), (await ctx.files.manifests()).objects);
   },
 );
 
@@ -183,14 +175,13 @@ export const kubernetesPrefix: Expectation = {
   async run(ctx) {
     const env =
       // Where the step already runs the manifests, that is what to ask; elsewhere the step runs Compose.
-      ctx.target === 'kind' || ctx.target === 'apiserver'
+      ctx.target.runs[ctx.step.flavour] === 'kubernetes'
         ? await ctx.environment()
         : await ctx.fixture<Environment>('kubernetes-environment', async () => {
-            const started = await startKubernetesStep(ctx.dir, {
+            const started = await rehearsal.start({ ...ctx.step, flavour: 'kubernetes' }, ctx.dir, {
               port: 0,
-              target: 'rehearsal',
-              socketPath: WSK_PATH,
               heartbeatMs: 300,
+              files: ctx.files,
             });
             ctx.defer(() => started.stop());
             ctx.track(started);

@@ -180,7 +180,7 @@ export const readyz: Expectation = {
   async run(ctx) {
     const env = await ctx.environment();
     if (!env.instances.length)
-      throw new CheckSkipped(`the instances are not reachable one by one on ${ctx.target}`);
+      throw new CheckSkipped(`the instances are not reachable one by one on ${ctx.target.name}`);
     for (const instance of env.instances) {
       const code = await status(`${instance.url}/readyz`);
       if (code !== 200) {
@@ -198,7 +198,7 @@ export const sigterm: Expectation = {
   hint: "process.once('SIGTERM', () => io.close(() => process.exit(0))): closing the transports lets clients reconnect elsewhere",
   timeoutMs: 15_000,
   destructive: true,
-  only: { targets: ['rehearsal'], because: 'it signals a local process' },
+  needs: ['local-processes'],
   async run(ctx) {
     await heartbeatKept(ctx.dir);
     const env = await ctx.environment();
@@ -256,7 +256,7 @@ export const crossInstance: Expectation = {
   async run(ctx) {
     const env = await ctx.environment();
     if (env.instances.length < 2)
-      throw new CheckSkipped(`the instances are not reachable one by one on ${ctx.target}`);
+      throw new CheckSkipped(`the instances are not reachable one by one on ${ctx.target.name}`);
     const clients: TestClient[] = [];
     for (const [i, instance] of env.instances.entries()) {
       clients.push(await client(ctx, env, i % 2 ? 'polling' : 'websocket', instance.url));
@@ -348,11 +348,7 @@ export const redisOutage: Expectation = {
   timeoutMs: 20_000,
   disturbs: true,
   destructive: true,
-  only: {
-    targets: ['rehearsal', 'docker', 'apiserver'],
-    because:
-      "it stops Redis, which a check does only where Redis is its own (the rehearsal, Docker, the API server's local Redis); on kind: npm run drill restart-redis -- --target kind",
-  },
+
   async run(ctx) {
     const env = await ctx.environment();
     if (env.stack) return redisOutageOnStack(ctx, env, env.stack);

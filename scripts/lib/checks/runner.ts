@@ -3,8 +3,10 @@
 import type { Environment } from '../environment.ts';
 import { UserError } from '../errors.ts';
 import type { Finding } from '../findings.ts';
+import { stepFiles } from '../step-files.ts';
 import type { Step } from '../steps.ts';
-import type { Target } from '../targets/index.ts';
+import { type Target, targetModule } from '../targets/index.ts';
+import type { TargetModule } from '../targets/target.ts';
 import { explainWithEvidence, gatherEvidence } from './diagnosis.ts';
 import {
   type CheckContext,
@@ -19,7 +21,7 @@ import {
 const CHECK_HEARTBEAT_MS = 300;
 
 /**
- * `target`: the rehearsal unless said (Docker Compose, the kind cluster).
+ * `target`: the rehearsal unless said (Docker Compose, the kind cluster), by name or as a module (a test's own).
  * `onProgress`: told when each expectation starts and ends (the terminal's live line).
  */
 export async function runStep(
@@ -28,8 +30,13 @@ export async function runStep(
   {
     target = 'rehearsal',
     onProgress,
-  }: { target?: Target; onProgress?: (expectation: Expectation, result?: ExpectationResult) => void } = {},
+  }: {
+    target?: Target | TargetModule;
+    onProgress?: (expectation: Expectation, result?: ExpectationResult) => void;
+  } = {},
 ): Promise<StepResult> {
+  const module = typeof target === 'string' ? targetModule(target) : target;
+  const files = stepFiles(dir);
   const cleanups: (() => Promise<void> | void)[] = [];
   const fixtures = new Map<string, Promise<unknown>>();
   // Environments started so far, kept as values so that a failure can ask their instances what happened.
@@ -37,15 +44,16 @@ export async function runStep(
   let warnings: Finding[] = [];
   const ctx: CheckContext = {
     step,
-    target,
+    target: module,
     dir,
+    files,
     fixture<T>(key: string, build: () => Promise<T>): Promise<T> {
       if (!fixtures.has(key)) fixtures.set(key, build());
       return fixtures.get(key) as Promise<T>;
     },
     environment(): Promise<Environment> {
       return ctx.fixture('environment', async () => {
-        const env = await step.start(dir, { port: 0, heartbeatMs: CHECK_HEARTBEAT_MS, target });
+        const env = await module.start(step, dir, { port: 0, heartbeatMs: CHECK_HEARTBEAT_MS, files });
         cleanups.push(() => env.stop());
         environments.push(env);
         return env;
@@ -66,14 +74,9 @@ export async function runStep(
         results.push({ id, title, status: 'skip', ms: 0 });
         continue;
       }
-      if (expectation.only && !expectation.only.targets.includes(target)) {
-        results.push({
-          id,
-          title,
-          status: 'skip',
-          ms: 0,
-          message: `not on ${target}: ${expectation.only.because}`,
-        });
+      const lacking = expectation.needs?.map((need) => module.cannot[need]).find(Boolean);
+      if (lacking) {
+        results.push({ id, title, status: 'skip', ms: 0, message: `not on ${module.name}: ${lacking}` });
         continue;
       }
       const t0 = Date.now();

@@ -1,10 +1,10 @@
 // What a check is: an ordered list of expectations, each a function that passes or throws a
 // CheckFailure with a message. Printing belongs to the UI; these types are what both the terminal
 // table and --json render.
-import type { Environment } from '../environment.ts';
+import type { Environment, StepShape } from '../environment.ts';
 import type { Finding } from '../findings.ts';
-import type { Step } from '../steps.ts';
-import type { Target } from '../targets/index.ts';
+import type { StepFiles } from '../step-files.ts';
+import type { Capability, TargetModule } from '../targets/target.ts';
 
 export interface Expectation {
   id: string;
@@ -20,8 +20,8 @@ export interface Expectation {
   disturbs?: boolean;
   /** It stops an instance or Redis: nothing can be checked after it, so it runs last (the registry asserts it). */
   destructive?: boolean;
-  /** The targets it can be checked on, and why not elsewhere; on the others it is skipped with that reason. */
-  only?: { targets: Target[]; because: string };
+  /** What it needs of the target: where the target cannot give it, it is skipped with the target's reason. */
+  needs?: Capability[];
   run(ctx: CheckContext): Promise<void>;
 }
 
@@ -53,11 +53,13 @@ export class CheckFailure extends Error {
 }
 
 export interface CheckContext {
-  step: Step;
-  /** Where the step's environment runs. */
-  target: Target;
+  step: StepShape;
+  /** Where the step's environment runs: ask it what it can show, never which one it is. */
+  target: TargetModule;
   /** The folder whose files are checked: the playground, or a starter/solution in the tests. */
   dir: string;
+  /** The folder's deployment files, parsed once for every expectation and the environment. */
+  files: StepFiles;
   /** The step's environment (started once, on first use, on free ports), shared by the expectations. */
   environment(): Promise<Environment>;
   /** A value built once per check run and shared by later expectations. */

@@ -5,5 +5,5 @@ export { KIND_CLUSTER_SCHEMA, validateKindConfig } from './kind-config.ts';
 export type { ManifestObject, PathSegment } from './manifest.ts';
 export { type LoadedManifests, type LoadOptions, loadManifestFile, loadManifests } from './parse.ts';
 export { TRAEFIK_CRD_RBAC } from './rbac.ts';
-export { type ValidateOptions, validateManifests, validateObjects } from './validate.ts';
+export { type ValidateOptions, validateLoaded, validateManifests, validateObjects } from './validate.ts';
 export { findTraefik, type TraefikInstall } from './workloads.ts';

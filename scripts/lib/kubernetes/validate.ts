@@ -7,7 +7,7 @@ import { checkCrossReferences } from './cross-references.ts';
 import { ingressRoutesToDynamicConfig } from './ingress-route.ts';
 import { validateKindConfig, validateKindConfigObject } from './kind-config.ts';
 import type { ManifestObject } from './manifest.ts';
-import { type LoadOptions, loadManifests } from './parse.ts';
+import { type LoadedManifests, type LoadOptions, loadManifests } from './parse.ts';
 import { checkRbac } from './rbac.ts';
 import { validateObjectSchema } from './schema.ts';
 import { findTraefik, type TraefikInstall } from './workloads.ts';
@@ -19,7 +19,17 @@ export interface ValidateOptions extends LoadOptions {
 
 /** Every finding for a folder of manifests, errors and warnings, sorted by file and line. */
 export function validateManifests(dir: string, options: ValidateOptions = {}): Finding[] {
-  const { objects, kindConfigs, findings } = loadManifests(dir, options);
+  return validateLoaded(loadManifests(dir, options), dir, options);
+}
+
+/** The same, on a folder already read (a check run reads it once for every expectation). */
+export function validateLoaded(
+  loaded: LoadedManifests,
+  dir: string,
+  options: ValidateOptions = {},
+): Finding[] {
+  const { objects, kindConfigs } = loaded;
+  const findings = [...loaded.findings];
   // With a document unreadable, links to its objects would all look broken: fix the YAML first.
   const complete = !findings.some((f) => f.code === 'yaml-syntax');
   findings.push(...(complete ? validateObjects(objects) : objects.flatMap(validateObjectSchema)));

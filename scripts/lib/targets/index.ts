@@ -1,12 +1,20 @@
 // Where a step runs: one value, named the same by `step`, `check` and `drill` (`--target NAME`), declared
-// per step in the registry. Without --target, `step --start` takes the real thing where it is installed
-// and says why when it falls back to the rehearsal; checks default to the rehearsal.
+// per step in the registry. This is the one place that goes from a target's name to its module; from
+// here on, commands and checks talk to the module (target.ts) and never test which target it is.
 import { suggestion } from '../did-you-mean.ts';
+import { type Environment, type StartOptions, type StepShape, TARGETS, type Target } from '../environment.ts';
 import { UserError } from '../errors.ts';
-import { composeV2Answers, dockerEngineAnswers, findExecutable } from '../tools.ts';
+import { apiserver } from './apiserver/index.ts';
+import { docker } from './docker/index.ts';
+import { kind } from './kind/index.ts';
+import { rehearsal } from './rehearsal/index.ts';
+import type { TargetModule } from './target.ts';
 
-export const TARGETS = ['rehearsal', 'docker', 'kind', 'apiserver'] as const;
-export type Target = (typeof TARGETS)[number];
+export { TARGETS, type Target } from '../environment.ts';
+
+const MODULES: Record<Target, TargetModule> = { rehearsal, docker, kind, apiserver };
+
+export const targetModule = (name: Target): TargetModule => MODULES[name];
 
 /** The old per-command flags, and what to type now. */
 const OLD_FLAGS = { local: 'rehearsal', docker: 'docker', cluster: 'kind' } as const satisfies Record<
@@ -49,34 +57,26 @@ export interface TargetChoice {
   reason?: string;
 }
 
+/** The real targets a step may run on without being asked, in the order they are tried. */
+const REAL_BY_DEFAULT: Target[] = ['docker', 'kind'];
+
 /** Without --target: the first real target of the step whose tools answer, else the rehearsal and why. */
 export async function chooseTarget(step: { targets: readonly Target[] }): Promise<TargetChoice> {
   const reasons: string[] = [];
-  if (step.targets.includes('docker')) {
-    const missing = await dockerMissing();
-    if (!missing) return { target: 'docker' };
-    reasons.push(`Docker Compose: ${missing}`);
-  }
-  if (step.targets.includes('kind')) {
-    const missing = await kindMissing();
-    if (!missing) return { target: 'kind' };
-    reasons.push(`kind: ${missing}`);
+  for (const name of REAL_BY_DEFAULT.filter((t) => step.targets.includes(t))) {
+    const missing = await MODULES[name].missing();
+    if (!missing) return { target: name };
+    reasons.push(`${MODULES[name].label}: ${missing}`);
   }
   return { target: 'rehearsal', reason: reasons.length ? reasons.join('; ') : undefined };
 }
 
-/** What the docker target lacks on this machine, in words (undefined: nothing). */
-export async function dockerMissing(): Promise<string | undefined> {
-  if (!findExecutable('docker')) return 'no docker command on PATH';
-  if (!(await dockerEngineAnswers())) return 'the Docker engine does not answer (`docker info` fails)';
-  if (!(await composeV2Answers())) return 'the Compose v2 plugin is missing (`docker compose version` fails)';
-  return undefined;
-}
-
-/** What the kind target lacks on this machine, in words (undefined: nothing). */
-export async function kindMissing(): Promise<string | undefined> {
-  const absent = ['kind', 'kubectl', 'docker'].filter((t) => !findExecutable(t));
-  if (absent.length) return `${absent.join(', ')} not on PATH`;
-  if (!(await dockerEngineAnswers())) return 'the Docker engine does not answer (`docker info` fails)';
-  return undefined;
-}
+/** Starts a step on a target (the rehearsal unless said): what `--start`, the checks and the tests do. */
+export const startStep = (
+  step: StepShape & { targets: readonly Target[] },
+  dir: string,
+  { target = 'rehearsal', ...options }: StartOptions & { target?: Target },
+): Promise<Environment> => {
+  if (!step.targets.includes(target)) throw new UserError(`Step ${step.number} does not run on ${target}.`);
+  return targetModule(target).start(step, dir, options);
+};

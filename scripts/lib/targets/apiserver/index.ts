@@ -6,14 +6,13 @@
 // EndpointSlices the endpointslice controller would, one per pod each Service's selector picks.
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { startInstance } from '../../app-process.ts';
 import type { Environment, Instance, StartOptions } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
 import { formatFinding } from '../../findings.ts';
-import { findTraefik, ingressRoutesToDynamicConfig, loadManifests } from '../../kubernetes/index.ts';
 import { isIngressRoute } from '../../kubernetes/lookups.ts';
 import { asArray, asRecord, type ManifestObject } from '../../kubernetes/manifest.ts';
 import {
+  findTraefik,
   isRedisWorkload,
   literalEnv,
   resolveTargetPort,
@@ -24,15 +23,19 @@ import {
 } from '../../kubernetes/workloads.ts';
 import { ensurePortsFree, freePort } from '../../ports.ts';
 import { type ManagedProcess, waitFor } from '../../processes.ts';
-import { type RedisHandle, redisUrlFor, startRedis } from '../../redis.ts';
-import { SOCKET_IO_PATH } from '../../socket-path.ts';
+import { redisUrlFor, startRedis } from '../../redis.ts';
+import { stepFiles } from '../../step-files.ts';
+import { findExecutable } from '../../tools.ts';
 import { TRAEFIK_IMAGE } from '../../traefik/version.ts';
 import { rawData, traefikForCommand } from '../../traefik-run/process.ts';
 import { traefikFile } from '../../traefik-run/release-files.ts';
-import { cachedTool } from '../kube-tools.ts';
+import { cachedTool, missingToolReason } from '../kube-tools.ts';
+import { byName, Launch, startReplicas } from '../launch.ts';
+import { localDrills } from '../rehearsal/local-drills.ts';
 import { followInstances, mainEntryPoint } from '../rehearsal/traefik-rehearsal.ts';
+import type { StepShape, TargetModule } from '../target.ts';
 import { applyErrors } from './apply-errors.ts';
-import { type ControlPlane, startControlPlane } from './control-plane.ts';
+import { startControlPlane } from './control-plane.ts';
 import { startPodNetwork } from './pod-network.ts';
 import {
   applyCrds,
@@ -56,13 +59,15 @@ interface Pod {
 }
 
 export async function startApiserverStep(
+  step: Pick<StepShape, 'socketPath'>,
   dir: string,
-  options: StartOptions & { socketPath?: string },
+  options: StartOptions,
 ): Promise<Environment> {
   const binary = await traefikForCommand();
   if (options.port) await ensurePortsFree([options.port]);
   const k8s = join(dir, 'k8s');
-  const { objects } = loadManifests(k8s);
+  const files = options.files ?? stepFiles(dir);
+  const { objects } = await files.manifests();
   const traefikInstall = findTraefik(objects);
   if (!traefikInstall)
     throw new UserError(
@@ -70,77 +75,78 @@ export async function startApiserverStep(
       `k8s/traefik.yaml runs Traefik (image ${TRAEFIK_IMAGE}) with --providers.kubernetescrd; \`npm run reset N\` restores it`,
     );
 
-  const undo: (() => Promise<unknown>)[] = [];
-  const stop = async () => {
-    for (const step of undo.splice(0).reverse()) await step().catch(() => undefined);
-  };
-  try {
-    // The pods a kubelet would run: each app Deployment's replicas as local processes, one Redis. They need
-    // nothing from the API server, so they start beside it.
-    const workloads = workloadsOf(objects).filter((w) => w.object !== traefikInstall.workload.object);
-    const apps = workloads.filter((w) => !isRedisWorkload(w));
-    const network = startPodNetwork(apps.reduce((n, w) => n + w.replicas, 0));
-    undo.push(async () => network.stop());
-    const pods: Pod[] = [];
-    for (const w of apps)
-      for (let i = 1; i <= w.replicas; i++)
-        pods.push({
-          id: `${w.object.name}-${i}`,
-          workload: w,
-          address: network.addresses[pods.length],
-          port: await freePort(),
-          appPort: appPort(w),
-        });
-    const redisPort = await freePort();
-    const closedPort = await freePort();
-    const entry = mainEntryPoint(ingressRoutesToDynamicConfig(objects).config, traefikInstall.static);
-    const entryPort = options.port || (await freePort());
+  // The pods a kubelet would run: each app Deployment's replicas as local processes, one Redis. They need
+  // nothing from the API server, so they start beside it.
+  const workloads = workloadsOf(objects).filter((w) => w.object !== traefikInstall.workload.object);
+  const apps = workloads.filter((w) => !isRedisWorkload(w));
+  const pods: Pod[] = [];
+  for (const w of apps)
+    for (let i = 1; i <= w.replicas; i++)
+      pods.push({
+        id: `${w.object.name}-${i}`,
+        workload: w,
+        address: '',
+        port: await freePort(),
+        appPort: appPort(w),
+      });
+  const redisPort = await freePort();
+  const closedPort = await freePort();
+  const entry = mainEntryPoint((await files.routing()).config, traefikInstall.static);
+  const entryPort = options.port || (await freePort());
 
-    let redis: RedisHandle | undefined;
-    let plane: ControlPlane | undefined;
-    let traefik: KubernetesTraefik | undefined;
-    const started = await Promise.allSettled([
-      workloads.some(isRedisWorkload)
-        ? startRedis(redisPort).then((r) => {
-            redis = r;
-            undo.push(() => r.stop());
-          })
-        : undefined,
-      ...pods.map(async (pod) => {
-        pod.instance = await startInstance({
-          ...options,
-          dir,
-          port: pod.port,
-          instanceId: pod.id,
-          redisUrl: redisUrlFor(redisPort),
-        });
-        const instance = pod.instance;
-        undo.push(() => instance.process.stop());
-      }),
-      (async () => {
-        const p = await startControlPlane({ echo: options.echo });
-        plane = p;
-        undo.push(() => p.stop());
+  const launch = new Launch();
+  const network = await launch.part(
+    'network',
+    async () => startPodNetwork(pods.length),
+    async (n) => n.stop(),
+  );
+  pods.forEach((pod, i) => {
+    pod.address = network.addresses[i];
+  });
+  const redisStarting = workloads.some(isRedisWorkload)
+    ? launch.part(
+        'redis',
+        () => startRedis(redisPort),
+        (r) => r.stop(),
+      )
+    : undefined;
+  const podsStarting = startReplicas(launch, dir, pods, { ...options, redisUrl: redisUrlFor(redisPort) });
+  const planeStarting = launch.part(
+    'control-plane',
+    async () => {
+      const plane = await startControlPlane({ echo: options.echo });
+      try {
         const crdFile = cachedTool('traefik-crds') ?? (await traefikFile('kubernetes-crd-definition-v1.yml'));
-        await applyCrds(p, crdFile).catch((err: Error) => {
+        await applyCrds(plane, crdFile).catch((err: Error) => {
           throw new UserError(`Traefik's CRDs did not apply: ${err.message}`);
         });
-        const applied = await serverSideApply(p, k8s);
+        const applied = await serverSideApply(plane, k8s);
         if (applied.code !== 0) throw refused(applyErrors(applied.stderr, objects), applied.stderr);
-        const t = await startTraefikAs(p, binary, traefikInstall, {
-          ports: { [entry]: entryPort },
-          echo: options.echo,
-        });
-        traefik = t;
-        undo.push(() => t.stop());
-      })(),
-    ]);
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed) throw failed.reason;
-    if (!traefik || !plane) throw new Error('the apiserver target started without Traefik');
-    const run = traefik;
-    const cluster = plane;
-
+        return plane;
+      } catch (err) {
+        await plane.stop();
+        throw err;
+      }
+    },
+    (plane) => plane.stop(),
+  );
+  // Traefik reads the control plane: it starts once the manifests are in.
+  const traefikStarting = launch.part(
+    'router',
+    async () =>
+      startTraefikAs(await planeStarting, binary, traefikInstall, {
+        ports: { [entry]: entryPort },
+        echo: options.echo,
+      }),
+    (t) => t.stop(),
+  );
+  await launch.ready();
+  const run = await traefikStarting;
+  const cluster = await planeStarting;
+  const redis = await redisStarting;
+  const instances = await byName(podsStarting);
+  for (const pod of pods) pod.instance = instances.find((i) => i.id === pod.id);
+  try {
     const slices = endpointSlices(objects, workloads, pods, closedPort);
     const write = async (leaving: ReadonlySet<ManagedProcess>) => {
       const ready = (pod: Pod) =>
@@ -151,7 +157,6 @@ export async function startApiserverStep(
     };
     await write(new Set());
     const routed = await waitForRouting(run, objects);
-    const instances = pods.flatMap((p) => (p.instance ? [p.instance] : []));
     // Later writes (a replica stops, leaves, is back) are done when Traefik's servers say so.
     followInstances(instances, async (leaving) => {
       const endpoints = await write(leaving);
@@ -167,15 +172,19 @@ export async function startApiserverStep(
       );
     });
 
-    instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
     const noPods = unselected(objects, workloadsOf(objects));
     const entryUrl = run.entryPoints[entry];
     const local = (url: string) => url.replace('127.0.0.1', 'localhost');
     return {
       entries: [entryUrl],
-      socketPath: options.socketPath ?? SOCKET_IO_PATH,
+      socketPath: step.socketPath,
       instances,
       redis,
+      // The pods are this command's processes: drilled as on the rehearsal.
+      drills: localDrills(
+        () => instances,
+        () => redis,
+      ),
       // A failing check through Traefik shows what Traefik and the workshop know about why.
       traefik: {
         ...run,
@@ -200,14 +209,14 @@ export async function startApiserverStep(
         return [
           ...(again.code === 0
             ? []
-            : applyErrors(again.stderr, loadManifests(k8s).objects).map(formatFinding)),
+            : applyErrors(again.stderr, (await stepFiles(dir).manifests()).objects).map(formatFinding)),
           ...(await run.problems()),
         ];
       },
-      stop,
+      stop: () => launch.stop(),
     };
   } catch (err) {
-    await stop();
+    await launch.stop();
     throw err;
   }
 }
@@ -301,3 +310,34 @@ function refused(findings: ReturnType<typeof applyErrors>, stderr: string): User
     findings[0].fix,
   );
 }
+
+/** kube-apiserver and etcd on this machine, and root for the pods' addresses. */
+async function apiserverMissing(): Promise<string | undefined> {
+  const missing = [
+    cachedTool('kube-apiserver') ? undefined : missingToolReason('kube-apiserver'),
+    findExecutable('etcd') ? undefined : 'no etcd on PATH (Debian: apt-get install etcd-server)',
+  ].filter(Boolean);
+  return missing.length ? missing.join('; ') : undefined;
+}
+
+export const apiserver: TargetModule = {
+  name: 'apiserver',
+  label: 'the Kubernetes API server',
+  summary:
+    "a real Kubernetes API server on this machine: your manifests applied, Traefik's CRD provider as your ServiceAccount, the pods as local processes",
+  runs: {
+    server: null,
+    instances: null,
+    compose: null,
+    kubernetes: 'kubernetes',
+    'compose-and-kubernetes': 'kubernetes',
+  },
+  cannot: {},
+  judgesManifests: true,
+  missing: apiserverMissing,
+  start: startApiserverStep,
+  // Its own control plane and pods, started and stopped by the drill command.
+  runningStack: false,
+  drillTimeoutMs: 15_000,
+  forDrill: (step, dir) => startApiserverStep(step, dir, { port: 0 }),
+};

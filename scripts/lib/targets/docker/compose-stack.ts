@@ -4,7 +4,6 @@
 // starts at once finds a single replica behind the router.
 import { createServer } from 'node:net';
 import { $ } from 'zx';
-import type { DrillTarget } from '../../drill-run.ts';
 import type { RealStack } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
 import { waitFor } from '../../processes.ts';
@@ -118,11 +117,10 @@ export async function composeProject(dir: string): Promise<string> {
 }
 
 /** The Compose stack in `dir` as the checks see it: its app replicas are its labelled containers. */
-export function composeStack(dir: string, drills: DrillTarget): RealStack {
+export function composeStack(dir: string): RealStack {
   const sh = $({ cwd: dir, quiet: true });
   const redisService = 'redis';
   return {
-    drills,
     // Traefik's Docker provider hears of a container's end from Docker's events and applies new routes at
     // most every 2 s (providersThrottleDuration): until then reconnecting clients get 502s and back off.
     routerLagMs: 3_000,

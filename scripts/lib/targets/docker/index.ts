@@ -1,17 +1,13 @@
-// Step 3 onwards, Compose flavour: `docker compose up` on the docker target, else the rehearsal of the
-// same compose.yaml: its replicas, its labels, its sticky cookie.
+// The `docker` target: steps 3, 5 and 6 as their compose.yaml describes them, for real: the attendee's
+// image built, `docker compose up --wait`, Traefik's Docker provider reading their labels, the checks and
+// drills through http://localhost. The drills are the commands an operator would type.
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { $ } from 'zx';
-import type { Environment, StartOptions } from '../../environment.ts';
+import type { Drills, Environment, StartOptions } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
-import { formatFinding } from '../../findings.ts';
 import { mustUndo, startProcess } from '../../processes.ts';
-import { SOCKET_IO_PATH } from '../../socket-path.ts';
-import { parseStaticConfig } from '../../traefik/static-config.ts';
-import { composeTarget } from '../drill-actions.ts';
-import { dockerMissing } from '../index.ts';
-import { startRehearsal } from '../rehearsal/traefik-rehearsal.ts';
+import { composeV2Answers, dockerEngineAnswers, findExecutable } from '../../tools.ts';
+import type { StepShape, TargetModule } from '../target.ts';
 import { composeProject, composeStack, portConflict, waitForTraefikRoutes } from './compose-stack.ts';
 
 export const DOCKER_MISSING = new UserError(
@@ -19,42 +15,11 @@ export const DOCKER_MISSING = new UserError(
   'start Docker (Docker Desktop, or `sudo systemctl start docker`), check with `docker compose version`, or use the rehearsal: --target rehearsal',
 );
 
-export async function startComposeStep(
-  dir: string,
-  options: StartOptions & { socketPath?: string },
-): Promise<Environment> {
-  if (options.target === 'docker') return startDockerCompose(dir, options);
-  if (options.target && options.target !== 'rehearsal')
-    throw new UserError(`The Compose flavour does not run on ${options.target}.`);
-  const file = join(dir, 'compose.yaml');
-  const { analyzeCompose } = await import('../../compose/index.ts');
-  const stack = analyzeCompose(file);
-  const error = stack.findings.find((f) => f.severity === 'error');
-  if (error) throw new UserError(`compose.yaml can't be rehearsed: ${formatFinding(error)}`, error.fix);
-  return startRehearsal(
-    {
-      dir,
-      config: stack.config,
-      replicas: stack.replicas,
-      environment: stack.environment,
-      traefik: stack.traefik?.static ?? parseStaticConfig([]),
-      socketPath: options.socketPath,
-      standsInFor: 'Docker Compose behind Traefik',
-      reread: async () => {
-        const next = analyzeCompose(file);
-        if (!next.doc) throw new UserError(`compose.yaml can't be read: ${formatFinding(next.findings[0])}`);
-        const errors = next.findings.filter((f) => f.severity === 'error').map(formatFinding);
-        return { config: next.config, problems: errors };
-      },
-    },
-    options,
-  );
-}
-
 /** The real stack: build, start, wait for health checks; `stop` takes it down again. */
 export async function startDockerCompose(
+  step: Pick<StepShape, 'socketPath'>,
   dir: string,
-  options: StartOptions & { socketPath?: string },
+  options: StartOptions,
 ): Promise<Environment> {
   const missing = await dockerMissing();
   if (missing)
@@ -97,17 +62,14 @@ export async function startDockerCompose(
         echo: true,
       })
     : undefined;
-  const socketPath = options.socketPath ?? '/socket.io/';
   return {
     entries: ['http://localhost'],
-    socketPath,
+    socketPath: step.socketPath,
     instances: [],
-    stack: composeStack(dir, composeTarget('http://localhost', socketPath, dir)),
+    stack: composeStack(dir),
+    drills: composeDrills(dir),
     links: [
-      {
-        label: 'chat (Traefik)',
-        url: `http://localhost${(options.socketPath ?? SOCKET_IO_PATH).replace(/socket\.io\/$/, '')}`,
-      },
+      { label: 'chat (Traefik)', url: `http://localhost${step.socketPath.replace(/socket\.io\/$/, '')}` },
       { label: 'Traefik dashboard', url: 'http://127.0.0.1:8080/dashboard/' },
     ],
     notes,
@@ -125,3 +87,65 @@ function composeError(err: unknown): string {
   const lines = stderr.split('\n').filter((l) => l.trim() && !/level=warning/.test(l));
   return lines.at(-1)?.trim() ?? (err as Error).message.split('\n')[0];
 }
+
+/** Instance names are container ids here (the app names itself after its hostname). */
+export function composeDrills(dir: string): Drills {
+  const sh = $({ cwd: dir });
+  const done = (drill: string, busiest: string) => `${drill} on the Compose stack (${busiest})`;
+  return {
+    'sigterm-instance': async (busiest) => {
+      await sh`docker stop ${busiest}`;
+      return done('sigterm-instance', busiest);
+    },
+    'sigkill-instance': async (busiest) => {
+      await sh`docker kill ${busiest}`;
+      return done('sigkill-instance', busiest);
+    },
+    'restart-redis': async (busiest) => {
+      await sh`docker compose restart redis`;
+      return done('restart-redis', busiest);
+    },
+    'rolling-restart': async (busiest) => {
+      const ids = (await sh`docker compose ps -q app`).stdout.split('\n').filter(Boolean);
+      for (const id of ids) await sh`docker restart ${id}`;
+      return done('rolling-restart', busiest);
+    },
+  };
+}
+
+/** What the docker target lacks on this machine, in words (undefined: nothing). */
+export async function dockerMissing(): Promise<string | undefined> {
+  if (!findExecutable('docker')) return 'no docker command on PATH';
+  if (!(await dockerEngineAnswers())) return 'the Docker engine does not answer (`docker info` fails)';
+  if (!(await composeV2Answers())) return 'the Compose v2 plugin is missing (`docker compose version` fails)';
+  return undefined;
+}
+
+export const docker: TargetModule = {
+  name: 'docker',
+  label: 'Docker Compose',
+  summary: 'Docker Compose for real: your Dockerfile built, compose.yaml up, Traefik reading your labels',
+  runs: {
+    server: null,
+    instances: null,
+    compose: 'compose',
+    kubernetes: null,
+    'compose-and-kubernetes': 'compose',
+  },
+  cannot: { 'local-processes': 'the replicas are containers, not processes of this command' },
+  judgesManifests: false,
+  missing: dockerMissing,
+  start: startDockerCompose,
+  // The stack `npm run step N -- --start` keeps up in another terminal.
+  runningStack: true,
+  drillTimeoutMs: 15_000,
+  forDrill: async (step, dir, { url }) => ({
+    entries: [url],
+    socketPath: step.socketPath,
+    instances: [],
+    drills: composeDrills(dir),
+    links: [],
+    notes: [],
+    stop: async () => {},
+  }),
+};

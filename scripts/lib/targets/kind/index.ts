@@ -1,19 +1,13 @@
-// Step 4 onwards, Kubernetes flavour: a kind cluster on the kind target, a real API server on the apiserver
-// target (apiserver.ts), else the rehearsal driven by
-// the manifests: replicas from the Deployment, routing and stickiness
-// from the IngressRoute and its Middlewares.
-import { join } from 'node:path';
 import type { Environment, StartOptions } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
-import { formatFinding } from '../../findings.ts';
 import { KIND_NODE_IMAGE } from '../../kubernetes/versions.ts';
 import { startProcess, waitForHttp } from '../../processes.ts';
-import { findExecutable } from '../../tools.ts';
-import { parseStaticConfig } from '../../traefik/static-config.ts';
+import { stepFiles } from '../../step-files.ts';
+import { dockerEngineAnswers, findExecutable } from '../../tools.ts';
 import { traefikFile } from '../../traefik-run/release-files.ts';
-import { kindMissing } from '../index.ts';
-import { startRehearsal } from '../rehearsal/traefik-rehearsal.ts';
-import { clusterCommands, kindCluster, kubectlArgs } from './cluster.ts';
+import type { StepShape, TargetModule } from '../target.ts';
+import { clusterCommands, type KindCluster, kindCluster, kubectlArgs } from './cluster.ts';
+import { kindDrills } from './drills.ts';
 import { buildFlags, imageStore, loadImagesIntoKind } from './image-archive.ts';
 
 export const APP_IMAGE = 'wsk-app:1.0.0';
@@ -25,57 +19,20 @@ export const KIND_MISSING = new UserError(
   'install kind (https://kind.sigs.k8s.io) and kubectl, start Docker, check with `npm run doctor`; or use the rehearsal: --target rehearsal',
 );
 
-export async function startKubernetesStep(
-  dir: string,
-  options: StartOptions & { socketPath?: string },
-): Promise<Environment> {
-  if (options.target === 'kind') return startKindCluster(dir, options);
-  if (options.target === 'apiserver')
-    return (await import('../apiserver/index.ts')).startApiserverStep(dir, options);
-  if (options.target && options.target !== 'rehearsal')
-    throw new UserError(`The Kubernetes flavour does not run on ${options.target} here.`);
-  const { findTraefik, ingressRoutesToDynamicConfig, loadManifests } = await import(
-    '../../kubernetes/index.ts'
-  );
-  const { objects, findings } = loadManifests(join(dir, 'k8s'));
-  const error = findings.find((f) => f.severity === 'error');
-  if (error) throw new UserError(`The manifests can't be rehearsed: ${formatFinding(error)}`, error.fix);
-  const { config, replicas, env } = ingressRoutesToDynamicConfig(objects);
-  return startRehearsal(
-    {
-      dir,
-      config,
-      replicas,
-      environment: env,
-      // The workshop's one reading of Traefik's Deployment (the validators use it too).
-      traefik: findTraefik(objects)?.static ?? parseStaticConfig([]),
-      socketPath: options.socketPath,
-      standsInFor: 'a kind cluster with Traefik (CRD provider)',
-      reread: async () => {
-        const { objects: now, findings } = loadManifests(join(dir, 'k8s'));
-        const errors = findings.filter((f) => f.severity === 'error').map(formatFinding);
-        return { config: ingressRoutesToDynamicConfig(now).config, problems: errors };
-      },
-    },
-    options,
-  );
-}
-
 /**
  * kind create (when absent), build and load the image, CRDs, the step's manifests, rollouts, a smoke test.
  * Every kind command names the cluster (--name) and every kubectl command its context (kind-NAME).
  */
 export async function startKindCluster(
+  step: Pick<StepShape, 'socketPath'>,
   dir: string,
-  options: StartOptions & { socketPath?: string },
+  options: StartOptions,
 ): Promise<Environment> {
   const missing = await kindMissing();
   if (missing)
     throw new UserError(`The kind target needs docker, kind and kubectl: ${missing}.`, KIND_MISSING.hint);
   const cluster = kindCluster(dir);
-  const { loadManifests } = await import('../../kubernetes/index.ts');
-  const { stepObjects } = await import('../../kubernetes/step-objects.ts');
-  const objects = stepObjects(loadManifests(join(dir, 'k8s')).objects);
+  const objects = await kindObjects(dir, options);
   const { app, traefik } = objects;
   const sh = clusterCommands(cluster, {
     cwd: dir,
@@ -96,7 +53,7 @@ export async function startKindCluster(
   if (existed) await sh.kubectl(['-n', app.namespace, 'rollout', 'restart', app.resource]);
   for (const w of objects.rollouts)
     await sh.kubectl(['-n', w.namespace, 'rollout', 'status', w.resource, '--timeout=180s']);
-  const socketPath = options.socketPath ?? objects.socketPath;
+  const socketPath = step.socketPath;
   const page = new URL(socketPath.replace(/socket\.io\/$/, ''), ingressUrl()).href;
   const kubectl = `kubectl --context ${cluster.context} -n ${app.namespace}`;
   await waitForHttp(page, { timeoutMs: 60_000 }).catch(() => {
@@ -127,6 +84,7 @@ export async function startKindCluster(
     entries: [ingressUrl()],
     socketPath,
     instances: [],
+    drills: kindDrills(cluster, objects, { hint: clusterHint(cluster) }),
     links: [
       { label: 'chat (Traefik in kind)', url: page },
       { label: 'Traefik dashboard', url: 'http://127.0.0.1:8080/dashboard/' },
@@ -151,3 +109,54 @@ export async function deleteKindCluster(dir: string): Promise<string> {
   ]);
   return `Deleted the kind cluster '${cluster.name}'.`;
 }
+
+/** The step's own objects (namespace, Deployments, the path its IngressRoute serves), read from its manifests. */
+async function kindObjects(dir: string, options: Pick<StartOptions, 'files'> = {}) {
+  const { stepObjects } = await import('../../kubernetes/step-objects.ts');
+  return stepObjects((await (options.files ?? stepFiles(dir)).manifests()).objects);
+}
+
+const clusterHint = (cluster: KindCluster) =>
+  `is the cluster up? kind get clusters; kubectl --context ${cluster.context} get pods -A`;
+
+/** What the kind target lacks on this machine, in words (undefined: nothing). */
+export async function kindMissing(): Promise<string | undefined> {
+  const absent = ['kind', 'kubectl', 'docker'].filter((t) => !findExecutable(t));
+  if (absent.length) return `${absent.join(', ')} not on PATH`;
+  if (!(await dockerEngineAnswers())) return 'the Docker engine does not answer (`docker info` fails)';
+  return undefined;
+}
+
+export const kind: TargetModule = {
+  name: 'kind',
+  label: 'kind',
+  summary: "a kind cluster for real: your image loaded, Traefik's CRDs and your manifests applied",
+  runs: {
+    server: null,
+    instances: null,
+    compose: null,
+    kubernetes: 'kubernetes',
+    'compose-and-kubernetes': 'kubernetes',
+  },
+  cannot: { 'local-processes': 'the replicas are pods, not processes of this command' },
+  judgesManifests: false,
+  missing: kindMissing,
+  start: startKindCluster,
+  // The cluster `npm run step N -- --start` left running.
+  runningStack: true,
+  // `act` itself waits for the failure to be over (a rollout: up to 180 s); the clients then get a minute.
+  drillTimeoutMs: 240_000,
+  forDrill: async (step, dir, { url }) => {
+    const cluster = kindCluster(dir);
+    return {
+      entries: [url],
+      socketPath: step.socketPath,
+      instances: [],
+      drills: kindDrills(cluster, await kindObjects(dir), { hint: clusterHint(cluster) }),
+      links: [],
+      notes: [],
+      stop: async () => {},
+    };
+  },
+  down: deleteKindCluster,
+};

@@ -2,15 +2,16 @@
 // as processes on this machine. Redis as a private redis-server, each routed service's replicas as app
 // processes, and the real Traefik, started with the attendee's own flags and fed their own routing (labels
 // or IngressRoute) through its file provider.
-import { startInstance } from '../../app-process.ts';
 import type { Environment, Instance, StartOptions } from '../../environment.ts';
 import { ensurePortsFree, freePort } from '../../ports.ts';
 import { interrupting, type ManagedProcess } from '../../processes.ts';
-import { type RedisHandle, redisUrlFor, startRedis } from '../../redis.ts';
+import { redisUrlFor, startRedis } from '../../redis.ts';
 import type { DynamicConfig } from '../../traefik/dynamic-config.ts';
 import { asArgs, type StaticConfig } from '../../traefik/static-config.ts';
 import type { Servers } from '../../traefik-run/file-provider.ts';
-import { startTraefik, type TraefikRun, traefikForCommand } from '../../traefik-run/process.ts';
+import { startTraefik, traefikForCommand } from '../../traefik-run/process.ts';
+import { byName, Launch, startReplicas } from '../launch.ts';
+import { localDrills } from './local-drills.ts';
 
 export interface RehearsalPlan {
   /** The step folder whose server.ts every replica runs (the image's code). */
@@ -95,14 +96,6 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
   // The binary and the port first: when either is missing, nothing else has started.
   const binary = await traefikForCommand();
   if (options.port) await ensurePortsFree([options.port]);
-  const instances: Instance[] = [];
-  let redis: RedisHandle | undefined;
-  let traefik: TraefikRun | undefined;
-  const stop = async () => {
-    await traefik?.stop();
-    await Promise.all(instances.map((i) => i.process.stop()));
-    await redis?.stop();
-  };
   const notes: string[] = [];
   // A port nothing listens on: where a service whose port is not the app's sends Traefik (a 502, as on Docker).
   const closedPort = await freePort();
@@ -125,55 +118,51 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
         return [s.name, live.map((r) => `http://127.0.0.1:${wrongPort ? closedPort : r.port}`)];
       }),
     );
-  try {
-    for (const s of Object.values(plan.config.services))
-      if (s.port !== undefined && s.port !== appPort(plan, s.target))
-        notes.push(
-          `Service ${s.name} sends traffic to port ${s.port}, but the ${s.target} app listens on ${appPort(plan, s.target)}: Traefik will answer 502 Bad Gateway, as it would on the real stack.`,
-        );
-    const entry = mainEntryPoint(plan.config, plan.traefik);
-    const ports: Record<string, number> = {};
-    for (const name of declaredEntryPoints(plan.traefik)) ports[name] = await freePort();
-    ports[entry] = options.port || (await freePort());
-    const redisPort = await freePort();
-    const results = await Promise.allSettled([
-      startRedis(redisPort).then((r) => {
-        redis = r;
-      }),
-      ...replicas.map(async (r) => {
-        const instance = await startInstance({
-          ...options,
-          dir: plan.dir,
-          port: r.port,
-          instanceId: r.id,
-          redisUrl: redisUrlFor(redisPort),
-        });
-        instances.push(instance);
-        started.set(r.id, instance);
-      }),
+  for (const s of Object.values(plan.config.services))
+    if (s.port !== undefined && s.port !== appPort(plan, s.target))
+      notes.push(
+        `Service ${s.name} sends traffic to port ${s.port}, but the ${s.target} app listens on ${appPort(plan, s.target)}: Traefik will answer 502 Bad Gateway, as it would on the real stack.`,
+      );
+  const entry = mainEntryPoint(plan.config, plan.traefik);
+  const ports: Record<string, number> = {};
+  for (const name of declaredEntryPoints(plan.traefik)) ports[name] = await freePort();
+  ports[entry] = options.port || (await freePort());
+  const redisPort = await freePort();
+  const apiPort = await freePort();
+
+  const launch = new Launch();
+  const redisStarting = launch.part(
+    'redis',
+    () => startRedis(redisPort),
+    (r) => r.stop(),
+  );
+  const replicasStarting = startReplicas(launch, plan.dir, replicas, {
+    ...options,
+    redisUrl: redisUrlFor(redisPort),
+  });
+  const traefikStarting = launch.part(
+    'router',
+    () =>
       startTraefik({
         args: asArgs(plan.traefik),
         ports,
-        apiPort: await freePort(),
+        apiPort,
         config: plan.config,
         servers: servers(),
         echo: options.echo,
         binary,
-      }).then((t) => {
-        traefik = t;
       }),
-    ]);
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  if (!traefik || !redis) throw new Error('the rehearsal started without Traefik or Redis');
-  const run = traefik;
+    (t) => t.stop(),
+  );
+  await launch.ready();
+  const [instances, redis, run] = [
+    await byName(replicasStarting),
+    await redisStarting,
+    await traefikStarting,
+  ];
+  for (const instance of instances) started.set(instance.id, instance);
   followInstances(instances, (leaving) => run.update(config, servers(leaving)));
-  const entryUrl = run.entryPoints[mainEntryPoint(plan.config, plan.traefik)];
+  const entryUrl = run.entryPoints[entry];
   const local = (url: string) => url.replace('127.0.0.1', 'localhost');
   return {
     entries: [entryUrl],
@@ -181,6 +170,10 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
     instances,
     redis,
     traefik: run,
+    drills: localDrills(
+      () => instances,
+      () => redis,
+    ),
     links: [
       { label: `chat (Traefik ${run.binary.version})`, url: local(entryUrl) },
       { label: 'Traefik dashboard', url: `${local(run.apiUrl)}/dashboard/` },
@@ -206,6 +199,6 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
           return [...next.problems, ...(await run.problems())];
         }
       : undefined,
-    stop,
+    stop: () => launch.stop(),
   };
 }
