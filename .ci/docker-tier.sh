@@ -106,7 +106,7 @@ wsk_docker_tier() {
   wsk_install_kind
   wsk_install_traefik
   wsk_tier_log "building the local stand-ins for the registry images"
-  npx tsx scripts/ci/build-local-images.ts
+  node scripts/ci/build-local-images.ts
   wsk_tier_log "Docker tier ready in $((SECONDS - started)) s"
 }
 

@@ -24,7 +24,6 @@ import { STEPS, type Step, solutionDir } from './lib/steps.ts';
 import { startInstances } from './lib/targets/rehearsal/instances.ts';
 
 const SELF = fileURLToPath(import.meta.url);
-const TSX = import.meta.resolve('tsx');
 
 /** What a measured child prints: its own figures plus the CPU and memory it took. */
 interface Measured {
@@ -194,7 +193,7 @@ async function measureChild(kind: 'tool' | 'plain', options: PlainLoopOptions): 
   const proc = startProcess({
     name: `bench-${kind}`,
     command: process.execPath,
-    args: ['--import', TSX, SELF, '--child', kind, JSON.stringify(options)],
+    args: [SELF, '--child', kind, JSON.stringify(options)],
     cwd: ROOT,
   });
   const { code } = await proc.exited;
@@ -213,7 +212,7 @@ async function loadCli(
   const proc = startProcess({
     name: 'load',
     command: process.execPath,
-    args: ['--import', TSX, join(ROOT, 'scripts/load.ts'), ...args],
+    args: [join(ROOT, 'scripts/load.ts'), ...args],
     cwd: ROOT,
   });
   const { code } = await proc.exited;
@@ -324,7 +323,7 @@ ${r.comparisons.map(comparison).join('\n')}
 
 \`npm run load -- --url <3 instances> --clients ${MEMORY.clients} --rate ${MEMORY.rate} --duration ${MEMORY.duration} --ramp ${MEMORY.ramp} --json\`:
 ${fmt(r.memory.connected)} connected, ${fmt(r.memory.delivered)} of ${fmt(r.memory.expected)} deliveries, ${fmt(r.memory.deliveriesPerSec)}/s,
-**peak RSS ${r.memory.rssPeakMB} MB** (budget ${MEMORY.limitMB} MB; includes Node and the tsx loader).
+**peak RSS ${r.memory.rssPeakMB} MB** (budget ${MEMORY.limitMB} MB; includes Node).
 
 ## 3. One instance vs three instances + Redis
 

@@ -46,8 +46,6 @@ await main(async () => {
       const run = spawnSync(
         process.execPath,
         [
-          '--import',
-          'tsx',
           join(ROOT, 'scripts/check.ts'),
           String(step.number),
           '--dir',

@@ -16,13 +16,13 @@ const noStackTrace = (text: string) => expect(text).not.toMatch(/^\s+at .+:\d+:\
 const commands = Object.entries(
   JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts as Record<string, string>,
 )
-  .map(([name, line]) => [name, /^tsx scripts\/([\w-]+\.ts)$/.exec(line)?.[1]] as const)
+  .map(([name, line]) => [name, /^node scripts\/([\w-]+\.ts)$/.exec(line)?.[1]] as const)
   .filter((c): c is readonly [string, string] => c[1] !== undefined);
 
 it('every command answers --help with its usage and exits 0', async () => {
   expect(commands.length).toBeGreaterThan(10);
   const failures: string[] = [];
-  // Four at a time: each is a Node process loading tsx.
+  // Four at a time: each is a Node process.
   for (let i = 0; i < commands.length; i += 4) {
     await Promise.all(
       commands.slice(i, i + 4).map(async ([name, script]) => {

@@ -22,7 +22,6 @@ import { stopAll, waitFor } from '../scripts/lib/processes.ts';
 import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
 import { ROOT, runCli } from './helpers/cli.ts';
 
-const TSX = import.meta.resolve('tsx');
 const noStackTrace = (text: string) => expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 
 let three: Environment;
@@ -364,15 +363,11 @@ describe('LatencyRecorder', () => {
 
 /** The load tool as a child process, stdout and stderr kept apart (stdout must be the JSON alone). */
 function spawnLoad(args: string[]) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', TSX, join(ROOT, 'scripts/load.ts'), ...args],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'scripts/load.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => {

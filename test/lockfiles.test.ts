@@ -44,3 +44,23 @@ it.each(folders)('the lock file in %s lists every platform’s optional binaries
   }
   expect(missing).toEqual([]);
 });
+
+/** A package.json's dependencies, by name. */
+const dependencies = (dir: string): Record<string, string> =>
+  (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> })
+    .dependencies ?? {};
+
+it.each(folders.slice(1))('%s asks for the same versions as the workshop itself', (dir) => {
+  // The checks run the attendee's server with the repo's node_modules; the image runs it with its own.
+  const root = dependencies(ROOT);
+  const differ = Object.entries(dependencies(dir)).filter(([name, range]) => root[name] !== range);
+  expect(
+    differ.map(([name, range]) => `${name}: ${range} here, ${root[name] ?? 'absent'} at the root`),
+  ).toEqual([]);
+});
+
+it('npm refuses to install on a Node older than the workshop needs, in one message', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines?: { node?: string } };
+  expect(pkg.engines?.node).toBe('>=24');
+  expect(readFileSync(join(ROOT, '.npmrc'), 'utf8')).toMatch(/^engine-strict=true$/m);
+});

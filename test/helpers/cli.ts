@@ -10,8 +10,6 @@ export { ROOT } from '../../scripts/lib/paths.ts';
 
 import { ROOT } from '../../scripts/lib/paths.ts';
 
-const TSX = import.meta.resolve('tsx');
-
 /**
  * A private WORKSHOP_HOME inside the repo, so a playground there still resolves the repo's node_modules.
  * Removed when the test file ends.
@@ -38,7 +36,7 @@ export function runCli(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', TSX, join(ROOT, 'scripts', script), ...args],
+      [join(ROOT, 'scripts', script), ...args],
       {
         cwd: ROOT,
         env: { ...process.env, NO_COLOR: '1', ...env },
@@ -81,15 +79,11 @@ afterAll(() =>
 
 /** Starts a long-running command; `waitForOutput` resolves when a line shows up (bounded). */
 export function startCli(script: string, args: string[], env: Record<string, string> = {}) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', TSX, join(ROOT, 'scripts', script), ...args],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'scripts', script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let output = '';
