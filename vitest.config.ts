@@ -1,12 +1,19 @@
 import { defineConfig } from 'vitest/config';
+import { TIERS, type Tier, tierFiles } from './test/tiers.ts';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    setupFiles: ['test/helpers/setup.ts'],
     // Tests start real processes (servers, redis-server); on 2 cores fewer workers keep them honest.
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    projects: (Object.keys(TIERS) as Tier[]).map((tier) => ({
+      extends: true,
+      test: {
+        name: tier,
+        include: tierFiles(tier),
+        setupFiles: ['test/helpers/setup.ts'],
+        testTimeout: 30_000,
+        hookTimeout: 30_000,
+      },
+    })),
   },
 });

@@ -5,22 +5,16 @@
 // where that is a failure: CI builds the binaries (.ci/kube-tools.sh) and runs as root.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { runStep } from '../scripts/lib/checks/runner.ts';
 import { findStep, folderName, solutionDir, starterDir } from '../scripts/lib/steps.ts';
-import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
 import { removeTempHomes, runCli, tempHome } from './helpers/cli.ts';
+import { describeWith, lacking } from './helpers/needs.ts';
 import { tempDir } from './helpers/temp.ts';
 
 afterAll(removeTempHomes);
 
-const missing = [
-  ...(['kube-apiserver', 'kubectl', 'traefik-crds'] as const)
-    .filter((t) => !cachedTool(t))
-    .map(missingToolReason),
-  ...(process.getuid?.() === 0 ? [] : ['not root: the pods’ addresses need CAP_NET_ADMIN']),
-];
-const inCi = process.env.CI === 'true';
+const missing = await lacking('kube-apiserver', 'kubectl', 'traefik-crds', 'etcd', 'root');
 
 /** A copy of step 4's solution with `from` replaced by `to` in `file` (the text must be there). */
 function solutionWith(file: string, from: string, to: string): string {
@@ -33,11 +27,10 @@ function solutionWith(file: string, from: string, to: string): string {
   return dir;
 }
 
-describe.skipIf(missing.length > 0 && !inCi)('the apiserver target, for real', () => {
+describeWith(missing, 'the apiserver target, for real', () => {
   it.each([4, 5, 6])(
     'check %i passes on its solution, every expectation run',
     async (n) => {
-      if (missing.length > 0) throw new Error(missing.join('\n'));
       const result = await runStep(findStep(n), solutionDir(findStep(n)), { target: 'apiserver' });
       expect(result.failure?.message ?? '', result.failure?.hint).toBe('');
       // Nothing skipped: the drills and the Redis outage act on the local pods and Redis.

@@ -5,7 +5,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { findTraefik, loadManifests, type TraefikInstall } from '../scripts/lib/kubernetes/index.ts';
 import type { ManifestObject } from '../scripts/lib/kubernetes/manifest.ts';
@@ -21,24 +21,22 @@ import {
   startTraefikAs,
   waitForRouter,
 } from '../scripts/lib/targets/apiserver/traefik-provider.ts';
-import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
+import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
+import { describeWith, lacking } from './helpers/needs.ts';
 
 const TRAEFIK = join(process.env.WSK_CACHE ?? '/var/cache/wsk', `traefik-${TRAEFIK_VERSION}`, 'traefik');
-const tools = ['kube-apiserver', 'kubectl', 'traefik-crds'] as const;
 const missing = [
-  ...tools.filter((t) => !cachedTool(t)).map(missingToolReason),
+  ...(await lacking('kube-apiserver', 'kubectl', 'traefik-crds', 'etcd')),
   ...(existsSync(TRAEFIK) ? [] : [`no Traefik binary at ${TRAEFIK}`]),
 ];
-const inCI = process.env.CI === 'true';
 const SOLUTION = join(ROOT, 'solutions', '04-kind-traefik', 'k8s');
 
-describe.skipIf(missing.length > 0 && !inCI)("step 4's RBAC under Traefik's real CRD provider", () => {
+describeWith(missing, "step 4's RBAC under Traefik's real CRD provider", () => {
   let plane: ControlPlane;
   const runs: KubernetesTraefik[] = [];
   const dirs: string[] = [];
   beforeAll(async () => {
-    if (missing.length > 0) throw new Error(missing.join('\n'));
     plane = await startControlPlane();
     await applyCrds(plane, cachedTool('traefik-crds') as string);
   }, 90_000);

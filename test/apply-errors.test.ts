@@ -3,17 +3,16 @@
 // creates. Skipped without the binaries, except under CI=true (CI builds them: .ci/kube-tools.sh).
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadManifests } from '../scripts/lib/kubernetes/index.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
 import { applyErrors, fieldPath } from '../scripts/lib/targets/apiserver/apply-errors.ts';
 import { type ControlPlane, startControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
 import { serverSideApply } from '../scripts/lib/targets/apiserver/traefik-provider.ts';
-import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
+import { describeWith, lacking } from './helpers/needs.ts';
 import { tempDir } from './helpers/temp.ts';
 
-const missing = (['kube-apiserver', 'kubectl'] as const).filter((t) => !cachedTool(t)).map(missingToolReason);
-const inCi = process.env.CI === 'true';
+const missing = await lacking('kube-apiserver', 'kubectl', 'etcd');
 
 /** Step 4's manifests with edits: [file, from, to] each (the text must be there). */
 function manifestsWith(...edits: [string, string, string][]): string {
@@ -27,10 +26,9 @@ function manifestsWith(...edits: [string, string, string][]): string {
   return dir;
 }
 
-describe.skipIf(missing.length > 0 && !inCi)("the API server's refusals, at the attendee's line", () => {
+describeWith(missing, "the API server's refusals, at the attendee's line", () => {
   let plane: ControlPlane;
   beforeAll(async () => {
-    if (missing.length > 0) throw new Error(missing.join('\n'));
     plane = await startControlPlane();
   }, 90_000);
   afterAll(() => plane?.stop());

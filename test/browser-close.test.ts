@@ -2,15 +2,16 @@
 // routers and the instances all keep serving the next client (the home-made router used to die on the
 // EPIPE/ECONNRESET of a closing Chromium tab).
 
-import { expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { connectClient } from '../scripts/lib/checks/clients.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
 import { startStep } from '../scripts/lib/targets/index.ts';
 import { startDemoBalancers } from '../scripts/lib/targets/rehearsal/demo-balancers.ts';
 import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
-import { CHROMIUM, launchChromium } from './helpers/browser.ts';
+import { launchChromium } from './helpers/browser.ts';
+import { itWith, lacking } from './helpers/needs.ts';
 
-const runs = Boolean(CHROMIUM) || Boolean(process.env.CI);
+const missing = await lacking('chromium');
 
 /**
  * Opens the page through `url`, waits until it is connected (and upgraded, for `websocket`), then kills the
@@ -30,7 +31,8 @@ async function closeMidConnection(url: string, transport: 'polling' | 'websocket
   await browser.close();
 }
 
-it.skipIf(!runs)(
+itWith(
+  missing,
   'closing Chromium mid long-poll and mid WebSocket, through the step 3 rehearsal and step 2’s routers',
   async () => {
     const step3 = await startStep(findStep(3), solutionDir(findStep(3)), { port: 0, target: 'rehearsal' });

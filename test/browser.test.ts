@@ -4,13 +4,15 @@
 // alert(). CI installs Debian's chromium, so there it must run.
 
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Environment } from '../scripts/lib/environment.ts';
 import { STEPS, solutionDir } from '../scripts/lib/steps.ts';
 import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
-import { CHROMIUM, launchChromium } from './helpers/browser.ts';
+import { launchChromium } from './helpers/browser.ts';
+import { IN_CI, itWith, lacking } from './helpers/needs.ts';
 
-const runs = Boolean(CHROMIUM) || Boolean(process.env.CI);
+const missing = await lacking('chromium');
+const runs = missing.length === 0 || IN_CI;
 let env: Environment;
 let browser: Browser;
 
@@ -27,7 +29,8 @@ afterAll(async () => {
 
 const text = async (page: Page, selector: string) => (await page.textContent(selector)) ?? '';
 
-it.skipIf(!runs)(
+itWith(
+  missing,
   'shows its instance, the transport upgrade, the cookie it can see, heartbeats per instance, and chats',
   async () => {
     const page = await browser.newPage();
@@ -69,7 +72,8 @@ it.skipIf(!runs)(
   60_000,
 );
 
-it.skipIf(!runs)(
+itWith(
+  missing,
   'shows a cookie that scripts may read, by name and value',
   async () => {
     const context = await browser.newContext();
@@ -83,7 +87,8 @@ it.skipIf(!runs)(
   30_000,
 );
 
-it.skipIf(!runs)(
+itWith(
+  missing,
   'shows the loss and the reconnection when its instance is killed',
   async () => {
     const page = await browser.newPage();

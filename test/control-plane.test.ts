@@ -6,15 +6,13 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KUBERNETES_VERSION } from '../scripts/lib/kubernetes/versions.ts';
 import { portIsFree } from '../scripts/lib/ports.ts';
 import { type ControlPlane, startControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
-import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
+import { describeWith, lacking } from './helpers/needs.ts';
 
-const tools = ['kube-apiserver', 'kubectl'] as const;
-const missing = tools.filter((t) => !cachedTool(t));
-const inCI = process.env.CI === 'true';
+const missing = await lacking('kube-apiserver', 'kubectl', 'etcd');
 const INGRESS_ROUTE = fileURLToPath(
   new URL('../solutions/04-kind-traefik/k8s/ingressroute.yaml', import.meta.url),
 );
@@ -29,10 +27,9 @@ function alive(pid: number) {
   }
 }
 
-describe.skipIf(missing.length > 0 && !inCI)('a real control plane on loopback', () => {
+describeWith(missing, 'a real control plane on loopback', () => {
   let plane: ControlPlane;
   beforeAll(async () => {
-    if (missing.length > 0) throw new Error(missing.map(missingToolReason).join('\n'));
     plane = await startControlPlane();
   }, 90_000);
   afterAll(async () => {
@@ -87,9 +84,8 @@ describe.skipIf(missing.length > 0 && !inCI)('a real control plane on loopback',
   });
 });
 
-describe.skipIf(missing.length > 0 && !inCI)('stopping the control plane', () => {
+describeWith(missing, 'stopping the control plane', () => {
   it('ends etcd and kube-apiserver and removes its temporary files', async () => {
-    if (missing.length > 0) throw new Error(missing.map(missingToolReason).join('\n'));
     const plane = await startControlPlane();
     expect(existsSync(plane.dir)).toBe(true);
     expect(plane.processes.map((p) => [p.name, p.running()])).toEqual([
@@ -103,7 +99,6 @@ describe.skipIf(missing.length > 0 && !inCI)('stopping the control plane', () =>
   }, 90_000);
 
   it('an interrupted command leaves no process and no temporary file behind', async () => {
-    if (missing.length > 0) throw new Error(missing.map(missingToolReason).join('\n'));
     const child = spawn(process.execPath, [HOLD], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];

@@ -18,9 +18,9 @@ import { waitFor } from '../scripts/lib/processes.ts';
 import { findStep, solutionDir, starterDir } from '../scripts/lib/steps.ts';
 import { TRAEFIK_API } from '../scripts/lib/targets/docker/compose-stack.ts';
 import { startDockerCompose } from '../scripts/lib/targets/docker/index.ts';
-import { composeV2Answers, dockerEngineAnswers } from '../scripts/lib/tools.ts';
 import type { StickyCookie } from '../scripts/lib/traefik/dynamic-config.ts';
 import { ROOT, removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
+import { describeWith, lacking } from './helpers/needs.ts';
 import { tempDir } from './helpers/temp.ts';
 import { serveTraefikRelease } from './helpers/traefik-release.ts';
 
@@ -36,8 +36,7 @@ interface TraefikObject {
   stripPrefix?: { prefixes: string[] };
 }
 
-const engine = (await dockerEngineAnswers()) && (await composeV2Answers());
-const inCi = process.env.CI === 'true';
+const missing = await lacking('docker');
 const PROJECT = 'wsk';
 const sh = $({ quiet: true });
 
@@ -65,15 +64,7 @@ it('no Dockerfile has a `# syntax=` line: BuildKit would pull that frontend, whi
   expect(existing.filter((f) => /^#\s*syntax\s*=/im.test(readFileSync(f, 'utf8')))).toEqual([]);
 });
 
-// Always run, so that CI never reports this guard as skipped: there, no engine is a failure, not a skip.
-it('under CI=true, a Docker engine with Compose v2 answers (.ci/docker-tier.sh starts it)', () => {
-  expect(
-    engine || !inCi,
-    '`docker info` or `docker compose version` did not answer: the real Docker tier is not up. Source .ci/docker-tier.sh before npm test.',
-  ).toBe(true);
-});
-
-describe.runIf(engine)('the Docker target, for real', () => {
+describeWith(missing, 'the Docker target, for real', () => {
   beforeAll(async () => {
     // A stack left by an interrupted run would hold ports 80 and 8080.
     for (const step of [3, 5, 6])

@@ -8,9 +8,11 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildSite, render } from '../scripts/lib/docs/site.ts';
-import { CHROMIUM, launchChromium } from './helpers/browser.ts';
+import { launchChromium } from './helpers/browser.ts';
+import { IN_CI, itWith, lacking } from './helpers/needs.ts';
 
-const runs = Boolean(CHROMIUM) || Boolean(process.env.CI);
+const missing = await lacking('chromium');
+const runs = missing.length === 0 || IN_CI;
 const out = join(mkdtempSync(join(tmpdir(), 'wsk-docs-layout-')), 'site');
 const shots = mkdtempSync(join(tmpdir(), 'wsk-docs-shots-'));
 let pages: string[] = [];
@@ -44,7 +46,8 @@ const OVERFLOWING = () => {
 };
 
 for (const width of [390, 1280]) {
-  it.skipIf(!runs)(
+  itWith(
+    missing,
     `every page fits ${width} px: wide tables and code scroll in their box, long words wrap`,
     async () => {
       const context = await browser.newContext({ viewport: { width, height: 900 } });

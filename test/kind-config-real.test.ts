@@ -4,15 +4,16 @@
 // know (whether host port 80 reaches Traefik) or a warning. Skipped without the binary, except under CI.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadManifests, validateKindConfig } from '../scripts/lib/kubernetes/index.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { kindVerdict } from '../scripts/lib/targets/kind/kind-verdict.ts';
-import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
+import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { type Variant, variant } from './fixtures/kubernetes/variant.ts';
+import { describeWith, lacking } from './helpers/needs.ts';
 
+const missing = await lacking('kind');
 const kind = cachedTool('kind');
-const inCI = process.env.CI === 'true';
 
 /** Findings only the workshop can make: kind never sees the manifests, so it cannot tell where port 80 lands. */
 const BEYOND_KIND = new Set(['kind-no-port-mapping', 'kind-port-unreachable']);
@@ -90,11 +91,9 @@ const MISTAKES: Mistake[] = [
   },
 ];
 
-describe.skipIf(!kind && !inCI)("kind's own verdict on kind-config.yaml", () => {
+describeWith(missing, "kind's own verdict on kind-config.yaml", () => {
   const made: Variant[] = [];
-  beforeAll(() => {
-    if (!kind) throw new Error(missingToolReason('kind'));
-  });
+  beforeAll(() => {});
   afterAll(() => {
     for (const v of made) rmSync(v.root, { recursive: true, force: true });
   });

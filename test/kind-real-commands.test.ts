@@ -5,25 +5,25 @@
 // containers removed on delete. Skipped without the binary, except under CI.
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { clusterCommands, kindCluster } from '../scripts/lib/targets/kind/cluster.ts';
 import { loadImagesIntoKind } from '../scripts/lib/targets/kind/image-archive.ts';
 import { deleteKindCluster } from '../scripts/lib/targets/kind/index.ts';
-import { cachedTool, missingToolReason } from '../scripts/lib/targets/kube-tools.ts';
+import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { type FakeTools, fakeTools } from './helpers/fake-tools.ts';
+import { describeWith, lacking } from './helpers/needs.ts';
 import { tempDir } from './helpers/temp.ts';
 
-const kind = cachedTool('kind');
-const inCI = process.env.CI === 'true';
+const missing = await lacking('kind');
+const kind = cachedTool('kind') ?? 'kind';
 const STEP4 = join(ROOT, 'solutions/04-kind-traefik');
 const KEYS = ['PATH', 'KUBECONFIG', 'FAKE_KIND_CLUSTERS'] as const;
 
-describe.skipIf(!kind && !inCI)('the real kind binary, with a fake docker as its node', () => {
+describeWith(missing, 'the real kind binary, with a fake docker as its node', () => {
   let fakes: FakeTools;
   const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
   beforeEach(() => {
-    if (!kind) throw new Error(missingToolReason('kind'));
     fakes = fakeTools(['docker', 'kubectl']);
     symlinkSync(kind, join(fakes.bin, 'kind'));
     process.env.PATH = fakes.path;
