@@ -272,3 +272,18 @@ describe('typical mistakes', () => {
     ).toHaveLength(1);
   });
 });
+
+it('a misspelt key under traefik.http drops the container in Traefik; one outside what Traefik reads is silent', () => {
+  const under = only(
+    analyze(GOOD.replace('routers.app.entrypoints=web', 'routers.app.entrypoint=web')).findings,
+    'label-unknown-key',
+  );
+  expect(under[0].message).toContain(
+    "Traefik's Docker provider logs `field not found, node: …` (naming the misspelt part) and drops every router, service and middleware of this container",
+  );
+  const outside = only(
+    analyze(GOOD.replace('- traefik.enable=true', '- traefik.enabel=true')).findings,
+    'label-unknown-key',
+  );
+  expect(outside[0].message).toContain('ignores this one silently');
+});
