@@ -161,13 +161,14 @@ describe('typical mistakes', () => {
       'spelling',
     ],
     [
-      'an option Traefik v3 removed',
+      // Removed from the providers' TLS, but only deprecated on ForwardAuth: Traefik 3.7 still reads it and warns.
+      'ForwardAuth tls.caOptional, which Traefik v3 deprecated',
       (t: string) =>
         t.replace(
           'routers.app.service=app',
           'routers.app.service=app\n      - traefik.http.middlewares.auth.forwardauth.tls.caoptional=true',
         ),
-      'traefik-removed-option',
+      'traefik-deprecated-option',
       'forwardauth.tls.caoptional',
       'remove it',
     ],
