@@ -1,5 +1,5 @@
-// The docs site builds from the registry and the READMEs, with every relative link resolving; a
-// broken link fails the build, naming the page and the target.
+// The docs site builds from the registry, the READMEs and their learn-more pages, with every relative link
+// resolving; a broken link fails the build, naming the page and the target.
 import {
   cpSync,
   existsSync,
@@ -16,7 +16,7 @@ import { afterAll, expect, it } from 'vitest';
 import { findBrokenLinks } from '../scripts/lib/docs/links.ts';
 import { buildSite, GUIDES, guidePage, render, stepPage } from '../scripts/lib/docs/site.ts';
 import { UserError } from '../scripts/lib/errors.ts';
-import { ROOT, STEPS } from '../scripts/lib/steps.ts';
+import { ROOT, STEPS, starterDir } from '../scripts/lib/steps.ts';
 
 const temps: string[] = [];
 const temp = () => {
@@ -121,4 +121,21 @@ it("step 3's page teaches Traefik's model, the DEBUG/access-log exercise and the
   // The solution the page describes has the second router.
   const compose = readFileSync(join(ROOT, 'solutions/03-compose-traefik/compose.yaml'), 'utf8');
   expect(compose).toContain('traefik.http.routers.chat.rule=Host(`chat.localhost`)');
+});
+
+it('a link to another source file becomes a link to its page, keeping the anchor', () => {
+  const pages = new Map([
+    [join(ROOT, 'docs/learn-more/05-path-prefix.md'), 'learn-more/05-path-prefix.html'],
+  ]);
+  const source = join(starterDir(STEPS[4]), 'README.md');
+  const html = render(
+    '[more](../../docs/learn-more/05-path-prefix.md#tip) and [out](https://example.com/a.md)',
+    '../',
+    {
+      source,
+      pages,
+    },
+  );
+  expect(html).toContain('<a href="../learn-more/05-path-prefix.html#tip">more</a>');
+  expect(html).toContain('<a href="https://example.com/a.md">out</a>');
 });
