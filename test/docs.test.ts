@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { findBrokenLinks } from '../scripts/lib/docs/links.ts';
-import { buildSite, GUIDES, guidePage, render, stepPage } from '../scripts/lib/docs/site.ts';
+import { buildSite, GUIDES, guidePage, learnMorePage, render, stepPage } from '../scripts/lib/docs/site.ts';
 import { UserError } from '../scripts/lib/errors.ts';
 import { ROOT, STEPS, starterDir } from '../scripts/lib/steps.ts';
 
@@ -103,21 +103,29 @@ it('renders Tip and Warning blockquotes as callouts', () => {
   expect(render('> a plain quote')).toContain('<blockquote>');
 });
 
-it("step 3's page teaches Traefik's model, the DEBUG/access-log exercise and the Host() router", () => {
+it("step 3's page has the tasks: the dashboard, the DEBUG/access-log exercise; its learn-more page the model", () => {
   const { out } = buildSite({ out: join(temp(), 'site') });
   const html = readFileSync(join(out, stepPage(STEPS[2])), 'utf8');
   for (const heading of [
-    'How Traefik thinks: entry points, routers, middlewares, services',
-    "Read Traefik's logs: the DEBUG log and the access log",
-    'Two routers: <code>Host()</code> and priority',
-    'Optional: TLS on <code>websecure</code>',
+    "TODO 6: find your stack in Traefik's dashboard",
+    "Read Traefik's logs: DEBUG and the access log",
   ])
     expect(html).toContain(heading);
-  // The diagram names the attendee's own objects, and the exercise shows the flags and the log line's fields.
-  expect(html).toMatch(/router chat +Host\(`chat.localhost`\)/);
+  // The exercise shows the flags, the log line's fields and Traefik's own error line.
   expect(html).toContain('--log.level=DEBUG');
   expect(html).toContain('"app@docker" "http://172.18.0.4:3000"');
+  expect(html).toContain('unexpected number of parameters; got 2, expected one of [1]');
   expect(html).toContain('<img src="../screenshots/traefik-dashboard.png"');
+  const more = readFileSync(join(out, learnMorePage(STEPS[2])), 'utf8');
+  for (const heading of [
+    'How Traefik thinks: entry points, routers, middlewares, services',
+    'Two routers: <code>Host()</code> and priority',
+    'Optional: TLS on <code>websecure</code>',
+    'Optional: the same stack on Docker Swarm, for Traefik v3',
+  ])
+    expect(more).toContain(heading);
+  // The diagram names the attendee's own objects.
+  expect(more).toMatch(/router chat +Host\(`chat.localhost`\)/);
   // The solution the page describes has the second router.
   const compose = readFileSync(join(ROOT, 'solutions/03-compose-traefik/compose.yaml'), 'utf8');
   expect(compose).toContain('traefik.http.routers.chat.rule=Host(`chat.localhost`)');
