@@ -131,6 +131,28 @@ it("step 3's page has the tasks: the dashboard, the DEBUG/access-log exercise; i
   expect(compose).toContain('traefik.http.routers.chat.rule=Host(`chat.localhost`)');
 });
 
+it('every step leads with its tasks and ends with its learn-more page, which the site builds and links both ways', () => {
+  const { out } = buildSite({ out: join(temp(), 'site') });
+  const index = readFileSync(join(out, 'index.html'), 'utf8');
+  for (const step of STEPS) {
+    const readme = readFileSync(join(starterDir(step), 'README.md'), 'utf8');
+    const path = `docs/learn-more/${String(step.number).padStart(2, '0')}-${step.slug}.md`;
+    // Short enough to work from; the terminal renders it, so the learn-more page is named by its path.
+    expect(readme.split('\n').length, `${step.slug}: README lines`).toBeLessThanOrEqual(110);
+    expect(readme, step.slug).toContain('## Your tasks');
+    expect(readme.trimEnd().split('\n').slice(-2).join(' '), step.slug).toContain(
+      `[\`${path}\`](../../${path})`,
+    );
+    expect(existsSync(join(ROOT, path)), path).toBe(true);
+    const page = readFileSync(join(out, stepPage(step)), 'utf8');
+    expect(page).toContain(`href="../${learnMorePage(step)}"`);
+    const more = readFileSync(join(out, learnMorePage(step)), 'utf8');
+    expect(more).toContain(`href="../${stepPage(step)}"`);
+    expect(index).toContain(`href="${learnMorePage(step)}"`);
+  }
+  expect(findBrokenLinks(out)).toEqual([]);
+});
+
 it('a link to another source file becomes a link to its page, keeping the anchor', () => {
   const pages = new Map([
     [join(ROOT, 'docs/learn-more/05-path-prefix.md'), 'learn-more/05-path-prefix.html'],
