@@ -73,6 +73,7 @@ export const GUIDES = [
   { file: 'troubleshooting.md', title: 'Troubleshooting' },
   { file: 'load-figures.md', title: 'Load figures' },
   { file: 'router-figures.md', title: 'Traefik in the rehearsal: figures' },
+  { file: 'claims.md', title: 'Claims and the tests that prove them' },
 ];
 
 /** Each step's background and deep dives, beside the guides: `docs/learn-more/NN-slug.md`. */
