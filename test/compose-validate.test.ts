@@ -161,13 +161,14 @@ describe('typical mistakes', () => {
       'spelling',
     ],
     [
-      'an option Traefik v3 removed',
+      // Removed from the providers' TLS, but only deprecated on ForwardAuth: Traefik 3.7 still reads it and warns.
+      'ForwardAuth tls.caOptional, which Traefik v3 deprecated',
       (t: string) =>
         t.replace(
           'routers.app.service=app',
           'routers.app.service=app\n      - traefik.http.middlewares.auth.forwardauth.tls.caoptional=true',
         ),
-      'traefik-removed-option',
+      'traefik-deprecated-option',
       'forwardauth.tls.caoptional',
       'remove it',
     ],
@@ -271,4 +272,19 @@ describe('typical mistakes', () => {
       ),
     ).toHaveLength(1);
   });
+});
+
+it('a misspelt key under traefik.http drops the container in Traefik; one outside what Traefik reads is silent', () => {
+  const under = only(
+    analyze(GOOD.replace('routers.app.entrypoints=web', 'routers.app.entrypoint=web')).findings,
+    'label-unknown-key',
+  );
+  expect(under[0].message).toContain(
+    "Traefik's Docker provider logs `field not found, node: …` (naming the misspelt part) and drops every router, service and middleware of this container",
+  );
+  const outside = only(
+    analyze(GOOD.replace('- traefik.enable=true', '- traefik.enabel=true')).findings,
+    'label-unknown-key',
+  );
+  expect(outside[0].message).toContain('ignores this one silently');
 });

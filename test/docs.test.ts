@@ -1,5 +1,5 @@
-// The docs site builds from the registry and the READMEs, with every relative link resolving; a
-// broken link fails the build, naming the page and the target.
+// The docs site builds from the registry, the READMEs and their learn-more pages, with every relative link
+// resolving; a broken link fails the build, naming the page and the target.
 import {
   cpSync,
   existsSync,
@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { findBrokenLinks } from '../scripts/lib/docs/links.ts';
-import { buildSite, GUIDES, guidePage, render, stepPage } from '../scripts/lib/docs/site.ts';
+import { buildSite, GUIDES, guidePage, learnMorePage, render, stepPage } from '../scripts/lib/docs/site.ts';
 import { UserError } from '../scripts/lib/errors.ts';
-import { ROOT, STEPS } from '../scripts/lib/steps.ts';
+import { ROOT, STEPS, starterDir } from '../scripts/lib/steps.ts';
 
 const temps: string[] = [];
 const temp = () => {
@@ -103,22 +103,69 @@ it('renders Tip and Warning blockquotes as callouts', () => {
   expect(render('> a plain quote')).toContain('<blockquote>');
 });
 
-it("step 3's page teaches Traefik's model, the DEBUG/access-log exercise and the Host() router", () => {
+it("step 3's page has the tasks: the dashboard, the DEBUG/access-log exercise; its learn-more page the model", () => {
   const { out } = buildSite({ out: join(temp(), 'site') });
   const html = readFileSync(join(out, stepPage(STEPS[2])), 'utf8');
   for (const heading of [
-    'How Traefik thinks: entry points, routers, middlewares, services',
-    "Read Traefik's logs: the DEBUG log and the access log",
-    'Two routers: <code>Host()</code> and priority',
-    'Optional: TLS on <code>websecure</code>',
+    "TODO 6: find your stack in Traefik's dashboard",
+    "Read Traefik's logs: DEBUG and the access log",
   ])
     expect(html).toContain(heading);
-  // The diagram names the attendee's own objects, and the exercise shows the flags and the log line's fields.
-  expect(html).toMatch(/router chat +Host\(`chat.localhost`\)/);
+  // The exercise shows the flags, the log line's fields and Traefik's own error line.
   expect(html).toContain('--log.level=DEBUG');
   expect(html).toContain('"app@docker" "http://172.18.0.4:3000"');
+  expect(html).toContain('unexpected number of parameters; got 2, expected one of [1]');
   expect(html).toContain('<img src="../screenshots/traefik-dashboard.png"');
+  const more = readFileSync(join(out, learnMorePage(STEPS[2])), 'utf8');
+  for (const heading of [
+    'How Traefik thinks: entry points, routers, middlewares, services',
+    'Two routers: <code>Host()</code> and priority',
+    'Optional: TLS on <code>websecure</code>',
+    'Optional: the same stack on Docker Swarm, for Traefik v3',
+  ])
+    expect(more).toContain(heading);
+  // The diagram names the attendee's own objects.
+  expect(more).toMatch(/router chat +Host\(`chat.localhost`\)/);
   // The solution the page describes has the second router.
   const compose = readFileSync(join(ROOT, 'solutions/03-compose-traefik/compose.yaml'), 'utf8');
   expect(compose).toContain('traefik.http.routers.chat.rule=Host(`chat.localhost`)');
+});
+
+it('every step leads with its tasks and ends with its learn-more page, which the site builds and links both ways', () => {
+  const { out } = buildSite({ out: join(temp(), 'site') });
+  const index = readFileSync(join(out, 'index.html'), 'utf8');
+  for (const step of STEPS) {
+    const readme = readFileSync(join(starterDir(step), 'README.md'), 'utf8');
+    const path = `docs/learn-more/${String(step.number).padStart(2, '0')}-${step.slug}.md`;
+    // Short enough to work from; the terminal renders it, so the learn-more page is named by its path.
+    expect(readme.split('\n').length, `${step.slug}: README lines`).toBeLessThanOrEqual(110);
+    expect(readme, step.slug).toContain('## Your tasks');
+    expect(readme.trimEnd().split('\n').slice(-2).join(' '), step.slug).toContain(
+      `[\`${path}\`](../../${path})`,
+    );
+    expect(existsSync(join(ROOT, path)), path).toBe(true);
+    const page = readFileSync(join(out, stepPage(step)), 'utf8');
+    expect(page).toContain(`href="../${learnMorePage(step)}"`);
+    const more = readFileSync(join(out, learnMorePage(step)), 'utf8');
+    expect(more).toContain(`href="../${stepPage(step)}"`);
+    expect(index).toContain(`href="${learnMorePage(step)}"`);
+  }
+  expect(findBrokenLinks(out)).toEqual([]);
+});
+
+it('a link to another source file becomes a link to its page, keeping the anchor', () => {
+  const pages = new Map([
+    [join(ROOT, 'docs/learn-more/05-path-prefix.md'), 'learn-more/05-path-prefix.html'],
+  ]);
+  const source = join(starterDir(STEPS[4]), 'README.md');
+  const html = render(
+    '[more](../../docs/learn-more/05-path-prefix.md#tip) and [out](https://example.com/a.md)',
+    '../',
+    {
+      source,
+      pages,
+    },
+  );
+  expect(html).toContain('<a href="../learn-more/05-path-prefix.html#tip">more</a>');
+  expect(html).toContain('<a href="https://example.com/a.md">out</a>');
 });

@@ -605,7 +605,7 @@ describe('the rest of the chain', () => {
         'Middleware/strip',
         'warning',
         v.line('k8s/ingressroute.yaml', 'forceSlash:'),
-        'remove forceSlash: v3 ignores it',
+        'remove forceSlash: v3 still applies it and logs "`ForceSlash` option is deprecated"; without it the stripped path still starts with /',
       ],
     ]);
     expect(errorsOf(findings)).toEqual([]);

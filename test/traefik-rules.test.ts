@@ -16,6 +16,8 @@ describe('valid v3 rules', () => {
     ['Query(`transport`, `polling`)', ['Query']],
     ['Query(`EIO`)', ['Query']],
     ['QueryRegexp(`EIO`, `^[34]$`)', ['QueryRegexp']],
+    // One value only asks that the key is there, as Query(`EIO`) does (Traefik 3.7 takes one or two).
+    ['QueryRegexp(`EIO`)', ['QueryRegexp']],
     ['ClientIP(`192.168.0.0/16`)', ['ClientIP']],
     ['ClientIP(`2001:db8::/32`)', ['ClientIP']],
     ['!PathPrefix(`/api`) && (Method(`GET`) || Method(`POST`))', ['PathPrefix', 'Method', 'Method']],

@@ -95,7 +95,7 @@ const SHOWN_BY_THE_CONTROL_PLANE =
 export const kubernetesFiles = fromFindings(
   'manifests',
   'the manifests pass the Kubernetes and Traefik CRD schemas, RBAC and every cross-reference',
-  'kubectl apply --dry-run=server would say the same; see the objects table in the step README',
+  "kubectl apply --dry-run=server would say the same; step 4's learn-more page (docs/learn-more/04-kind-traefik.md) says what each object is for",
   async (ctx) =>
     (await kubernetesFindings(ctx.files)).filter(
       (f) => !ctx.target.judgesManifests || !SHOWN_BY_THE_CONTROL_PLANE.test(f.code),
@@ -115,7 +115,7 @@ export const kindConfigFile = fromFindings(
 export const dockerfileFile = fromFindings(
   'dockerfile',
   'the Dockerfile builds a small, non-root image with a health check',
-  'see the Dockerfile section of the step README',
+  'see the Dockerfile TODOs in the step README (the reasons are on its learn-more page)',
   async (ctx) => (await import('../docker/dockerfile.ts')).checkDockerfile(join(ctx.dir, 'Dockerfile')),
 );
 

@@ -40,7 +40,7 @@ export const CLUES: Clue[] = [
   {
     test: /ClientClosedError|The client is closed/,
     hint: () =>
-      'a Redis command ran on a client that is not connected (yet, or any more): connect both clients, pub.connect() and sub.connect(), before the adapter uses them, and quit them only after io.close()',
+      'a Redis command ran on a client that is not connected (yet, or any more): connect both clients, pub.connect() and sub.connect(), before the adapter uses them, and close them (client.close()) only after io.close()',
   },
   {
     test: /EADDRINUSE[^\n]*:(\d+)/,

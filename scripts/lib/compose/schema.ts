@@ -53,7 +53,7 @@ export function validateComposeSchema(loaded: LoadedCompose): Finding[] {
       file: loaded.file,
       line: loaded.lineOf(['version']),
       message:
-        'The top-level `version` key is obsolete: the Compose spec has none, and Compose v2 ignores it with a warning.',
+        'The top-level `version` key is obsolete: the Compose spec has none, and Compose (v2 and later) ignores it, warning "the attribute `version` is obsolete, it will be ignored".',
       fix: 'delete the `version:` line',
     });
   }

@@ -1,17 +1,37 @@
 // The step-3 Dockerfile, read the way `docker build` would (dockerfile-ast parses it, dockerfile-utils
-// reports what the builder would reject), then held to the workshop's practices: multi-stage, a current
-// Node LTS base, production dependencies only, not root, a health check, exec-form CMD.
+// reports what the builder would reject), then held to the workshop's practices: multi-stage, a supported
+// Node LTS base (from a dated table), production dependencies only, not root, a health check, exec-form CMD.
 import { existsSync, readFileSync } from 'node:fs';
 import { DockerfileParser, type From, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import type { Finding } from '../findings.ts';
 
-/** Node lines that are LTS in 2026. Odd majors and past LTS lines are refused. */
-export const NODE_LTS_MAJORS = [22, 24];
+/**
+ * Node's LTS lines: when each became LTS and when it ends (nodejs.org's release schedule). A line is
+ * accepted from its LTS start to its end of life; odd majors never become LTS. Add the next even line
+ * when it enters LTS (every October), and keep ended ones here so that the message can say when they ended.
+ */
+export const NODE_LTS_LINES: { major: number; lts: string; end: string }[] = [
+  { major: 20, lts: '2023-10-24', end: '2026-04-30' },
+  { major: 22, lts: '2024-10-29', end: '2027-04-30' },
+  { major: 24, lts: '2025-10-28', end: '2028-04-30' },
+  { major: 26, lts: '2026-10-28', end: '2029-04-30' },
+];
+
+/** How long before its end of life a line gets a warning: about one quarter. */
+const END_WARNING_DAYS = 92;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The line the workshop's Dockerfiles use (node:24-alpine). */
+const WORKSHOP_NODE_MAJOR = 24;
+
+/** The LTS lines supported on `today`, oldest first. */
+export const supportedNodeLines = (today = new Date()) =>
+  NODE_LTS_LINES.filter((l) => Date.parse(l.lts) <= today.getTime() && today.getTime() < Date.parse(l.end));
 
 export function checkDockerfile(
   file: string,
   text = existsSync(file) ? readFileSync(file, 'utf8') : undefined,
+  { today = new Date() }: { today?: Date } = {},
 ): Finding[] {
   if (text === undefined) {
     return [
@@ -60,18 +80,8 @@ export function checkDockerfile(
     // A stage built FROM an earlier stage inherits its base; only registry images are judged.
     if (froms.some((f) => f !== from && f.getBuildStage() === image)) continue;
     if (image !== 'node' && !image.endsWith('/node')) continue;
-    const major = Number.parseInt(tag, 10);
-    if (!NODE_LTS_MAJORS.includes(major)) {
-      findings.push(
-        finding(
-          'dockerfile-node-version',
-          file,
-          line(from),
-          `FROM ${image}:${tag} is not a current Node LTS line (${NODE_LTS_MAJORS.join(' or ')}).`,
-          'use node:24-alpine (or node:22-alpine); `latest` and odd-numbered releases change under you',
-        ),
-      );
-    }
+    const version = nodeVersionFinding(image, tag, today);
+    if (version) findings.push({ ...version, file, line: line(from), object: 'Dockerfile' });
   }
   if (froms.length < 2) {
     findings.push(
@@ -179,6 +189,65 @@ export function checkDockerfile(
     );
   }
   return findings;
+}
+
+/**
+ * Whether a node image's tag is on a supported LTS line on `today`: an error when it is not (an ended
+ * line, one not LTS yet, an odd major, `latest`), a warning when its end of life is less than a quarter away.
+ */
+export function nodeVersionFinding(
+  image: string,
+  tag: string,
+  today = new Date(),
+): Omit<Finding, 'file' | 'line' | 'object'> | undefined {
+  const supported = supportedNodeLines(today);
+  const newest = supported.at(-1);
+  const listed = supported.map((l) => l.major).join(', ');
+  // The workshop's own image while its line is supported, else the newest LTS line.
+  const pick = supported.find((l) => l.major === WORKSHOP_NODE_MAJOR) ?? newest;
+  const lines = supported.map((l) => `${l.major} until ${l.end}`).join(', ');
+  const use = pick
+    ? `use node:${pick.major}-alpine${pick.major === WORKSHOP_NODE_MAJOR ? " (the workshop's image)" : ''}; any supported LTS line works: ${lines}`
+    : 'use the newest Node LTS line (nodejs.org lists them)';
+  const major = /^\d+/.test(tag) ? Number.parseInt(tag, 10) : undefined;
+  const lts = NODE_LTS_LINES.find((l) => l.major === major);
+  const at = today.getTime();
+  const refuse = (message: string) => ({
+    code: 'dockerfile-node-version',
+    severity: 'error' as const,
+    message,
+    fix: use,
+  });
+  if (major === undefined)
+    return refuse(
+      `FROM ${image}:${tag} names no Node major version: \`${tag}\` moves to each new release, LTS or not (supported LTS lines: ${listed}).`,
+    );
+  if (!lts)
+    return refuse(
+      major % 2 === 1
+        ? `FROM ${image}:${tag}: Node ${major} is an odd-numbered release, which never becomes LTS (supported LTS lines: ${listed}).`
+        : `FROM ${image}:${tag}: Node ${major} is not a supported LTS line (supported: ${listed}).`,
+    );
+  if (at >= Date.parse(lts.end))
+    return refuse(
+      `FROM ${image}:${tag}: Node ${major} reached its end of life on ${lts.end} and gets no more security fixes (supported LTS lines: ${listed}).`,
+    );
+  if (at < Date.parse(lts.lts))
+    return refuse(
+      `FROM ${image}:${tag}: Node ${major} becomes LTS only on ${lts.lts}; until then it is a Current release (supported LTS lines: ${listed}).`,
+    );
+  const days = Math.ceil((Date.parse(lts.end) - at) / DAY_MS);
+  if (days <= END_WARNING_DAYS)
+    return {
+      code: 'dockerfile-node-ending',
+      severity: 'warning',
+      message: `FROM ${image}:${tag}: Node ${major} reaches its end of life on ${lts.end}, in ${days} day${days === 1 ? '' : 's'}: after that it gets no security fixes.`,
+      fix:
+        newest && newest.major !== major
+          ? `move to node:${newest.major}-alpine (LTS until ${newest.end})`
+          : use,
+    };
+  return undefined;
 }
 
 function finding(

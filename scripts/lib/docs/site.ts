@@ -1,5 +1,8 @@
-// The docs site: every step's README, the guides and the load figures, rendered with markdown-it into
-// static pages. The registry gives the curriculum; a broken relative link fails the build.
+// The docs site: every step's README, its learn-more page, the guides and the figures, rendered with
+// markdown-it into static pages. The registry gives the curriculum; a relative link to another source
+// page (`../../docs/learn-more/03-compose-traefik.md`, `troubleshooting.md`) becomes a link to that page's
+// HTML, so the same Markdown reads right on GitHub, in the terminal and on the site; a broken relative
+// link fails the build.
 import {
   copyFileSync,
   existsSync,
@@ -9,7 +12,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import MarkdownIt from 'markdown-it';
 import { UserError } from '../errors.ts';
 import { folderName, ROOT, STEPS, type Step, starterDir } from '../steps.ts';
@@ -22,15 +25,43 @@ const md: MarkdownIt = new MarkdownIt({
   html: false,
   highlight: (code, lang) =>
     `<pre class="code"><code class="language-${lang || 'text'}">${highlight(code, lang)}</code></pre>`,
-}).use(referenceLinks);
+})
+  .use(referenceLinks)
+  .use(sourceLinks);
+
+/** Rewrites `[text](../../docs/learn-more/05-path-prefix.md#tip)` to the built page, from this page. */
+function sourceLinks(markdown: MarkdownIt): void {
+  markdown.core.ruler.push('source_links', (state) => {
+    const links: PageLinks | undefined = state.env?.links;
+    const root: string = state.env?.root ?? '';
+    if (!links) return;
+    for (const block of state.tokens) {
+      for (const token of block.children ?? []) {
+        if (token.type !== 'link_open') continue;
+        const href = token.attrGet('href') ?? '';
+        if (/^(?:[a-z]+:|#|\/)/i.test(href)) continue;
+        const [path, hash] = href.split('#');
+        const page = links.pages.get(resolve(dirname(links.source), decodeURI(path)));
+        if (page) token.attrSet('href', `${root}${page}${hash === undefined ? '' : `#${hash}`}`);
+      }
+    }
+  });
+}
+
+/** Where a page's Markdown lives, and the site page each source file becomes (paths from the site's root). */
+export interface PageLinks {
+  source: string;
+  pages: Map<string, string>;
+}
 
 /**
  * `> **Tip:** …` and `> **Warning:** …` blockquotes become callouts; issue references and guide
- * mentions become links (`root`: from the page to the site's root).
+ * mentions become links (`root`: from the page to the site's root); with `links`, a relative link to a
+ * source file that becomes a page points at that page.
  */
-export function render(markdown: string, root = ''): string {
+export function render(markdown: string, root = '', links?: PageLinks): string {
   return md
-    .render(markdown, { root, guides: GUIDES.map((g) => g.file) })
+    .render(markdown, { root, guides: GUIDES.map((g) => g.file), links })
     .replace(
       /<blockquote>\s*<p><strong>(Tip|Note|Warning):<\/strong>/g,
       (_, kind: string) => `<blockquote class="callout ${kind.toLowerCase()}"><p><strong>${kind}:</strong>`,
@@ -42,7 +73,13 @@ export const GUIDES = [
   { file: 'troubleshooting.md', title: 'Troubleshooting' },
   { file: 'load-figures.md', title: 'Load figures' },
   { file: 'router-figures.md', title: 'Traefik in the rehearsal: figures' },
+  { file: 'claims.md', title: 'Claims and the tests that prove them' },
 ];
+
+/** Each step's background and deep dives, beside the guides: `docs/learn-more/NN-slug.md`. */
+export const learnMoreSource = (step: Step, docs = join(ROOT, 'docs')) =>
+  join(docs, 'learn-more', `${folderName(step)}.md`);
+export const learnMorePage = (step: Step) => `learn-more/${folderName(step)}.html`;
 
 export const stepPage = (step: Step) => `steps/${folderName(step)}.html`;
 export const guidePage = (guide: { file: string }) => guide.file.replace(/\.md$/, '.html');
@@ -62,11 +99,12 @@ export function buildSite({ out = join(ROOT, 'dist/docs'), docs = join(ROOT, 'do
     );
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'steps'), { recursive: true });
+  mkdirSync(join(out, 'learn-more'), { recursive: true });
   writeFileSync(join(out, BUILD_MARKER), 'Built by `npm run docs`; the next build replaces this folder.\n');
-  const pages: string[] = [];
+  const built: string[] = [];
   const write = (path: string, html: string) => {
     writeFileSync(join(out, path), html);
-    pages.push(path);
+    built.push(path);
   };
   for (const folder of ['diagrams', 'screenshots']) {
     if (!existsSync(join(docs, folder))) continue;
@@ -75,11 +113,25 @@ export function buildSite({ out = join(ROOT, 'dist/docs'), docs = join(ROOT, 'do
       copyFileSync(join(docs, folder, name), join(out, folder, name));
   }
   const guides = GUIDES.filter((g) => existsSync(join(docs, g.file)));
+  const learnMore = steps.filter((s) => existsSync(learnMoreSource(s, docs)));
+  // Every source file that becomes a page. The READMEs name the docs by their place in the repository
+  // (../../docs/…), which is this checkout's docs/ even when the site is built from another copy of it.
+  const pages = new Map<string, string>();
+  const docsPage = (rel: string, page: string) => {
+    pages.set(resolve(docs, rel), page);
+    pages.set(resolve(ROOT, 'docs', rel), page);
+  };
+  for (const step of steps) {
+    pages.set(resolve(starterDir(step), 'README.md'), stepPage(step));
+    pages.set(resolve(docs, '..', 'steps', folderName(step), 'README.md'), stepPage(step));
+  }
+  for (const guide of guides) docsPage(guide.file, guidePage(guide));
+  for (const step of learnMore) docsPage(relative(docs, learnMoreSource(step, docs)), learnMorePage(step));
 
   const rows = steps
     .map(
       (s) =>
-        `<tr><td>${s.number}</td><td><a href="${stepPage(s)}">${escapeHtml(s.title)}</a></td><td>${s.minutes} min</td><td>${escapeHtml(s.summary)}</td></tr>`,
+        `<tr><td>${s.number}</td><td><a href="${stepPage(s)}">${escapeHtml(s.title)}</a>${learnMore.includes(s) ? `<br><small><a href="${learnMorePage(s)}">learn more</a></small>` : ''}</td><td>${s.minutes} min</td><td>${escapeHtml(s.summary)}</td></tr>`,
     )
     .join('\n');
   const total = steps.reduce((n, s) => n + s.minutes, 0);
@@ -102,7 +154,8 @@ ${rows}
   );
 
   for (const step of steps) {
-    const readme = readFileSync(join(starterDir(step), 'README.md'), 'utf8');
+    const source = join(starterDir(step), 'README.md');
+    const readme = readFileSync(source, 'utf8');
     const diagram = `diagrams/step-${String(step.number).padStart(2, '0')}.svg`;
     const screenshot = step.screenshot && existsSync(join(docs, 'screenshots/chat.png'));
     // Step 3 teaches Traefik's model: the real dashboard, listing the routers of step 3's solution.
@@ -117,7 +170,7 @@ ${rows}
         title: `Step ${step.number}: ${step.title}`,
         root: '../',
         body: `${existsSync(join(docs, diagram)) ? `<figure><img src="../${diagram}" alt="Architecture of step ${step.number}"></figure>` : ''}
-${render(readme, '../')}
+${render(readme, '../', { source, pages })}
 ${screenshot ? '<figure><img src="../screenshots/chat.png" alt="The chat page in a browser"><figcaption>The chat page, connected to an instance.</figcaption></figure>' : ''}
 ${dashboard ? '<figure><img src="../screenshots/traefik-dashboard.png" alt="Traefik’s dashboard listing the routers app and chat"><figcaption>Traefik 3.7.15’s dashboard with step 3’s routers: <code>app</code> (priority 15) and <code>chat</code> (priority 22), both to the service <code>app</code>.</figcaption></figure>' : ''}
 <h2>What <code>npm run check ${step.number}</code> checks</h2>
@@ -131,10 +184,28 @@ ${dashboard ? '<figure><img src="../screenshots/traefik-dashboard.png" alt="Trae
     );
   }
 
+  for (const step of learnMore) {
+    const source = learnMoreSource(step, docs);
+    write(
+      learnMorePage(step),
+      page({
+        title: `Step ${step.number}, learn more: ${step.title}`,
+        root: '../',
+        body: `${render(readFileSync(source, 'utf8'), '../', { source, pages })}
+<nav class="pager"><a href="../${stepPage(step)}">← back to step ${step.number}</a></nav>`,
+      }),
+    );
+  }
+
   for (const guide of guides) {
+    const source = join(docs, guide.file);
     write(
       guidePage(guide),
-      page({ title: guide.title, root: '', body: render(readFileSync(join(docs, guide.file), 'utf8')) }),
+      page({
+        title: guide.title,
+        root: '',
+        body: render(readFileSync(source, 'utf8'), '', { source, pages }),
+      }),
     );
   }
 
@@ -145,7 +216,7 @@ ${dashboard ? '<figure><img src="../screenshots/traefik-dashboard.png" alt="Trae
       'fix the link in the Markdown source, or add the missing file',
     );
   }
-  return { out, pages };
+  return { out, pages: built };
 }
 
 const escapeHtml = (s: string) =>

@@ -1,9 +1,11 @@
 // What `npm run doctor` looks at on an attendee's machine. Each check answers ok, missing or warning,
-// with the fix for Linux, macOS and Windows (WSL2), and says which part of the workshop needs it.
+// with the fix for Linux, macOS and Windows (WSL2), and says which part of the workshop needs it. The
+// judgements that read a tool's answer (kind's version, the engine's cgroups, a busy port) are functions
+// of that answer, so that a test can hand them any machine's.
 import { execFile } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
 import type { UserError } from '../errors.ts';
-import { KIND_VERSION } from '../kubernetes/versions.ts';
+import { KIND_NODE_TAG, KIND_VERSION, KUBERNETES_VERSION } from '../kubernetes/versions.ts';
 import { portIsFree } from '../ports.ts';
 import { registryProblems, STEPS } from '../steps.ts';
 import { dockerEngineAnswers, findExecutable } from '../tools.ts';
@@ -90,7 +92,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
   });
   const compose = engine ? await run('docker', ['compose', 'version']) : undefined;
   lines.push({
-    name: 'Docker Compose v2',
+    name: 'Docker Compose',
     status: compose ? 'ok' : 'missing',
     detail: compose ?? (engine ? '`docker compose` not available' : 'needs the Docker engine'),
     needed: 'docker',
@@ -100,18 +102,13 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
       windows: 'comes with Docker Desktop',
     },
   });
-  const kind = await run('kind', ['version']);
-  lines.push({
-    name: 'kind',
-    status: kind ? 'ok' : 'missing',
-    detail: kind ?? 'not found',
-    needed: 'kind',
-    fix: {
-      linux: `go install sigs.k8s.io/kind@${KIND_VERSION} (or the release binary from kind.sigs.k8s.io)`,
-      macos: 'brew install kind',
-      windows: `in WSL2: the Linux release binary of kind ${KIND_VERSION}`,
-    },
-  });
+  // What the kubelet inside kind's node sees is the engine's cgroup version (Docker Desktop's VM on macOS and
+  // Windows), so the engine is asked; without one there is no kind cluster to worry about.
+  const cgroups = engine
+    ? cgroupLine(parseCgroupVersion(await run('docker', ['info', '--format', '{{.CgroupVersion}}'])))
+    : undefined;
+  if (cgroups) lines.push(cgroups);
+  lines.push(kindLine(await run('kind', ['version'])));
   const kubectl = await run('kubectl', ['version', '--client']);
   lines.push({
     name: 'kubectl',
@@ -132,18 +129,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
     [80, 'docker'] as const,
     [8080, 'docker'] as const,
   ]) {
-    const free = await portIsFree(port);
-    lines.push({
-      name: `port ${port}`,
-      status: free ? 'ok' : 'warning',
-      detail: free ? 'free' : 'in use',
-      needed,
-      fix: {
-        linux: `sudo lsof -i :${port} shows who; or PORT=${base + 100} npm run step N`,
-        macos: `lsof -i :${port} shows who; or PORT=${base + 100}`,
-        windows: `netstat -ano | findstr :${port}; or PORT=${base + 100}`,
-      },
-    });
+    lines.push(portLine(port, needed, await portIsFree(port), base));
   }
   // A filesystem that cannot report its free space (statfs unsupported) is no reason to warn.
   const disk = await statfs('.')
@@ -176,6 +162,102 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
       : undefined,
   });
   return lines;
+}
+
+const KIND_PINNED = KIND_VERSION.replace(/^v/, '');
+const KIND_INSTALL = {
+  linux: `go install sigs.k8s.io/kind@${KIND_VERSION}, or the release binary: curl -Lo kind https://kind.sigs.k8s.io/dl/${KIND_VERSION}/kind-linux-amd64 (arm64: kind-linux-arm64) && chmod +x kind && sudo mv kind /usr/local/bin/`,
+  macos: `go install sigs.k8s.io/kind@${KIND_VERSION}, or the release binary: curl -Lo kind https://kind.sigs.k8s.io/dl/${KIND_VERSION}/kind-darwin-arm64 (Intel: kind-darwin-amd64) && chmod +x kind && sudo mv kind /usr/local/bin/ (brew install kind gives the newest release, not ${KIND_VERSION})`,
+  windows: `in WSL2: go install sigs.k8s.io/kind@${KIND_VERSION}, or the Linux release binary: curl -Lo kind https://kind.sigs.k8s.io/dl/${KIND_VERSION}/kind-linux-amd64 && chmod +x kind && sudo mv kind /usr/local/bin/`,
+};
+
+/**
+ * `kind version` (e.g. `kind v0.32.0 go1.26.8 linux/amd64`) against the pinned release: older than v0.32
+ * cannot load images into the v1.36 node images (a containerd change in the node), so it blocks step 4;
+ * a newer one defaults to another Kubernetes and is not promised to run the node image built for v0.32.
+ */
+export function kindLine(output: string | undefined): DoctorLine {
+  const line = { name: 'kind', needed: 'kind' as const, fix: KIND_INSTALL };
+  if (!output) return { ...line, status: 'missing', detail: 'not found' };
+  const m = /v(\d+)\.(\d+)\.(\d+)/.exec(output);
+  if (!m)
+    return {
+      ...line,
+      status: 'warning',
+      detail: `${output} (could not read its version; the workshop pins ${KIND_VERSION})`,
+    };
+  const [major, minor] = KIND_PINNED.split('.').map(Number);
+  const order = Number(m[1]) - major || Number(m[2]) - minor;
+  if (order < 0)
+    return {
+      ...line,
+      status: 'missing',
+      detail: `${output}: kind older than v${major}.${minor} cannot \`kind load\` images into the ${KIND_NODE_TAG} node (a containerd change), so the app never starts there`,
+    };
+  if (order > 0)
+    return {
+      ...line,
+      status: 'warning',
+      detail: `${output}: the workshop pins kind ${KIND_VERSION} and its node image ${KIND_NODE_TAG} (by digest); a newer kind defaults to a newer Kubernetes and promises only the node images built for its own release`,
+    };
+  return { ...line, status: 'ok', detail: output };
+}
+
+/** `docker info --format {{.CgroupVersion}}` answers `1` or `2`; anything else is unknown. */
+export const parseCgroupVersion = (output: string | undefined): 1 | 2 | undefined =>
+  output?.trim() === '1' ? 1 : output?.trim() === '2' ? 2 : undefined;
+
+/**
+ * The engine's cgroup version, where kind's nodes run: since Kubernetes 1.35 the kubelet refuses to start
+ * on cgroup v1 unless its configuration sets `failCgroupV1: false`, which kind v0.32 does not (it only warns).
+ */
+export function cgroupLine(version: 1 | 2 | undefined): DoctorLine | undefined {
+  if (version === undefined) return undefined;
+  const line = { name: 'cgroups (kind)', needed: 'kind' as const };
+  if (version === 2) return { ...line, status: 'ok', detail: "cgroup v2, as the kind node's kubelet needs" };
+  const patch =
+    'add to kind-config.yaml, under `kind: Cluster`: kubeadmConfigPatches: ["kind: KubeletConfiguration\\nfailCgroupV1: false"], then recreate the cluster';
+  return {
+    ...line,
+    status: 'missing',
+    detail: `the Docker engine runs on cgroup v1: the Kubernetes ${KUBERNETES_VERSION} kubelet in kind's node refuses to start there (since 1.35), and kind ${KIND_VERSION} only warns`,
+    fix: {
+      linux: `${patch}; or boot the host on cgroup v2 (systemd.unified_cgroup_hierarchy=1 on the kernel command line)`,
+      macos: `update Docker Desktop or colima (their VMs run cgroup v2); or ${patch}`,
+      windows: `in %UserProfile%\\.wslconfig, under [wsl2]: kernelCommandLine = cgroup_no_v1=all, then wsl --shutdown; or ${patch}`,
+    },
+  };
+}
+
+/**
+ * A port the workshop needs. PORT moves the rehearsal's ports (steps 1–6 on this machine), but not 80 and
+ * 8080: compose.yaml publishes them and kind-config.yaml maps them, so Docker and kind need them free.
+ */
+export function portLine(port: number, needed: Needed, free: boolean, base: number): DoctorLine {
+  const line = { name: `port ${port}`, needed, status: free ? ('ok' as const) : ('warning' as const) };
+  if (free) return { ...line, detail: 'free' };
+  if (needed === 'local') {
+    const move = `or move the rehearsal: PORT=${base + 100} npm run step N -- --start`;
+    return {
+      ...line,
+      detail: 'in use',
+      fix: {
+        linux: `sudo lsof -iTCP:${port} -sTCP:LISTEN shows who; ${move}`,
+        macos: `sudo lsof -iTCP:${port} -sTCP:LISTEN shows who; ${move}`,
+        windows: `netstat -ano | findstr :${port} names the PID (Task Manager shows whose); ${move}`,
+      },
+    };
+  }
+  const why = `PORT= does not move it: compose.yaml publishes ${port} and kind-config.yaml maps it, so Docker and kind need it free (the rehearsal, --target rehearsal, runs on PORT instead)`;
+  return {
+    ...line,
+    detail: 'in use',
+    fix: {
+      linux: `sudo lsof -iTCP:${port} -sTCP:LISTEN shows who: stop it. ${why}`,
+      macos: `sudo lsof -iTCP:${port} -sTCP:LISTEN shows who: stop it. ${why}`,
+      windows: `netstat -ano | findstr :${port} names the PID (Task Manager shows whose): stop it. ${why}`,
+    },
+  };
 }
 
 /** Local mode (steps 1–2, every rehearsal) needs Node, npm, Redis and the workshop's own files. */

@@ -1,6 +1,7 @@
 // RBAC for Traefik's Kubernetes CRD provider: the ServiceAccount the Traefik pods run as, the
 // ClusterRoleBinding that grants it a ClusterRole, and that ClusterRole's rules against what Traefik
-// v3.7 documents in kubernetes-crd-rbac.yml. Without them Traefik logs "forbidden" and routes nothing.
+// v3.7 documents in kubernetes-crd-rbac.yml. Without them Traefik logs "… is forbidden" and routes nothing:
+// its CRD provider builds no router until every informer has listed.
 import { closest } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
 import { asArray, asRecord, asString, type ManifestObject, type PathSegment, reporter } from './manifest.ts';
@@ -283,7 +284,7 @@ function missingRules(roles: ManifestObject[]): Finding[] {
             wrongGroup
               ? 'endpointslices is listed, but under the wrong API group: it belongs to discovery.k8s.io.'
               : '',
-            'Without it Traefik finds no pod behind any Service (404 / "no servers").',
+            'Without it the CRD provider never finishes syncing: Traefik builds no IngressRoute router at all (every request answers 404) and logs `endpointslices.discovery.k8s.io is forbidden`.',
           ]
             .filter(Boolean)
             .join(' '),

@@ -2,8 +2,8 @@
 // label decoder and the CRD schema check, so that the same mistake gets the same severity everywhere.
 // From Traefik's v2→v3 migration guide, checked against v3's configuration types: an option that v3
 // still decodes but marks deprecated is a warning (stripPrefix.forceSlash, ipWhiteList, the headers'
-// ssl* options: the guide lists some as removed, yet v3 keeps them as deprecated fields); one that stops
-// Traefik from starting is an error.
+// ssl* options, ForwardAuth's tls.caOptional: the guide lists some as removed, yet v3 keeps them as
+// deprecated fields); one that stops Traefik from starting is an error.
 import { matchesKey } from './key-pattern.ts';
 
 export interface Retired {
@@ -76,7 +76,12 @@ const STATIC: [string, Retired][] = [
 // Dynamic options by their lowercased path in the dynamic configuration; `*` is a router/middleware name.
 const DYNAMIC: [string, Retired][] = [
   ['middlewares.*.ipwhitelist', deprecated('rename it to ipAllowList (same options)')],
-  ['middlewares.*.stripprefix.forceslash', deprecated('remove forceSlash: v3 ignores it')],
+  [
+    'middlewares.*.stripprefix.forceslash',
+    deprecated(
+      'remove forceSlash: v3 still applies it and logs "`ForceSlash` option is deprecated"; without it the stripped path still starts with /',
+    ),
+  ],
   [
     'middlewares.*.headers.sslredirect',
     deprecated('remove it and use a redirectScheme middleware or the entry point’s redirection'),
@@ -88,7 +93,12 @@ const DYNAMIC: [string, Retired][] = [
   ['middlewares.*.headers.sslhost', deprecated('remove it and use a redirectRegex middleware')],
   ['middlewares.*.headers.sslforcehost', deprecated('remove it and use a redirectRegex middleware')],
   ['middlewares.*.headers.featurepolicy', deprecated('rename it to permissionsPolicy')],
-  ['middlewares.*.forwardauth.tls.caoptional', removed('remove it')],
+  // Removed from the providers' TLS (Traefik refuses to start), only deprecated on ForwardAuth: v3.7 still
+  // reads it there and logs "tls.CAOptional option is deprecated" (checked on the 3.7.15 binary).
+  [
+    'middlewares.*.forwardauth.tls.caoptional',
+    deprecated('remove it: TLS client authentication is a server-side option, and v3 logs it as deprecated'),
+  ],
   [
     'routers.*.rulesyntax',
     deprecated('remove it and write the rule in v3 syntax (v2 syntax support goes away in the next major)'),

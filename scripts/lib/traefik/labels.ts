@@ -341,6 +341,13 @@ function suggestion(key: string): string | undefined {
     : undefined;
 }
 
+/**
+ * The keys (after `traefik.`) that Traefik's Docker provider decodes strictly: its label parser (paerser)
+ * fails on an unknown field under them, and the provider then skips the whole container. Any other
+ * `traefik.` key is never read, so a typo there is silent.
+ */
+const DECODED = /^(?:http|tcp|udp|tls|docker|swarm)\.|^enable/i;
+
 export interface LabelTranslation {
   config: DynamicConfig;
   findings: Finding[];
@@ -419,7 +426,9 @@ export function labelsToDynamicConfig(
       const near = suggestion(rest);
       to.finding(
         'label-unknown-key',
-        `\`${key}\` is not a Traefik label: Traefik ignores it silently.`,
+        DECODED.test(rest)
+          ? `\`${key}\` is not a Traefik label: Traefik's Docker provider logs \`field not found, node: …\` (naming the misspelt part) and drops every router, service and middleware of this container.`
+          : `\`${key}\` is not a Traefik label: Traefik reads only traefik.enable, traefik.docker.*, traefik.http.*, traefik.tcp.*, traefik.udp.* and traefik.tls.*, and ignores this one silently.`,
         near
           ? `did you mean \`traefik.${near}\`?`
           : 'valid keys look like traefik.enable, traefik.http.routers.NAME.rule, traefik.http.services.NAME.loadbalancer.server.port, traefik.http.middlewares.NAME.KIND.OPTION',

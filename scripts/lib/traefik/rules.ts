@@ -18,7 +18,8 @@ const ARITY: Record<string, number[]> = {
   Header: [2],
   HeaderRegexp: [2],
   Query: [1, 2],
-  QueryRegexp: [2],
+  // One value tests that the key is present, two match its value (as Query does).
+  QueryRegexp: [1, 2],
   ClientIP: [1],
 };
 
@@ -227,7 +228,9 @@ function check(name: string, args: string[], column: number): void {
       'e.g. ClientIP(`192.168.0.0/16`)',
       column,
     );
-  if (name.endsWith('Regexp')) checkRegexp(name === 'HostRegexp' || name === 'PathRegexp' ? a : b, column);
+  // QueryRegexp with one value only names a key: there is no pattern to check.
+  const pattern = name === 'HostRegexp' || name === 'PathRegexp' ? a : b;
+  if (name.endsWith('Regexp') && pattern !== undefined) checkRegexp(pattern, column);
 }
 
 function isRange(range: string): boolean {
