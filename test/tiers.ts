@@ -6,6 +6,7 @@ export const TIERS = {
   unit: [
     'compose-validate',
     'diagnosis',
+    'dockerfile',
     'docs',
     'doctor',
     'kubernetes-ingress-route',
