@@ -154,6 +154,6 @@ it('check 3 --target docker says which part is missing (here: the engine)', asyn
   expect(code).toBe(1);
   const failure = JSON.parse(stdout).results[0].failure;
   expect(failure.message).toMatch(
-    /docker target needs Docker with Compose v2: the Docker engine does not answer/,
+    /docker target needs Docker with the Compose plugin: the Docker engine does not answer/,
   );
 }, 60_000);

@@ -1,4 +1,4 @@
-// The real Docker path: a Docker engine, Compose v2, the attendee's own Dockerfile and compose.yaml, the
+// The real Docker path: a Docker engine, Compose, the attendee's own Dockerfile and compose.yaml, the
 // real Traefik reading the containers' labels. Where no engine answers these tests are skipped, except
 // under CI=true, where that is a failure: CI brings the engine up (.ci/docker-tier.sh).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -11,7 +11,7 @@ import type { StepShape, TargetModule } from '../target.ts';
 import { composeProject, composeStack, portConflict, waitForTraefikRoutes } from './compose-stack.ts';
 
 export const DOCKER_MISSING = new UserError(
-  'This needs a running Docker engine with Compose v2, and none answered.',
+  'This needs a running Docker engine with the Compose plugin (docker compose), and none answered.',
   'start Docker (Docker Desktop, or `sudo systemctl start docker`), check with `docker compose version`, or use the rehearsal: --target rehearsal',
 );
 
@@ -23,7 +23,7 @@ export async function startDockerCompose(
 ): Promise<Environment> {
   const missing = await dockerMissing();
   if (missing)
-    throw new UserError(`The docker target needs Docker with Compose v2: ${missing}.`, DOCKER_MISSING.hint);
+    throw new UserError(`The docker target needs Docker with the Compose plugin: ${missing}.`, DOCKER_MISSING.hint);
   const compose = $({ cwd: dir, quiet: !options.echo });
   const project = await composeProject(dir);
   const conflict = await portConflict(project);
@@ -117,7 +117,7 @@ export function composeDrills(dir: string): Drills {
 export async function dockerMissing(): Promise<string | undefined> {
   if (!findExecutable('docker')) return 'no docker command on PATH';
   if (!(await dockerEngineAnswers())) return 'the Docker engine does not answer (`docker info` fails)';
-  if (!(await composeV2Answers())) return 'the Compose v2 plugin is missing (`docker compose version` fails)';
+  if (!(await composeV2Answers())) return 'the Compose plugin is missing (`docker compose version` fails)';
   return undefined;
 }
 
