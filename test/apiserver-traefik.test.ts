@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { forbiddenIn } from '../scripts/lib/kubernetes/cluster-verdicts.ts';
 import { findTraefik, loadManifests, type TraefikInstall } from '../scripts/lib/kubernetes/index.ts';
 import type { ManifestObject } from '../scripts/lib/kubernetes/manifest.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
@@ -15,7 +16,6 @@ import { type ControlPlane, startControlPlane } from '../scripts/lib/targets/api
 import {
   applyCrds,
   endpointSliceFor,
-  forbiddenIn,
   type KubernetesTraefik,
   serverSideApply,
   startTraefikAs,

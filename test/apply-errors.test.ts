@@ -4,9 +4,9 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { applyErrors, fieldPath } from '../scripts/lib/kubernetes/apply-errors.ts';
 import { loadManifests } from '../scripts/lib/kubernetes/index.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
-import { applyErrors, fieldPath } from '../scripts/lib/targets/apiserver/apply-errors.ts';
 import { type ControlPlane, startControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
 import { serverSideApply } from '../scripts/lib/targets/apiserver/traefik-provider.ts';
 import { describeWith, lacking } from './helpers/needs.ts';

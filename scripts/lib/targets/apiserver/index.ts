@@ -9,6 +9,8 @@ import { stripVTControlCharacters } from 'node:util';
 import type { Environment, Instance, StartOptions } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
 import { formatFinding } from '../../findings.ts';
+import { applyErrors } from '../../kubernetes/apply-errors.ts';
+import { explainForbidden, forbiddenIn, unselected } from '../../kubernetes/cluster-verdicts.ts';
 import { isIngressRoute } from '../../kubernetes/lookups.ts';
 import { asArray, asRecord, type ManifestObject } from '../../kubernetes/manifest.ts';
 import {
@@ -34,14 +36,11 @@ import { byName, Launch, startReplicas } from '../launch.ts';
 import { localDrills } from '../rehearsal/local-drills.ts';
 import { followInstances, mainEntryPoint } from '../rehearsal/traefik-rehearsal.ts';
 import type { StepShape, TargetModule } from '../target.ts';
-import { applyErrors } from './apply-errors.ts';
 import { startControlPlane } from './control-plane.ts';
 import { startPodNetwork } from './pod-network.ts';
 import {
   applyCrds,
   endpointSliceFor,
-  explainForbidden,
-  forbiddenIn,
   type KubernetesTraefik,
   serverSideApply,
   startTraefikAs,
@@ -243,16 +242,6 @@ function endpointSlices(objects: ManifestObject[], workloads: Workload[], pods: 
         };
       });
   });
-}
-
-/** Services that select no pod: no endpoints, so Traefik builds no server for them (a 404 or 503). */
-function unselected(objects: ManifestObject[], workloads: Workload[]): string[] {
-  return servicesOf(objects)
-    .filter((s) => selectedWorkloads(s, workloads).length === 0)
-    .map(
-      (s) =>
-        `Service ${s.namespace}/${s.name} (${s.file}:${s.lineOf(['spec', 'selector'])}) selects no pod: its selector ${JSON.stringify(asRecord(s.data.spec).selector ?? {})} matches no Deployment's pod labels, so it has no endpoints and Traefik has no server for it.`,
-    );
 }
 
 /**

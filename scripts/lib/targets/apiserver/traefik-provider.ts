@@ -6,14 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { UserError } from '../../errors.ts';
-import {
-  asArray,
-  asRecord,
-  asString,
-  type ManifestObject,
-  type PathSegment,
-} from '../../kubernetes/manifest.ts';
-import { boundTo, TRAEFIK_CRD_RBAC } from '../../kubernetes/rbac.ts';
+import { asArray, asRecord, asString, type ManifestObject } from '../../kubernetes/manifest.ts';
 import type { TraefikInstall } from '../../kubernetes/workloads.ts';
 import { freePort } from '../../ports.ts';
 import { startProcess, waitFor } from '../../processes.ts';
@@ -58,76 +51,6 @@ export async function applyCrds(plane: ControlPlane, crdFile: string): Promise<v
       return names.every((n) => established.has(n)) ? true : undefined;
     },
     { timeoutMs: 30_000, intervalMs: 50 },
-  );
-}
-
-export interface Forbidden {
-  user: string;
-  verb: string;
-  resource: string;
-  /** "" for the core group. */
-  group: string;
-}
-
-// client-go's reflector logs the API server's own status message, e.g.
-// endpointslices.discovery.k8s.io is forbidden: User "system:serviceaccount:wsk:traefik" cannot list
-// resource "endpointslices" in API group "discovery.k8s.io" at the cluster scope
-const FORBIDDEN =
-  /is forbidden: User \\?"([^"\\]+)\\?" cannot (\w+) resource \\?"([^"\\]+)\\?" in API group \\?"([^"\\]*)\\?"/g;
-
-/** Every distinct "forbidden" in a log, as the rule it lacks. */
-export function forbiddenIn(output: string): Forbidden[] {
-  const seen = new Map<string, Forbidden>();
-  for (const [, user, verb, resource, group] of output.matchAll(FORBIDDEN)) {
-    seen.set(`${user} ${verb} ${group}/${resource}`, { user, verb, resource, group });
-  }
-  return [...seen.values()];
-}
-
-/**
- * Traefik's "forbidden" as what to change: no binding for its ServiceAccount (every informer refused), or the
- * rules its bound ClusterRole lacks, with the file and line to edit.
- */
-export function explainForbidden(forbidden: Forbidden[], objects: ManifestObject[]): UserError {
-  const [, namespace = '', account = ''] =
-    /^system:serviceaccount:([^:]+):(.+)$/.exec(forbidden[0].user) ?? [];
-  const refusals = forbidden
-    .map((f) => `${f.verb} ${f.resource}${f.group ? ` (${f.group})` : ''}`)
-    .join(', ');
-  const message = `Traefik runs as ServiceAccount ${namespace}/${account}, and the API server refused it: cannot ${refusals}.`;
-  const at = (o: ManifestObject, path: PathSegment[]) => `${o.file}:${o.lineOf(path)}`;
-  const bindings = objects.filter((o) => o.kind === 'ClusterRoleBinding');
-  const binding = bindings.find((b) => boundTo(b, { name: account, namespace }));
-  if (!binding) {
-    const where = bindings[0] ? ` (${at(bindings[0], ['subjects'])})` : '';
-    return new UserError(
-      `${message} No ClusterRoleBinding names that ServiceAccount${where}.`,
-      `bind the ClusterRole to it: subjects: [{ kind: ServiceAccount, name: ${account}, namespace: ${namespace} }]`,
-    );
-  }
-  const roleName = asString(asRecord(binding.data.roleRef).name) ?? '';
-  const role = objects.find((o) => o.kind === 'ClusterRole' && o.name === roleName);
-  // One rule per API group, as the ClusterRole is written; the verbs the workshop's table gives them
-  // (Traefik itself only lists and watches).
-  const groups = new Map<string, Set<string>>();
-  for (const f of forbidden) groups.set(f.group, (groups.get(f.group) ?? new Set()).add(f.resource));
-  const rules = [...groups]
-    .map(([group, resources]) => {
-      const verbs = new Set(
-        [...resources].flatMap(
-          (resource) =>
-            TRAEFIK_CRD_RBAC.find((r) => r.group === group && r.resources.includes(resource))?.verbs ?? [
-              'list',
-              'watch',
-            ],
-        ),
-      );
-      return `- apiGroups: ["${group}"]\n  resources: [${[...resources].sort().join(', ')}]\n  verbs: [${[...verbs].join(', ')}]`;
-    })
-    .join('\n');
-  return new UserError(
-    `${message} ClusterRole ${roleName}${role ? ` (${at(role, ['rules'])})` : ''} lacks the rule.`,
-    `add to its rules:\n${rules}`,
   );
 }
 

@@ -23,7 +23,10 @@ export async function startDockerCompose(
 ): Promise<Environment> {
   const missing = await dockerMissing();
   if (missing)
-    throw new UserError(`The docker target needs Docker with the Compose plugin: ${missing}.`, DOCKER_MISSING.hint);
+    throw new UserError(
+      `The docker target needs Docker with the Compose plugin: ${missing}.`,
+      DOCKER_MISSING.hint,
+    );
   const compose = $({ cwd: dir, quiet: !options.echo });
   const project = await composeProject(dir);
   const conflict = await portConflict(project);

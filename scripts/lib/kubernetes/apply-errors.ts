@@ -8,15 +8,8 @@
 //   resource mapping not found for name: "app" namespace: "wsk" from "FILE": no matches for kind "IngressRoute" in version "traefik.io/v1alpha1"
 //   Error from server (NotFound): namespaces "wskk" not found
 import { relative } from 'node:path';
-import type { Finding } from '../../findings.ts';
-import {
-  asArray,
-  get,
-  isRecord,
-  type ManifestObject,
-  type PathSegment,
-  ref,
-} from '../../kubernetes/manifest.ts';
+import type { Finding } from '../findings.ts';
+import { asArray, get, isRecord, type ManifestObject, type PathSegment, ref } from './manifest.ts';
 
 const TYPED_PATCH =
   /failed to create typed patch object \((?:([^/;]*)\/)?([^;]*); [^,]*, Kind=(\w+)\): errors:/;
