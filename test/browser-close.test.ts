@@ -8,8 +8,12 @@ import { findStep, solutionDir } from '../scripts/lib/steps.ts';
 import { startStep } from '../scripts/lib/targets/index.ts';
 import { startDemoBalancers } from '../scripts/lib/targets/rehearsal/demo-balancers.ts';
 import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
+import type { TraefikView } from '../scripts/lib/traefik-run/process.ts';
 import { launchChromium } from './helpers/browser.ts';
 import { itWith, lacking } from './helpers/needs.ts';
+
+/** The rehearsal's Traefik is a process of this test's: its binary, its output. */
+const localTraefik = (env: { traefik?: unknown }) => env.traefik as TraefikView | undefined;
 
 const missing = await lacking('chromium');
 
@@ -52,7 +56,7 @@ itWith(
         next.close();
       }
       for (const p of [
-        step3.traefik?.process,
+        localTraefik(step3)?.process,
         routers.traefik.process,
         ...step2.instances.map((i) => i.process),
       ])

@@ -13,7 +13,11 @@ import { waitFor } from '../scripts/lib/processes.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
 import { startStep } from '../scripts/lib/targets/index.ts';
 import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
+import type { TraefikView } from '../scripts/lib/traefik-run/process.ts';
 import { removeTempHomes, tempHome } from './helpers/cli.ts';
+
+/** The rehearsal's Traefik is a process of this test's: its binary, its output. */
+const localTraefik = (env: { traefik?: unknown }) => env.traefik as TraefikView | undefined;
 
 afterAll(removeTempHomes);
 
@@ -85,7 +89,7 @@ describe('the rehearsal runs the real Traefik', () => {
       const port = Number(new URL(env.entries[0]).port);
       const pid = listenerPid(port);
       expect(pid, `nothing listens on ${port}`).toBeDefined();
-      expect(realpathSync(`/proc/${pid}/exe`)).toBe(realpathSync(env.traefik?.binary.path ?? ''));
+      expect(realpathSync(`/proc/${pid}/exe`)).toBe(realpathSync(localTraefik(env)?.binary.path ?? ''));
       const res = await fetch(`${env.traefik?.apiUrl}/api/version`);
       expect(((await res.json()) as { Version: string }).Version).toBe(TRAEFIK_VERSION);
     });
@@ -126,7 +130,7 @@ describe('the rehearsal runs the real Traefik', () => {
     await withStep(3, dir, async (env) => {
       const res = await fetch(new URL('/healthz', env.entries[0]));
       expect(res.status).toBe(200);
-      const log = () => env.traefik?.process.output() ?? '';
+      const log = () => localTraefik(env)?.process.output() ?? '';
       // Traefik's access log line: the request, its status, the router and the server it went to.
       await waitFor('the access-log line', async () =>
         /"GET \/healthz HTTP\/1\.1" 200 .*"app@file" "http:\/\/127\.0\.0\.1:\d+"/.test(log())
@@ -140,7 +144,7 @@ describe('the rehearsal runs the real Traefik', () => {
   it("step 3's log exercise, as the README tells it: the router per Host, then a broken rule's 404 and its error", async () => {
     const dir = solutionCopy(3);
     await withStep(3, dir, async (env) => {
-      const log = () => env.traefik?.process.output() ?? '';
+      const log = () => localTraefik(env)?.process.output() ?? '';
       const entry = new URL(env.entries[0]);
       const get = (path: string, host: string) =>
         new Promise<number>((resolve, reject) => {
@@ -208,15 +212,15 @@ describe('the rehearsal runs the real Traefik', () => {
   it('a label edited while the step runs changes routing live, without restarting Traefik', async () => {
     const dir = solutionCopy(3);
     await withStep(3, dir, async (env) => {
-      const pid = env.traefik?.process.pid;
+      const pid = localTraefik(env)?.process.pid;
       expect((await fetch(new URL('/healthz', env.entries[0]))).status).toBe(200);
       const file = join(dir, 'compose.yaml');
       writeFileSync(file, readFileSync(file, 'utf8').replace('PathPrefix(`/`)', 'Path(`/readyz`)'));
       expect(await env.reload?.()).toEqual([]);
       expect((await fetch(new URL('/healthz', env.entries[0]))).status).toBe(404);
       expect((await fetch(new URL('/readyz', env.entries[0]))).status).toBe(200);
-      expect(env.traefik?.process.pid).toBe(pid);
-      expect(env.traefik?.process.running()).toBe(true);
+      expect(localTraefik(env)?.process.pid).toBe(pid);
+      expect(localTraefik(env)?.process.running()).toBe(true);
     });
   });
 });

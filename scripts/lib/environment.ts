@@ -4,7 +4,6 @@
 import type { ManagedProcess } from './processes.ts';
 import type { RedisHandle } from './redis.ts';
 import type { StepFiles } from './step-files.ts';
-import type { TraefikView } from './traefik-run/process.ts';
 
 export const TARGETS = ['rehearsal', 'docker', 'kind', 'apiserver'] as const;
 /** Where a step runs (`--target NAME`): each has its own module under targets/. */
@@ -60,8 +59,8 @@ export interface Environment {
   instances: Instance[];
   /** The Redis this command runs (absent where Redis is a container or a pod). */
   redis?: RedisHandle;
-  /** The real Traefik run on this machine (steps 2–6), to read what it built and its log. */
-  traefik?: TraefikView;
+  /** The real Traefik in front of the replicas (steps 2–6): where its API answers, and what it refused. */
+  traefik?: RouterView;
   /** A real stack (Docker Compose, a kind cluster): its replicas are containers or pods, reached through it. */
   stack?: RealStack;
   /** The drills, as this target causes them. */
@@ -76,6 +75,14 @@ export interface Environment {
    */
   reload?(): Promise<string[]>;
   stop(): Promise<void>;
+}
+
+/** A running Traefik as the checks and `--start` read it, wherever it runs (here, in a container, in a pod). */
+export interface RouterView {
+  /** Its API (`/api/rawdata`, the dashboard): http://127.0.0.1:PORT. */
+  apiUrl: string;
+  /** What it refused of the attendee's configuration, in its own words, with their file and line where known. */
+  problems(): Promise<string[]>;
 }
 
 export interface StartOptions {

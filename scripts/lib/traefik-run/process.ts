@@ -5,6 +5,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
+import type { RouterView } from '../environment.ts';
 import { UserError } from '../errors.ts';
 import { type ManagedProcess, startProcess, waitFor } from '../processes.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
@@ -55,17 +56,14 @@ export interface TraefikOptions {
   binary?: TraefikBinary;
 }
 
-/** A running Traefik, whichever provider feeds it: what the checks read. */
-export interface TraefikView {
+/** A Traefik this command runs, whichever provider feeds it: what the checks read, and its process. */
+export interface TraefikView extends RouterView {
   binary: TraefikBinary;
   process: ManagedProcess;
   /** http://127.0.0.1:PORT of each entry point. */
   entryPoints: Record<string, string>;
-  apiUrl: string;
   /** Lines for `--start`: what was changed from the attendee's flags, and why. */
   notes: string[];
-  /** The routers Traefik refused in the configuration it runs now, with the attendee's file and line. */
-  problems(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
