@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { TIERS, type Tier, tierFiles } from './test/tiers.ts';
+import { GROUP, TIERS, type Tier, tierFiles } from './test/tiers.ts';
 
 export default defineConfig({
   test: {
@@ -10,6 +10,9 @@ export default defineConfig({
       test: {
         name: tier,
         include: tierFiles(tier),
+        sequence: { groupOrder: GROUP[tier] },
+        // One file at a time where the files share the engine's ports.
+        fileParallelism: GROUP[tier] === 0,
         setupFiles: ['test/helpers/setup.ts'],
         testTimeout: 30_000,
         hookTimeout: 30_000,

@@ -1,6 +1,8 @@
 // The suite's tiers, by what a test file needs from the machine. `npm test` runs them all (CI does);
 // `npm run test:unit` runs the first alone: no redis-server, Traefik, Docker, Kubernetes tools or root.
 // Every test file is in exactly one tier (test/suite-hygiene.test.ts holds it).
+export type Tier = keyof typeof TIERS;
+
 export const TIERS = {
   /** Models, validators, the registry, the docs, the commands' plain paths: seconds, anywhere. */
   unit: [
@@ -37,7 +39,6 @@ export const TIERS = {
     'feedback-cli',
     'interruption',
     'kind-config-real',
-    'kind-real-commands',
     'load',
     'real-stack-commands',
     'redis-resilience',
@@ -53,9 +54,16 @@ export const TIERS = {
     'control-plane',
     'middleware-namespace-real',
   ],
-  /** A real Docker engine with Compose (.ci/docker-tier.sh). */
+  /** A real Docker engine with Compose (.ci/docker-tier.sh): it holds ports 80 and 8080. */
   docker: ['docker-target'],
+  /** A real kind cluster on that engine (its node image from .ci/kind-node.sh): ports 80 and 8080 too. */
+  kind: ['kind-target'],
 } as const;
 
-export type Tier = keyof typeof TIERS;
+/**
+ * Tiers in the same group run side by side; groups run one after another. Docker's stack and kind's
+ * cluster both publish ports 80 and 8080 on this machine, so each has the engine to itself.
+ */
+export const GROUP: Record<Tier, number> = { unit: 0, local: 0, kubernetes: 0, docker: 1, kind: 2 };
+
 export const tierFiles = (tier: Tier) => TIERS[tier].map((name) => `test/${name}.test.ts`);

@@ -15,8 +15,12 @@ export interface ManagedProcess {
   readonly pid: number;
   /** The last 64 KiB of stdout and stderr, interleaved as they came. */
   output(): string;
+  /** The last 64 KiB of stdout alone (what a command answers, without its warnings). */
+  stdout(): string;
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<ProcessExit>;
+  /** Resolves once its stdout and stderr have ended: all it wrote has been read (after `exited`, usually). */
+  readonly drained: Promise<void>;
   running(): boolean;
   /** Whether stop() was called: an exit after it was asked for, not a crash. */
   stopRequested(): boolean;
@@ -88,6 +92,7 @@ export function startProcess(options: ProcessOptions): ManagedProcess {
   let handle: ManagedProcess | undefined;
   const done = mustUndo({ now: () => signalGroup(pid, 'SIGKILL'), stop: () => handle?.stop() ?? exited });
   let output = '';
+  let stdout = '';
   let exit: ProcessExit | undefined;
   const record = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -99,8 +104,14 @@ export function startProcess(options: ProcessOptions): ManagedProcess {
       }
     }
   };
-  child.stdout?.on('data', record);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout = (stdout + chunk.toString()).slice(-OUTPUT_LIMIT);
+    record(chunk);
+  });
   child.stderr?.on('data', record);
+  const drained = Promise.all(
+    [child.stdout, child.stderr].map((stream) => new Promise<void>((resolve) => stream?.once('close', resolve))),
+  ).then(() => undefined);
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once('error', (err) => {
       output += `\n${err.message}`;
@@ -117,7 +128,9 @@ export function startProcess(options: ProcessOptions): ManagedProcess {
     name: options.name,
     pid,
     output: () => output,
+    stdout: () => stdout,
     exited,
+    drained,
     running: () => exit === undefined,
     stopRequested: () => stopping,
     async stop({ signal = 'SIGTERM', graceMs = 10_000 } = {}) {
@@ -185,6 +198,27 @@ export function onInterrupt(): Promise<number> {
     process.on('SIGTERM', shutdown);
   });
   return interruption;
+}
+
+/** What a command said and how it ended: runCommand's answer. */
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  /** stdout and stderr interleaved, as a person would have seen them. */
+  output: string;
+}
+
+/**
+ * Runs a command to its end as a managed process: Ctrl-C at any moment stops it (and whatever it started)
+ * before the command's own clean-up runs, so no tool keeps working behind the workshop's back.
+ */
+export async function runCommand(options: ProcessOptions): Promise<CommandResult> {
+  const proc = startProcess(options);
+  const { code, signal } = await proc.exited;
+  // 'exit' can come before the last of its output: wait for the pipes to close (bounded: a process it
+  // left behind may hold them open).
+  await Promise.race([proc.drained, new Promise((r) => setTimeout(r, 2_000).unref())]);
+  return { exitCode: code ?? (signal ? 128 : 1), stdout: proc.stdout(), output: proc.output() };
 }
 
 /**

@@ -2,13 +2,14 @@
 // that need it are skipped, their name saying what is missing; under CI=true (CI installs everything) a
 // missing need fails instead. This is the suite's one reading of CI.
 import { describe, it } from 'vitest';
+import { KIND_NODE_TAG } from '../../scripts/lib/kubernetes/versions.ts';
 import { cachedTool, type KubeTool, missingToolReason } from '../../scripts/lib/targets/kube-tools.ts';
-import { composeV2Answers, dockerEngineAnswers, findExecutable } from '../../scripts/lib/tools.ts';
+import { answers, composeV2Answers, dockerEngineAnswers, findExecutable } from '../../scripts/lib/tools.ts';
 import { CHROMIUM } from './browser.ts';
 
 export const IN_CI = process.env.CI === 'true';
 
-export type Need = KubeTool | 'root' | 'chromium' | 'docker' | 'etcd';
+export type Need = KubeTool | 'root' | 'chromium' | 'docker' | 'etcd' | 'kind-node';
 
 /** What of `needs` this machine lacks, one sentence each (empty: nothing). */
 export async function lacking(...needs: Need[]): Promise<string[]> {
@@ -21,6 +22,10 @@ export async function lacking(...needs: Need[]): Promise<string[]> {
           return CHROMIUM ? undefined : "no Chromium (Debian's chromium package)";
         case 'etcd':
           return findExecutable('etcd') ? undefined : "no etcd on PATH (Debian's etcd-server)";
+        case 'kind-node':
+          return (await answers('docker', ['image', 'inspect', KIND_NODE_TAG]))
+            ? undefined
+            : `no ${KIND_NODE_TAG} in the Docker engine (.ci/kind-node.sh builds it)`;
         case 'docker':
           return (await dockerEngineAnswers()) && (await composeV2Answers())
             ? undefined

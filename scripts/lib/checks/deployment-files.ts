@@ -84,22 +84,11 @@ export const composeFiles = fromFindings(
   (ctx) => composeFindings(ctx.files),
 );
 
-/**
- * What a real API server and Traefik's provider show for themselves on the `apiserver` target (a refused
- * field, a "forbidden", a Service with no endpoints): there the workshop's own reading steps aside and the
- * real verdict comes when the step starts.
- */
-const SHOWN_BY_THE_CONTROL_PLANE =
-  /^(schema-(?!unavailable)|rbac-(missing|binding-mismatch|clusterrole-missing)|namespace-missing|service-selector-mismatch)/;
-
 export const kubernetesFiles = fromFindings(
   'manifests',
   'the manifests pass the Kubernetes and Traefik CRD schemas, RBAC and every cross-reference',
   "kubectl apply --dry-run=server would say the same; step 4's learn-more page (docs/learn-more/04-kind-traefik.md) says what each object is for",
-  async (ctx) =>
-    (await kubernetesFindings(ctx.files)).filter(
-      (f) => !ctx.target.judgesManifests || !SHOWN_BY_THE_CONTROL_PLANE.test(f.code),
-    ),
+  async (ctx) => (await kubernetesFindings(ctx.files)).filter((f) => !ctx.target.showsItself(f.code)),
 );
 
 export const kindConfigFile = fromFindings(

@@ -2,10 +2,20 @@
 // "forbidden" (its ServiceAccount's RBAC) as the rule or binding to add, and the Services whose selector
 // picks no pod (no endpoints, so no server behind the route). Shared by the targets with a real API
 // server (apiserver, kind); pure: it reads logs and manifests, it runs nothing.
+import { stripVTControlCharacters } from 'node:util';
 import { UserError } from '../errors.ts';
 import { asRecord, asString, type ManifestObject, type PathSegment } from './manifest.ts';
 import { boundTo, TRAEFIK_CRD_RBAC } from './rbac.ts';
 import { selectedWorkloads, servicesOf, type Workload } from './workloads.ts';
+
+/**
+ * The workshop's findings that a real API server, with Traefik's CRD provider running under the attendee's
+ * RBAC, shows for itself: a field it refuses, a "forbidden", a Service with no endpoints, a missing namespace.
+ */
+export const SHOWN_BY_AN_API_SERVER =
+  /^(schema-(?!unavailable)|rbac-(missing|binding-mismatch|clusterrole-missing)|namespace-missing|service-selector-mismatch)/;
+/** …and those a node's kubelet shows too: an image it cannot pull (kind#328). */
+export const SHOWN_BY_A_NODE = /^image-latest-pull/;
 
 export interface Forbidden {
   user: string;
@@ -85,4 +95,13 @@ export function unselected(objects: ManifestObject[], workloads: Workload[]): st
       (s) =>
         `Service ${s.namespace}/${s.name} (${s.file}:${s.lineOf(['spec', 'selector'])}) selects no pod: its selector ${JSON.stringify(asRecord(s.data.spec).selector ?? {})} matches no Deployment's pod labels, so it has no endpoints and Traefik has no server for it.`,
     );
+}
+
+/** Traefik's own error lines from its Kubernetes provider, once each, without the timestamp. */
+export function providerErrors(output: string): string[] {
+  const lines = stripVTControlCharacters(output)
+    .split('\n')
+    .filter((l) => /\bERR\b/.test(l) && /providerName=kubernetescrd/.test(l))
+    .map((l) => l.replace(/^\S+\s+ERR\s+/, '').trim());
+  return [...new Set(lines)];
 }

@@ -24,6 +24,8 @@ export interface WorkloadRef {
   replicas: number;
   /** Its first container's name (the app's, for the container runtime on the node). */
   container: string;
+  /** The images its containers run, as written. */
+  images: string[];
 }
 
 export interface StepObjects {
@@ -50,6 +52,7 @@ function workloadRef(w: Workload): WorkloadRef {
       .join(','),
     replicas: w.replicas,
     container: asString(w.containers[0]?.name) ?? '',
+    images: w.containers.map((c) => asString(c.image)).filter((i): i is string => Boolean(i)),
   };
 }
 

@@ -1,7 +1,7 @@
 // The Kubernetes binaries .ci/kube-tools.sh builds once per pinned version, in $WSK_CACHE (default
 // /var/cache/wsk)/<tool>-<version>/<tool>. Looked up there, never on PATH: a kind or kubectl the attendee
 // installed may be another version, and these checks are about the pinned ones.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   KIND_VERSION,
@@ -9,6 +9,7 @@ import {
   KUBERNETES_VERSION,
   TRAEFIK_CRDS_VERSION,
 } from '../kubernetes/versions.ts';
+import { crdCacheDir, traefikFile } from '../traefik-run/release-files.ts';
 
 export const KUBE_TOOLS = {
   kind: KIND_VERSION,
@@ -39,3 +40,13 @@ export function cachedTool(tool: KubeTool): string | undefined {
 /** Why a cached tool is missing, with the command that provides it. */
 export const missingToolReason = (tool: KubeTool) =>
   `${tool} ${KUBE_TOOLS[tool]} is not built at ${cachedToolPath(tool)}: run .ci/kube-tools.sh ${tool}`;
+
+/**
+ * Traefik's CRD definitions: the pinned release's file where this user has it (downloaded once, or from
+ * the offline pack), else the one .ci/kube-tools.sh fetched, else downloaded now.
+ */
+export async function traefikCrds(): Promise<string> {
+  const mine = join(crdCacheDir(), 'kubernetes-crd-definition-v1.yml');
+  if (existsSync(mine)) return mine;
+  return cachedTool('traefik-crds') ?? traefikFile('kubernetes-crd-definition-v1.yml');
+}

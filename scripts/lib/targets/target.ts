@@ -26,10 +26,11 @@ export interface TargetModule {
   /** What it cannot give, and why: an expectation that needs it is reported skipped with this reason. */
   readonly cannot: Readonly<Partial<Record<Capability, string>>>;
   /**
-   * A real Kubernetes API server judges the manifests (schemas, RBAC, selectors): the workshop's own
-   * reading of the same things steps aside, so the attendee meets the real verdict.
+   * The findings (by code) that the target's real tools show for themselves when the step starts (an API
+   * server's refusal, Traefik's "forbidden", a kubelet's failed pull): the workshop's own reading of them
+   * steps aside, so that the attendee meets the real verdict.
    */
-  readonly judgesManifests: boolean;
+  showsItself(code: string): boolean;
   /** What this machine lacks to run it, in words; undefined when nothing is missing. */
   missing(): Promise<string | undefined>;
   /** Starts the step's environment: `--start` on the brief's ports, the checks on free ones. */

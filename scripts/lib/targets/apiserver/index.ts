@@ -5,12 +5,17 @@
 // There is no kubelet: the app's pods and Redis run as local processes, and this module writes the
 // EndpointSlices the endpointslice controller would, one per pod each Service's selector picks.
 import { join } from 'node:path';
-import { stripVTControlCharacters } from 'node:util';
 import type { Environment, Instance, StartOptions } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
 import { formatFinding } from '../../findings.ts';
 import { applyErrors } from '../../kubernetes/apply-errors.ts';
-import { explainForbidden, forbiddenIn, unselected } from '../../kubernetes/cluster-verdicts.ts';
+import {
+  explainForbidden,
+  forbiddenIn,
+  providerErrors,
+  SHOWN_BY_AN_API_SERVER,
+  unselected,
+} from '../../kubernetes/cluster-verdicts.ts';
 import { isIngressRoute } from '../../kubernetes/lookups.ts';
 import { asArray, asRecord, type ManifestObject } from '../../kubernetes/manifest.ts';
 import {
@@ -30,8 +35,7 @@ import { stepFiles } from '../../step-files.ts';
 import { findExecutable } from '../../tools.ts';
 import { TRAEFIK_IMAGE } from '../../traefik/version.ts';
 import { rawData, traefikForCommand } from '../../traefik-run/process.ts';
-import { traefikFile } from '../../traefik-run/release-files.ts';
-import { cachedTool, missingToolReason } from '../kube-tools.ts';
+import { cachedTool, missingToolReason, traefikCrds } from '../kube-tools.ts';
 import { byName, Launch, startReplicas } from '../launch.ts';
 import { localDrills } from '../rehearsal/local-drills.ts';
 import { followInstances, mainEntryPoint } from '../rehearsal/traefik-rehearsal.ts';
@@ -115,7 +119,7 @@ export async function startApiserverStep(
     async () => {
       const plane = await startControlPlane({ echo: options.echo });
       try {
-        const crdFile = cachedTool('traefik-crds') ?? (await traefikFile('kubernetes-crd-definition-v1.yml'));
+        const crdFile = await traefikCrds();
         await applyCrds(plane, crdFile).catch((err: Error) => {
           throw new UserError(`Traefik's CRDs did not apply: ${err.message}`);
         });
@@ -273,15 +277,6 @@ async function waitForRouting(run: KubernetesTraefik, objects: ManifestObject[])
   return crdServers(run.apiUrl);
 }
 
-/** Traefik's own error lines from its Kubernetes provider, once each, without the timestamp. */
-function providerErrors(output: string): string[] {
-  const lines = stripVTControlCharacters(output)
-    .split('\n')
-    .filter((l) => /\bERR\b/.test(l) && /providerName=kubernetescrd/.test(l))
-    .map((l) => l.replace(/^\S+\s+ERR\s+/, '').trim());
-  return [...new Set(lines)];
-}
-
 /** Every server URL of the services Traefik's CRD provider built. */
 async function crdServers(apiUrl: string): Promise<Set<string>> {
   const services = (await rawData(apiUrl)).services ?? {};
@@ -322,7 +317,7 @@ export const apiserver: TargetModule = {
     'compose-and-kubernetes': 'kubernetes',
   },
   cannot: {},
-  judgesManifests: true,
+  showsItself: (code) => SHOWN_BY_AN_API_SERVER.test(code),
   missing: apiserverMissing,
   start: startApiserverStep,
   // Its own control plane and pods, started and stopped by the drill command.

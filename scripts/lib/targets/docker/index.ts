@@ -136,7 +136,7 @@ export const docker: TargetModule = {
     'compose-and-kubernetes': 'compose',
   },
   cannot: { 'local-processes': 'the replicas are containers, not processes of this command' },
-  judgesManifests: false,
+  showsItself: () => false,
   missing: dockerMissing,
   start: startDockerCompose,
   // The stack `npm run step N -- --start` keeps up in another terminal.

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { $, type ProcessOutput } from 'zx';
 import { UserError } from '../../errors.ts';
+import { type CommandResult, runCommand } from '../../processes.ts';
 
 export interface KindCluster {
   /** kind-config.yaml's `name` (kind's own default would be `kind`; the workshop passes it always). */
@@ -32,41 +32,51 @@ export function kindCluster(dir: string): KindCluster {
 export const kubectlArgs = (cluster: KindCluster, args: string[]) => ['--context', cluster.context, ...args];
 
 export interface ClusterCommands {
-  kubectl(args: string[]): Promise<ProcessOutput>;
+  kubectl(args: string[]): Promise<CommandResult>;
   /** `kind SUBCOMMAND… --name NAME`. */
-  kind(args: string[]): Promise<ProcessOutput>;
+  kind(args: string[]): Promise<CommandResult>;
   /** Any other command (docker, to reach the node), with the same error reporting. */
-  run(argv: string[]): Promise<ProcessOutput>;
+  run(argv: string[]): Promise<CommandResult>;
+  /** Any command, its failure an answer rather than an error (read `exitCode`). */
+  attempt(argv: string[]): Promise<CommandResult>;
+  /** kubectl on the cluster, its failure an answer rather than an error. */
+  tryKubectl(args: string[]): Promise<CommandResult>;
+}
+
+/** A failed command in one line: the command, and the tool's own words, not a warning printed before them. */
+export function commandFailed(argv: string[], result: CommandResult, hint?: string): UserError {
+  const said = result.output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const words = said.find((l) => /error/i.test(l)) ?? said.at(-1);
+  return new UserError(
+    `\`${argv.join(' ')}\` failed (exit code ${result.exitCode})${words ? `: ${words}` : '.'}`,
+    hint,
+  );
 }
 
 /**
- * Runs commands against one cluster. A failure becomes a UserError that names the command and repeats
- * the tool's own last words (`context "kind-wsk" does not exist`), with `hint`: never a stack trace.
+ * Runs commands against one cluster, each a managed process (Ctrl-C stops it). A failure becomes a
+ * UserError that names the command and repeats the tool's own last words (`context "kind-wsk" does not
+ * exist`), with `hint`: never a stack trace.
  */
 export function clusterCommands(
   cluster: KindCluster,
   { cwd, echo = false, hint }: { cwd?: string; echo?: boolean; hint: string },
 ): ClusterCommands {
-  const sh = $({ cwd, quiet: !echo, nothrow: true });
+  const attempt = (argv: string[]) =>
+    runCommand({ name: argv[0], command: argv[0], args: argv.slice(1), cwd, echo });
   const run = async (argv: string[]) => {
-    const out = await sh`${argv}`;
-    if (out.exitCode !== 0) {
-      const said = `${out.stderr}\n${out.stdout}`
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-      // The line that says what went wrong, not a warning printed before it.
-      const words = said.find((l) => /error/i.test(l)) ?? said.at(-1);
-      throw new UserError(
-        `\`${argv.join(' ')}\` failed (exit code ${out.exitCode})${words ? `: ${words}` : '.'}`,
-        hint,
-      );
-    }
-    return out;
+    const result = await attempt(argv);
+    if (result.exitCode !== 0) throw commandFailed(argv, result, hint);
+    return result;
   };
   return {
     kubectl: (args) => run(['kubectl', ...kubectlArgs(cluster, args)]),
     kind: (args) => run(['kind', ...args, '--name', cluster.name]),
     run,
+    attempt,
+    tryKubectl: (args) => attempt(['kubectl', ...kubectlArgs(cluster, args)]),
   };
 }

@@ -4,8 +4,13 @@ import { spawnSync } from 'node:child_process';
 import type { Drills } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
 import type { StepObjects } from '../../kubernetes/step-objects.ts';
-import { mustUndo } from '../../processes.ts';
+import { mustUndo, startProcess, waitFor } from '../../processes.ts';
 import { clusterCommands, type KindCluster, kubectlArgs } from './cluster.ts';
+import type { Ended } from './stack.ts';
+
+/** The app container's exit code as each pod event shows it (empty until it has ended), a line per event. */
+const EXIT_CODE = (container: string) =>
+  `{range .status.containerStatuses[?(@.name=="${container}")]}{.state.terminated.exitCode}{end}{"\\n"}`;
 
 /**
  * kind: instance names are pod names (the manifests set INSTANCE_ID from metadata.name; the hostname is the
@@ -22,14 +27,40 @@ import { clusterCommands, type KindCluster, kubectlArgs } from './cluster.ts';
  *   before it stops the old one, and Redis would never be away.
  * - rolling-restart: `kubectl rollout restart`, until the rollout is complete.
  */
-export function kindDrills(cluster: KindCluster, objects: StepObjects, { hint }: { hint: string }): Drills {
+export function kindDrills(
+  cluster: KindCluster,
+  objects: StepObjects,
+  { hint, ended = new Map() }: { hint: string; ended?: Ended },
+): Drills {
   const sh = clusterCommands(cluster, { hint });
   const { app, redis } = objects;
   const inApp = (args: string[]) => sh.kubectl(['-n', app.namespace, ...args]);
+  const follow = (name: string, args: string[]) =>
+    startProcess({ name, command: 'kubectl', args: kubectlArgs(cluster, ['-n', app.namespace, ...args]) });
   return {
     'sigterm-instance': async (busiest) => {
-      await inApp(['delete', 'pod', busiest, '--timeout=60s']);
-      return `kubectl delete pod ${busiest}: SIGTERM, and the pod is gone`;
+      // A deleted pod leaves the API server with its exit code and its logs: both are followed while it drains.
+      const status = follow('kubectl', [
+        'get',
+        'pod',
+        busiest,
+        '--watch',
+        '-o',
+        `jsonpath=${EXIT_CODE(app.container)}`,
+      ]);
+      const logs = follow(busiest, ['logs', '--follow', '--tail=40', '-c', app.container, busiest]);
+      try {
+        await inApp(['delete', 'pod', busiest, '--timeout=60s']);
+        await waitFor("the pod's logs to end", async () => (logs.running() ? undefined : true), {
+          timeoutMs: 5_000,
+        }).catch(() => undefined);
+      } finally {
+        await Promise.all([status.stop({ graceMs: 1_000 }), logs.stop({ graceMs: 1_000 })]);
+      }
+      const exitCode = status.stdout().match(/\d+/g)?.map(Number).at(-1);
+      if (exitCode === undefined) return `kubectl delete pod ${busiest}: SIGTERM, and the pod is gone`;
+      ended.set(busiest, { exitCode, logs: logs.stdout() });
+      return `kubectl delete pod ${busiest}: SIGTERM, it exited with code ${exitCode}, and the pod is gone`;
     },
     'sigkill-instance': async (busiest) => {
       const placed = await inApp([

@@ -40,12 +40,52 @@ export async function imageStore(commands: ClusterCommands): Promise<ImageStore>
 /** `docker build` flags for an image bound for kind. */
 export const buildFlags = (store: ImageStore): string[] => (store.containerd ? ['--provenance=false'] : []);
 
-/** `docker save` the images into one temporary archive, `kind load image-archive` it, remove it. */
+/**
+ * The images some node lacks (or holds other bytes under the same name), as `kind load docker-image` judges
+ * it: the engine's image id against each node's, asked of the node's container runtime.
+ */
+async function missingOnNodes(commands: ClusterCommands, images: readonly string[]): Promise<string[]> {
+  const nodes = (await commands.kind(['get', 'nodes'])).stdout.split('\n').filter(Boolean);
+  // No node: `kind load` itself says what is wrong.
+  if (!nodes.length) return [...images];
+  const missing: string[] = [];
+  for (const image of images) {
+    const id = (
+      await commands.run(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])
+    ).stdout.trim();
+    for (const node of nodes) {
+      const there = await commands.attempt([
+        'docker',
+        'exec',
+        node,
+        'crictl',
+        'inspecti',
+        '-o',
+        'go-template',
+        '--template',
+        '{{.status.id}}',
+        image,
+      ]);
+      if (there.exitCode !== 0 || there.stdout.trim() !== id) {
+        missing.push(image);
+        break;
+      }
+    }
+  }
+  return missing;
+}
+
+/**
+ * `docker save` the images the nodes lack into one temporary archive, `kind load image-archive` it, remove
+ * it. Resolves to the images loaded.
+ */
 export async function loadImagesIntoKind(
   commands: ClusterCommands,
-  images: readonly string[],
+  all: readonly string[],
   store: ImageStore,
-): Promise<void> {
+): Promise<string[]> {
+  const images = await missingOnNodes(commands, all);
+  if (!images.length) return [];
   const dir = mkdtempSync(join(tmpdir(), 'wsk-images-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   process.once('exit', remove);
@@ -58,4 +98,5 @@ export async function loadImagesIntoKind(
     remove();
     process.removeListener('exit', remove);
   }
+  return images;
 }

@@ -1,18 +1,43 @@
 import type { Environment, StartOptions } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
-import { KIND_NODE_IMAGE } from '../../kubernetes/versions.ts';
-import { startProcess, waitForHttp } from '../../processes.ts';
+import { type Finding, formatFinding } from '../../findings.ts';
+import { applyErrors } from '../../kubernetes/apply-errors.ts';
+import {
+  explainForbidden,
+  forbiddenIn,
+  providerErrors,
+  SHOWN_BY_A_NODE,
+  SHOWN_BY_AN_API_SERVER,
+  unselected,
+} from '../../kubernetes/cluster-verdicts.ts';
+import { isIngressRoute } from '../../kubernetes/lookups.ts';
+import type { ManifestObject } from '../../kubernetes/manifest.ts';
+import type { StepObjects, WorkloadRef } from '../../kubernetes/step-objects.ts';
+import { workloadsOf } from '../../kubernetes/workloads.ts';
+import { startProcess, waitFor } from '../../processes.ts';
 import { stepFiles } from '../../step-files.ts';
 import { dockerEngineAnswers, findExecutable } from '../../tools.ts';
-import { traefikFile } from '../../traefik-run/release-files.ts';
+import { rawData, routerErrors } from '../../traefik-run/process.ts';
+import { traefikCrds } from '../kube-tools.ts';
 import type { StepShape, TargetModule } from '../target.ts';
-import { clusterCommands, type KindCluster, kindCluster, kubectlArgs } from './cluster.ts';
+import {
+  type ClusterCommands,
+  clusterCommands,
+  type KindCluster,
+  kindCluster,
+  kubectlArgs,
+} from './cluster.ts';
+import { createCluster } from './create.ts';
 import { kindDrills } from './drills.ts';
 import { buildFlags, imageStore, loadImagesIntoKind } from './image-archive.ts';
+import { type Ended, kindStack } from './stack.ts';
 
+/** The app image's name when the manifests name none (a test's own stack). */
 export const APP_IMAGE = 'wsk-app:1.0.0';
 /** Where Traefik answers on the host through kind's port mapping (a test points it elsewhere). */
 const ingressUrl = () => process.env.WSK_INGRESS_URL ?? 'http://localhost';
+/** Traefik's API through kind's mapping of the dashboard's port (kind-config.yaml maps 8080 to it). */
+const TRAEFIK_API = 'http://127.0.0.1:8080';
 
 export const KIND_MISSING = new UserError(
   'This needs docker (with a running engine), kind and kubectl, and at least one of them is missing.',
@@ -20,8 +45,10 @@ export const KIND_MISSING = new UserError(
 );
 
 /**
- * kind create (when absent), build and load the image, CRDs, the step's manifests, rollouts, a smoke test.
- * Every kind command names the cluster (--name) and every kubectl command its context (kind-NAME).
+ * kind create (when absent), the app's image built and loaded (with the other images the manifests name
+ * that this engine holds), Traefik's CRDs, the step's manifests, rollouts, then the page through Traefik.
+ * Every kind command names the cluster (--name) and every kubectl command its context (kind-NAME). What
+ * the cluster refuses (a manifest, an image pull, Traefik's RBAC) comes back at the attendee's file and line.
  */
 export async function startKindCluster(
   step: Pick<StepShape, 'socketPath'>,
@@ -32,36 +59,63 @@ export async function startKindCluster(
   if (missing)
     throw new UserError(`The kind target needs docker, kind and kubectl: ${missing}.`, KIND_MISSING.hint);
   const cluster = kindCluster(dir);
-  const objects = await kindObjects(dir, options);
+  const files = options.files ?? stepFiles(dir);
+  const { objects: manifests } = await files.manifests();
+  const objects = await kindObjects(dir, { files });
   const { app, traefik } = objects;
+  const kubectl = `kubectl --context ${cluster.context} -n ${app.namespace}`;
   const sh = clusterCommands(cluster, {
     cwd: dir,
     echo: options.echo,
     hint: `read the output above; kubectl --context ${cluster.context} get pods -A shows what runs`,
   });
+  const notes: string[] = [];
   const clusters = (await sh.run(['kind', 'get', 'clusters'])).stdout.split('\n').map((l) => l.trim());
   const existed = clusters.includes(cluster.name);
-  if (!existed)
-    await sh.kind(['create', 'cluster', '--config', 'kind-config.yaml', '--image', KIND_NODE_IMAGE]);
-  const store = await imageStore(sh);
-  // A fixed, non-latest tag: with :latest the kubelet tries to pull it and fails (kind#328).
-  await sh.run(['docker', 'build', ...buildFlags(store), '-t', APP_IMAGE, '.']);
-  await loadImagesIntoKind(sh, [APP_IMAGE], store);
-  await sh.kubectl(['apply', '--server-side', '-f', await traefikFile('kubernetes-crd-definition-v1.yml')]);
-  await sh.kubectl(['apply', '-f', 'k8s/']);
-  // The same tag with new bytes: pods of a cluster that was already running keep the old image until replaced.
-  if (existed) await sh.kubectl(['-n', app.namespace, 'rollout', 'restart', app.resource]);
-  for (const w of objects.rollouts)
-    await sh.kubectl(['-n', w.namespace, 'rollout', 'status', w.resource, '--timeout=180s']);
+  const created = existed ? undefined : await createCluster(sh, cluster, dir);
+  notes.push(...(created?.notes ?? []));
+  try {
+    const store = await imageStore(sh);
+    // The image the app's Deployment names, built from the step's Dockerfile under that very name.
+    const appImage = app.images[0] ?? APP_IMAGE;
+    await sh.run(['docker', 'build', ...buildFlags(store), '-t', appImage, '.']);
+    // The other images (Redis, Traefik) go in too where this engine holds them: an offline room has no
+    // registry for the node to pull from.
+    const others = [...new Set(objects.rollouts.flatMap((w) => w.images))].filter((i) => i !== appImage);
+    const held: string[] = [];
+    for (const image of others)
+      if ((await sh.attempt(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])).exitCode === 0)
+        held.push(image);
+    await loadImagesIntoKind(sh, [appImage, ...held], store);
+    await sh.kubectl(['apply', '--server-side', '--force-conflicts', '-f', await traefikCrds()]);
+    const applied = await sh.tryKubectl(['apply', '-f', 'k8s/']);
+    if (applied.exitCode !== 0) throw refused(applyErrors(applied.output, manifests, dir), applied.output);
+    // A cluster that was running keeps its pods: the app's image has new bytes under the same tag, and a
+    // Traefik that had synced keeps what it read before an RBAC edit. Both start again.
+    if (existed)
+      for (const w of [app, ...(traefik ? [traefik] : [])])
+        await sh.kubectl(['-n', w.namespace, 'rollout', 'restart', w.resource]);
+    for (const w of objects.rollouts) {
+      const rolled = await sh.tryKubectl([
+        '-n',
+        w.namespace,
+        'rollout',
+        'status',
+        w.resource,
+        '--timeout=180s',
+      ]);
+      if (rolled.exitCode !== 0) throw await notRolledOut(sh, w, manifests, kubectl);
+    }
+    await waitForRoutes(sh, objects, manifests, kubectl);
+  } catch (err) {
+    // A cluster made for a step that then failed stays for the next try (an interrupt still removes it).
+    created?.keep();
+    throw err;
+  }
+  created?.keep();
+
   const socketPath = step.socketPath;
   const page = new URL(socketPath.replace(/socket\.io\/$/, ''), ingressUrl()).href;
-  const kubectl = `kubectl --context ${cluster.context} -n ${app.namespace}`;
-  await waitForHttp(page, { timeoutMs: 60_000 }).catch(() => {
-    throw new UserError(
-      `The cluster is up but ${page} does not answer 200.`,
-      `${kubectl} get ingressroute,svc,endpointslices${traefik ? `; kubectl --context ${cluster.context} -n ${traefik.namespace} logs ${traefik.resource}` : ''}`,
-    );
-  });
   const logs =
     options.echo && traefik
       ? startProcess({
@@ -80,24 +134,164 @@ export async function startKindCluster(
           echo: true,
         })
       : undefined;
+  const ended: Ended = new Map();
+  const api = (await traefikAnswers(TRAEFIK_API)) ? TRAEFIK_API : undefined;
   return {
     entries: [ingressUrl()],
     socketPath,
     instances: [],
-    drills: kindDrills(cluster, objects, { hint: clusterHint(cluster) }),
+    stack: kindStack(sh, objects, ended),
+    drills: kindDrills(cluster, objects, { hint: clusterHint(cluster), ended }),
+    traefik: api
+      ? {
+          apiUrl: api,
+          problems: async () => [
+            ...(await routerErrors(api).catch(() => [])),
+            ...(traefik ? providerErrors((await sh.tryKubectl(traefikLogs(traefik))).output) : []),
+            ...unselected(manifests, workloadsOf(manifests)),
+          ],
+        }
+      : undefined,
     links: [
       { label: 'chat (Traefik in kind)', url: page },
       { label: 'Traefik dashboard', url: 'http://127.0.0.1:8080/dashboard/' },
     ],
     notes: [
+      ...notes,
       `kind cluster '${cluster.name}' (kubectl context ${cluster.context}). When something is off: ${kubectl} describe pod -l ${app.selector}; ${kubectl} logs -l ${app.selector}; ${kubectl} get endpointslices`,
-      `Delete the cluster when done: npm run step 4 -- --down (kind delete cluster --name ${cluster.name})`,
+      `The cluster stays up for the next run; delete it when done: npm run step 4 -- --down (kind delete cluster --name ${cluster.name})`,
     ],
-    // The cluster outlives the command (creating one takes a minute); --down deletes it.
+    // The cluster outlives the command (creating one takes a while); --down deletes it.
     stop: async () => {
       await logs?.stop();
     },
   };
+}
+
+/** `kubectl logs` of Traefik's pods: where its "forbidden" and provider errors are. */
+const traefikLogs = (traefik: WorkloadRef) => [
+  '-n',
+  traefik.namespace,
+  'logs',
+  '-l',
+  traefik.selector,
+  '--tail=500',
+];
+
+async function traefikAnswers(api: string): Promise<boolean> {
+  const res = await fetch(`${api}/api/version`, { signal: AbortSignal.timeout(2_000) }).catch(
+    () => undefined,
+  );
+  return res?.ok === true;
+}
+
+/** The API server's refusal of the manifests, at the attendee's file and line. */
+function refused(findings: Finding[], output: string): UserError {
+  if (findings.length === 0) return new UserError(`kubectl apply -f k8s/ failed: ${output.trim()}`);
+  return new UserError(
+    `The cluster refused your manifests:\n${findings.map((f) => `  ${formatFinding(f)}`).join('\n')}`,
+    findings[0].fix,
+  );
+}
+
+interface PodView {
+  metadata: { name: string };
+  status?: {
+    containerStatuses?: {
+      name: string;
+      image: string;
+      state?: { waiting?: { reason?: string; message?: string } };
+    }[];
+  };
+}
+
+/** Why a workload did not roll out, in the kubelet's words, with what to change. */
+async function notRolledOut(
+  sh: ClusterCommands,
+  w: WorkloadRef,
+  manifests: ManifestObject[],
+  kubectl: string,
+): Promise<UserError> {
+  const pods = JSON.parse(
+    (await sh.kubectl(['-n', w.namespace, 'get', 'pods', '-l', w.selector, '-o', 'json'])).stdout,
+  ) as { items: PodView[] };
+  for (const pod of pods.items)
+    for (const c of pod.status?.containerStatuses ?? []) {
+      const reason = c.state?.waiting?.reason;
+      if (reason === 'ErrImagePull' || reason === 'ImagePullBackOff' || reason === 'ErrImageNeverPull') {
+        const source = manifests.find((o) => `${o.kind.toLowerCase()}/${o.name}` === w.resource);
+        return new UserError(
+          `${w.resource} did not roll out: the kubelet could not get the image ${c.image} (${reason}${c.state?.waiting?.message ? `: ${c.state.waiting.message}` : ''}).${source ? ` (${source.file})` : ''}`,
+          /(:latest|^[^:]+)$/.test(c.image)
+            ? `a :latest (or untagged) image makes the kubelet pull it from a registry instead of using the copy loaded into the node (kind#328): tag it, e.g. ${c.image.replace(/:latest$/, '')}:1.0.0, or set imagePullPolicy: IfNotPresent`
+            : 'the image must be one this machine holds (the workshop loads it into the node) or one a registry serves',
+        );
+      }
+      if (reason === 'CrashLoopBackOff') {
+        const last = await sh.tryKubectl([
+          '-n',
+          w.namespace,
+          'logs',
+          pod.metadata.name,
+          '-c',
+          c.name,
+          '--previous',
+          '--tail=8',
+        ]);
+        return new UserError(
+          `${w.resource} did not roll out: ${pod.metadata.name} keeps crashing. Its last output:\n  ${last.output.trim().split('\n').join('\n  ')}`,
+          `${kubectl} logs ${pod.metadata.name} --previous`,
+        );
+      }
+    }
+  return new UserError(
+    `${w.resource} did not roll out within 180 s.`,
+    `${kubectl} describe ${w.resource}; ${kubectl} get events --sort-by=.lastTimestamp`,
+  );
+}
+
+/**
+ * Waits until Traefik built a router for every IngressRoute (its API, through kind's mapping of the
+ * dashboard port), or its log says its ServiceAccount was refused (then the RBAC to add). Without the API,
+ * until Traefik answers on the host's port 80 at all. Then the checks meet what Traefik serves.
+ */
+async function waitForRoutes(
+  sh: ClusterCommands,
+  objects: StepObjects,
+  manifests: ManifestObject[],
+  kubectl: string,
+): Promise<void> {
+  const routes = manifests.filter(isIngressRoute).map((ir) => `${ir.namespace}-${ir.name}`);
+  const { traefik } = objects;
+  let refusal: UserError | undefined;
+  await waitFor(
+    'Traefik to load every IngressRoute',
+    async () => {
+      const forbidden = traefik ? forbiddenIn((await sh.tryKubectl(traefikLogs(traefik))).output) : [];
+      if (forbidden.length) {
+        refusal = explainForbidden(forbidden, manifests);
+        return true;
+      }
+      if (await traefikAnswers(TRAEFIK_API)) {
+        const routers = Object.keys((await rawData(TRAEFIK_API)).routers ?? {});
+        const loaded = routes.every((r) =>
+          routers.some((n) => n.startsWith(r) && n.endsWith('@kubernetescrd')),
+        );
+        return loaded ? true : undefined;
+      }
+      const res = await fetch(ingressUrl(), { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+      await res?.body?.cancel();
+      return res ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  ).catch(async () => {
+    const errors = traefik ? providerErrors((await sh.tryKubectl(traefikLogs(traefik))).output) : [];
+    throw new UserError(
+      `Traefik in the cluster did not route your IngressRoutes within 60 s.${errors.length ? ` Its errors:\n  ${errors.join('\n  ')}` : ''}`,
+      `${kubectl} get ingressroute,svc,endpointslices${traefik ? `; kubectl --context ${kubectl.split(' ')[2]} -n ${traefik.namespace} logs ${traefik.resource}` : ''}`,
+    );
+  });
+  if (refusal) throw refusal;
 }
 
 export async function deleteKindCluster(dir: string): Promise<string> {
@@ -139,7 +333,7 @@ export const kind: TargetModule = {
     'compose-and-kubernetes': 'kubernetes',
   },
   cannot: { 'local-processes': 'the replicas are pods, not processes of this command' },
-  judgesManifests: false,
+  showsItself: (code) => SHOWN_BY_AN_API_SERVER.test(code) || SHOWN_BY_A_NODE.test(code),
   missing: kindMissing,
   start: startKindCluster,
   // The cluster `npm run step N -- --start` left running.

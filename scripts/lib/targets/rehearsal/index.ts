@@ -25,7 +25,7 @@ export const rehearsal: TargetModule = {
     'compose-and-kubernetes': 'compose',
   },
   cannot: {},
-  judgesManifests: false,
+  showsItself: () => false,
   missing: async () => undefined,
   async start(step, dir, options) {
     const flavour = rehearsal.runs[step.flavour];

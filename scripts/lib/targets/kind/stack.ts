@@ -1,0 +1,127 @@
+// The step's app and Redis on a kind cluster as the checks see them: the app's pods (by name, which is what
+// each instance calls itself), each asked from inside for /healthz and /readyz, Redis scaled to zero and
+// back for an outage, and how long Traefik takes to follow a pod that ends. Every command names the cluster.
+import type { RealStack, Replica } from '../../environment.ts';
+import { UserError } from '../../errors.ts';
+import type { StepObjects, WorkloadRef } from '../../kubernetes/step-objects.ts';
+import { waitFor } from '../../processes.ts';
+import type { ClusterCommands } from './cluster.ts';
+
+interface PodStatus {
+  metadata: { name: string; deletionTimestamp?: string };
+  status?: {
+    phase?: string;
+    containerStatuses?: {
+      name: string;
+      ready?: boolean;
+      restartCount?: number;
+      state?: { running?: object; terminated?: { exitCode: number }; waiting?: { reason?: string } };
+      lastState?: { terminated?: { exitCode: number } };
+    }[];
+  };
+}
+
+/** The pods of a workload, as the API server lists them. */
+export async function podsOf(sh: ClusterCommands, w: WorkloadRef): Promise<PodStatus[]> {
+  const out = await sh.kubectl(['-n', w.namespace, 'get', 'pods', '-l', w.selector, '-o', 'json']);
+  return (JSON.parse(out.stdout) as { items: PodStatus[] }).items;
+}
+
+/** A pod's app container: running and ready, or how it last ended. */
+function containerOf(pod: PodStatus, container: string) {
+  return (
+    pod.status?.containerStatuses?.find((c) => c.name === container) ?? pod.status?.containerStatuses?.[0]
+  );
+}
+
+/**
+ * Pods that ended under a drill, as their last status showed them (a deleted pod leaves the API server,
+ * and with it its exit code): the drills record them here, `replicas()` lists them with the live ones.
+ */
+export type Ended = Map<string, { exitCode: number; logs: string }>;
+
+export function kindStack(sh: ClusterCommands, objects: StepObjects, ended: Ended): RealStack {
+  const { app, redis } = objects;
+  // The kubelet restarts a container that ends: a restart since a pod was first seen is an ending.
+  const firstSeen = new Map<string, number>();
+  const requireRedis = () => {
+    if (!redis)
+      throw new UserError(
+        "The step's manifests run no Redis (no Service named by the app's REDIS_URL, no redis image).",
+      );
+    return redis;
+  };
+  return {
+    // An ended pod leaves its EndpointSlice when the kubelet reports it (a second or two), and Traefik's
+    // provider applies the change after its throttle (2 s by default): measured on the kind target's test.
+    routerLagMs: 4_000,
+    async settle() {
+      // Every app pod ready, and as many ready endpoints as pods: what Traefik's provider then builds from.
+      try {
+        await waitFor(
+          'every app pod ready and in its EndpointSlice',
+          async () => {
+            const pods = (await podsOf(sh, app)).filter((p) => !p.metadata.deletionTimestamp);
+            const ready = pods.filter((p) => containerOf(p, app.container)?.ready);
+            return pods.length === app.replicas && ready.length === pods.length ? true : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 500 },
+        );
+        return undefined;
+      } catch {
+        return `Not every pod of ${app.resource} was ready within 60 s.`;
+      }
+    },
+    async replicas() {
+      const live: Replica[] = (await podsOf(sh, app)).map((pod) => {
+        const c = containerOf(pod, app.container);
+        const name = pod.metadata.name;
+        const restarts = c?.restartCount ?? 0;
+        if (!firstSeen.has(name)) firstSeen.set(name, restarts);
+        const restarted = restarts > (firstSeen.get(name) ?? restarts);
+        return {
+          id: name,
+          instance: name,
+          running: Boolean(c?.state?.running) && !pod.metadata.deletionTimestamp && !restarted,
+          exitCode: c?.state?.terminated?.exitCode ?? c?.lastState?.terminated?.exitCode ?? 0,
+          logs: async () => (await sh.tryKubectl(['-n', app.namespace, 'logs', name, '--tail=40'])).output,
+        };
+      });
+      const gone: Replica[] = [...ended].map(([name, end]) => ({
+        id: name,
+        instance: name,
+        running: false,
+        exitCode: end.exitCode,
+        logs: async () => end.logs,
+      }));
+      return [...live.filter((r) => !ended.has(r.id)), ...gone];
+    },
+    async status(replica, path) {
+      // From inside the pod: the app's port is published to no one but its Service.
+      const probe = `fetch('http://127.0.0.1:'+(process.env.PORT||3000)+${JSON.stringify(path)}).then(r=>console.log(r.status),()=>console.log(0))`;
+      const out = await sh.tryKubectl([
+        '-n',
+        app.namespace,
+        'exec',
+        replica.id,
+        '-c',
+        app.container,
+        '--',
+        'node',
+        '-e',
+        probe,
+      ]);
+      return Number(out.stdout.trim()) || 0;
+    },
+    async stopRedis() {
+      const r = requireRedis();
+      await sh.kubectl(['-n', r.namespace, 'scale', r.resource, '--replicas=0']);
+      await sh.kubectl(['-n', r.namespace, 'wait', '--for=delete', 'pod', '-l', r.selector, '--timeout=60s']);
+    },
+    async startRedis() {
+      const r = requireRedis();
+      await sh.kubectl(['-n', r.namespace, 'scale', r.resource, `--replicas=${r.replicas}`]);
+      await sh.kubectl(['-n', r.namespace, 'rollout', 'status', r.resource, '--timeout=120s']);
+    },
+  };
+}
