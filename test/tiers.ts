@@ -15,6 +15,7 @@ export const TIERS = {
     'kubernetes-kind-config',
     'kubernetes-load',
     'kubernetes-validate',
+    'layers',
     'lockfiles',
     'markdown',
     'offline',
