@@ -94,6 +94,16 @@ const MISTAKES: Mistake[] = [
   },
   {
     step: 1,
+    what: 'a one-shot setTimeout heartbeat: it beats once',
+    file: 'server.ts',
+    from: 'const heartbeat = setInterval(',
+    to: 'const heartbeat = setTimeout(',
+    expectation: 'heartbeat',
+    message: /no 'heartbeat' event within 3000 ms\. server\.ts:\d+ starts the heartbeat with setTimeout, which fires once/,
+    hint: /setInterval\(/,
+  },
+  {
+    step: 1,
     what: '/readyz never ready',
     file: 'server.ts',
     from: "return reply(res, 200, 'ready');",

@@ -202,7 +202,11 @@ it("the kind drills act on the step's objects, in its cluster, each doing what i
     'kubectl --context kind-room -n chat get pod web-7d9-x --watch -o jsonpath={range .status.containerStatuses[?(@.name=="app")]}{.state.terminated.exitCode}{end}{"\\n"}',
     'kubectl --context kind-room -n chat logs --follow --tail=40 -c app web-7d9-x',
   ];
-  expect(kindCalls('room').filter((c) => followers.includes(c)).sort()).toEqual(followers.sort());
+  expect(
+    kindCalls('room')
+      .filter((c) => followers.includes(c))
+      .sort(),
+  ).toEqual(followers.sort());
   expect(await kube['sigkill-instance']('web-7d9-y')).toMatch(/SIGKILL to app in web-7d9-y/);
   await kube['restart-redis']('web-7d9-x');
   await kube['rolling-restart']('web-7d9-x');

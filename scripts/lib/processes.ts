@@ -110,7 +110,9 @@ export function startProcess(options: ProcessOptions): ManagedProcess {
   });
   child.stderr?.on('data', record);
   const drained = Promise.all(
-    [child.stdout, child.stderr].map((stream) => new Promise<void>((resolve) => stream?.once('close', resolve))),
+    [child.stdout, child.stderr].map(
+      (stream) => new Promise<void>((resolve) => stream?.once('close', resolve)),
+    ),
   ).then(() => undefined);
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once('error', (err) => {

@@ -161,17 +161,49 @@ export const heartbeat: Expectation = {
   async run(ctx) {
     const env = await ctx.environment();
     const c = await client(ctx, env, 'polling');
-    const beat = await nextEvent<{ instance?: unknown; at?: unknown }>(c, 'heartbeat', {
-      timeoutMs: 3_000,
-      what: 'with HEARTBEAT_MS=300',
-    });
-    if (typeof beat?.instance !== 'string' || typeof beat.at !== 'number') {
-      throw new CheckFailure(
-        `A heartbeat was ${JSON.stringify(beat)}, expected { instance: string, at: number }.`,
-      );
+    // Three in a row, at the interval: one beat proves a timer fired, not that it keeps firing.
+    const arrivals: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const beat = await nextEvent<{ instance?: unknown; at?: unknown }>(c, 'heartbeat', {
+        timeoutMs: 3_000,
+        what:
+          i === 0
+            ? 'with HEARTBEAT_MS=300'
+            : `with HEARTBEAT_MS=300, after ${i} heartbeat${i > 1 ? 's' : ''}`,
+      }).catch(async (err: CheckFailure) => {
+        const once = await oneShotTimer(ctx.dir);
+        if (once) return Promise.reject(new CheckFailure(`${err.message} ${once}`, err.hint));
+        throw i === 0
+          ? err
+          : new CheckFailure(
+              `${err.message} The heartbeat fired ${i === 1 ? 'once' : `${i} times`}, then stopped.`,
+              "setInterval(() => io.emit('heartbeat', …), HEARTBEAT_MS) keeps firing; keep its timer to clear it on SIGTERM",
+            );
+      });
+      if (typeof beat?.instance !== 'string' || typeof beat.at !== 'number') {
+        throw new CheckFailure(
+          `A heartbeat was ${JSON.stringify(beat)}, expected { instance: string, at: number }.`,
+        );
+      }
+      arrivals.push(Date.now());
     }
+    const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]);
+    // Loose bounds on a busy machine: not two at once (two timers), not ten times late (another interval).
+    if (gaps.some((g) => g < 100 || g > 2_500))
+      throw new CheckFailure(
+        `Heartbeats arrived ${gaps.map((g) => `${g} ms`).join(' and ')} apart, not every HEARTBEAT_MS (300 ms here).`,
+      );
   },
 };
+
+/** A heartbeat started with setTimeout (it fires once, before any client is there): where, in server.ts. */
+async function oneShotTimer(dir: string): Promise<string | undefined> {
+  const lines = (await readFile(join(dir, 'server.ts'), 'utf8').catch(() => '')).split('\n');
+  const at = lines.findIndex((l) => /setTimeout\(/.test(l) && /heartbeat/i.test(l) && !/^\s*\/\//.test(l));
+  return at < 0
+    ? undefined
+    : `server.ts:${at + 1} starts the heartbeat with setTimeout, which fires once (and maybe before any client is connected).`;
+}
 
 export const readyz: Expectation = {
   id: 'readyz',
