@@ -2,9 +2,11 @@
 // described here from kind's v1alpha4 Cluster type. kind reads the file strictly (an unknown field
 // fails `kind create cluster`), hence additionalProperties: false. Then the part that decides
 // whether http://localhost reaches anything: a host port 80 mapping that lands on Traefik.
+
 import { Ajv, type ErrorObject } from 'ajv';
 import { closest } from 'fastest-levenshtein';
 import type { Finding } from '../findings.ts';
+import { isIngressRoute } from './lookups.ts';
 import {
   asArray,
   asRecord,
@@ -211,11 +213,13 @@ export function validateKindConfigObject(config: ManifestObject, objects: Manife
       report(
         'kind-port-unreachable',
         [...http.path, 'containerPort'],
-        `host port 80 goes to port ${String(containerPort)} of the kind node, but nothing of Traefik listens there: ${
-          nodePortService
-            ? `Service/${nodePortService} has nodePort ${target?.nodePorts.join(', ') || '(none fixed)'}`
-            : 'no NodePort Service selects Traefik, and no Traefik container port has that hostPort'
-        }`,
+        target?.elsewhere.has(containerPort as number)
+          ? `host port 80 goes to node port ${String(containerPort)}, which leads to Traefik's \`${target.elsewhere.get(containerPort as number)}\` entry point, not to ${target.routed.map((e) => `\`${e}\``).join(' or ')} where your IngressRoute is served: http://localhost would show ${target.elsewhere.get(containerPort as number) === 'traefik' ? "Traefik's own API, and your page would 404" : 'nothing of yours'}`
+          : `host port 80 goes to port ${String(containerPort)} of the kind node, but nothing of Traefik listens there: ${
+              nodePortService
+                ? `Service/${nodePortService} has nodePort ${[...(target?.nodePorts ?? []), ...(target?.elsewhere.keys() ?? [])].join(', ') || '(none fixed)'}`
+                : 'no NodePort Service selects Traefik, and no Traefik container port has that hostPort'
+            }`,
         typeof containerPort === 'number' &&
           containerPort >= NODE_PORTS.min &&
           containerPort <= NODE_PORTS.max
@@ -242,14 +246,34 @@ export function validateKindConfigObject(config: ManifestObject, objects: Manife
   return findings;
 }
 
-/** The node ports that reach Traefik's entry points: NodePorts of Services selecting it, and hostPorts. */
+/**
+ * The entry points the IngressRoutes are served on: those they name, else every one Traefik declares but
+ * its API's own (`traefik`, the dashboard), which serves no IngressRoute.
+ */
+function routedEntryPoints(objects: ManifestObject[], traefik: NonNullable<ReturnType<typeof findTraefik>>) {
+  const named = objects
+    .filter(isIngressRoute)
+    .flatMap((ir) => asArray(asRecord(ir.data.spec).entryPoints))
+    .filter((e): e is string => typeof e === 'string');
+  const declared = traefik.entryPoints.filter((e) => e.name !== 'traefik');
+  return named.length ? declared.filter((e) => named.includes(e.name)) : declared;
+}
+
+/**
+ * The node ports that reach the entry points the IngressRoutes use (NodePorts of Services selecting
+ * Traefik, and hostPorts), and every other one that reaches Traefik, by the entry point it reaches.
+ */
 function traefikTarget(objects: ManifestObject[], traefik: NonNullable<ReturnType<typeof findTraefik>>) {
-  const entryPorts = new Set(traefik.entryPoints.map((e) => e.port).filter((p) => p !== undefined));
-  const hitsEntryPoint = (port: number | undefined) =>
-    port !== undefined && (!traefik.entryPointsKnown || entryPorts.size === 0 || entryPorts.has(port));
-  const web =
-    traefik.entryPoints.find((e) => e.name === 'web' || e.name === 'http') ?? traefik.entryPoints[0];
+  const routed = routedEntryPoints(objects, traefik);
+  const routedPorts = new Set(routed.map((e) => e.port).filter((p) => p !== undefined));
+  const entryOf = (port: number | undefined) => traefik.entryPoints.find((e) => e.port === port)?.name;
+  // Where Traefik reads a config file, its entry points are not in the manifests: any port counts.
+  const serves = (port: number | undefined) =>
+    port !== undefined && (!traefik.entryPointsKnown || routedPorts.size === 0 || routedPorts.has(port));
+  const web = routed.find((e) => e.name === 'web' || e.name === 'http') ?? routed[0];
   const nodePorts: number[] = [];
+  /** Node ports that reach Traefik, but an entry point no IngressRoute uses (the dashboard's). */
+  const elsewhere = new Map<number, string>();
   let service: string | undefined;
   let webNodePort: number | undefined;
   for (const s of servicesOf(objects)) {
@@ -259,23 +283,26 @@ function traefikTarget(objects: ManifestObject[], traefik: NonNullable<ReturnTyp
     service = s.name;
     for (const p of asArray(spec.ports).map(asRecord)) {
       const targetPort = resolveTargetPort(p.targetPort ?? p.port, traefik.workload);
-      if (typeof p.nodePort === 'number' && hitsEntryPoint(targetPort)) {
+      if (typeof p.nodePort !== 'number') continue;
+      if (serves(targetPort)) {
         nodePorts.push(p.nodePort);
         if (targetPort === web?.port) webNodePort = p.nodePort;
+      } else {
+        const entry = entryOf(targetPort);
+        if (entry) elsewhere.set(p.nodePort, entry);
       }
     }
   }
   const hostPortEntries = containerPorts(traefik.workload).filter(
-    (p) =>
-      p.containerIndex === traefik.containerIndex &&
-      p.hostPort !== undefined &&
-      hitsEntryPoint(p.containerPort),
+    (p) => p.containerIndex === traefik.containerIndex && p.hostPort !== undefined && serves(p.containerPort),
   );
   const hostPorts = hostPortEntries.map((p) => p.hostPort as number);
   const webHostPort = hostPortEntries.find((p) => p.containerPort === web?.port)?.hostPort;
   return {
     nodePorts,
     hostPorts,
+    elsewhere,
+    routed: routed.map((e) => e.name),
     service,
     nodePort: webNodePort ?? nodePorts[0],
     hostPort: webHostPort ?? hostPorts[0],
