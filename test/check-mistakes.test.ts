@@ -316,6 +316,17 @@ const MISTAKES: Mistake[] = [
   },
   {
     step: 5,
+    what: 'the page hard-coded to /wsk/socket.io/: right under the prefix, wrong without it',
+    file: 'public/index.html',
+    from: "const SOCKET_PATH = `${location.pathname.replace(/[^/]*$/, '')}socket.io/`;",
+    to: "const SOCKET_PATH = '/wsk/socket.io/';",
+    expectation: 'wsk-prefix',
+    message:
+      /^Served without the prefix, at \/, the page connects with path \/wsk\/socket\.io\/: the client must ask \/socket\.io\//,
+    hint: /location\.pathname/,
+  },
+  {
+    step: 5,
     what: 'a Traefik v1 label and the singular stripprefix.prefix: both shown, not "(and 1 more)"',
     file: 'compose.yaml',
     from: /(\s+)- traefik\.http\.middlewares\.wsk-strip\.stripprefix\.prefixes=\/wsk/,

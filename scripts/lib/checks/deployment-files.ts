@@ -6,6 +6,7 @@ import { runInNewContext } from 'node:vm';
 import type { ComposeStack } from '../compose/index.ts';
 import type { Environment } from '../environment.ts';
 import type { Finding } from '../findings.ts';
+import { SOCKET_IO_PATH } from '../socket-path.ts';
 import type { StepFiles } from '../step-files.ts';
 import { rehearsal } from '../targets/rehearsal/index.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
@@ -115,28 +116,38 @@ export const prefixPage: Expectation = {
   hint: 'route PathPrefix(`/wsk`) through a stripprefix middleware, and derive the page’s socket.io path from location.pathname (/wsk/ → /wsk/socket.io/)',
   async run(ctx) {
     const env = await ctx.environment();
-    const page = await fetch(new URL('/wsk/', env.entries[0]), { signal: AbortSignal.timeout(3_000) });
-    const html = await page.text();
-    if (page.status !== 200) {
+    const res = await fetch(new URL('/wsk/', env.entries[0]), { signal: AbortSignal.timeout(3_000) });
+    const html = await res.text();
+    if (res.status !== 200) {
       throw new CheckFailure(
-        `GET /wsk/ through the router answered ${page.status}: ${page.status === 404 ? 'the app got /wsk/ unchanged (nothing strips the prefix) or no router matches it' : html.slice(0, 80)}.`,
+        `GET /wsk/ through the router answered ${res.status}: ${res.status === 404 ? 'the app got /wsk/ unchanged (nothing strips the prefix) or no router matches it' : html.slice(0, 80)}.`,
       );
     }
     // Where the browser would load the client from, and which path it would connect with, on this page's
     // URL: a literal path or one derived from location.pathname both count, as long as it comes out right.
-    const pageUrl = new URL('/wsk/', env.entries[0]);
+    // And the same page served without the prefix (the app on its own, `npm run step 5 -- --start` of one
+    // replica, the rehearsal of step 3) must still find /socket.io/: the step asks for one page for both.
     const src = /<script[^>]+src="([^"]*socket\.io\.js)"/.exec(html)?.[1];
-    const script = src === undefined ? undefined : new URL(src, pageUrl).pathname;
-    if (script !== `${WSK_PATH}socket.io.js`)
-      throw new CheckFailure(
-        `The page loads its socket.io client from ${script ?? '(nowhere)'}: under the prefix it is ${WSK_PATH}socket.io.js.`,
-      );
     const expression = /const SOCKET_PATH\s*=\s*([^;\n]+)/.exec(html)?.[1];
-    const path = expression === undefined ? undefined : socketPathOn(expression, pageUrl.pathname);
-    if (path !== WSK_PATH)
-      throw new CheckFailure(
-        `The page connects with path ${path ?? '(unset)'}: the client must ask ${WSK_PATH}.`,
-      );
+    for (const [at, want] of [
+      ['/wsk/', WSK_PATH],
+      ['/', SOCKET_IO_PATH],
+    ] as const) {
+      const pageUrl = new URL(at, env.entries[0]);
+      const script = src === undefined ? undefined : new URL(src, pageUrl).pathname;
+      const page = at === '/' ? 'Served without the prefix, at /, the page' : 'The page';
+      if (script !== `${want}socket.io.js`)
+        throw new CheckFailure(
+          `${page} loads its socket.io client from ${script ?? '(nowhere)'}: ${at === '/' ? 'there' : 'under the prefix'} it is ${want}socket.io.js.`,
+          'a relative src, socket.io/socket.io.js, loads the client from under whatever path the page is served at',
+        );
+      const path = expression === undefined ? undefined : socketPathOn(expression, pageUrl.pathname);
+      if (path !== want)
+        throw new CheckFailure(
+          `${page} connects with path ${path ?? '(unset)'}: the client must ask ${want}.`,
+          "derive it from the page's own path: `${location.pathname.replace(/[^/]*$/, '')}socket.io/` gives /wsk/socket.io/ at /wsk/ and /socket.io/ at /",
+        );
+    }
   },
 };
 
