@@ -19,6 +19,7 @@ export const TIERS = {
     'lockfiles',
     'markdown',
     'offline',
+    'readme',
     'registry',
     'room',
     'step-copies',
