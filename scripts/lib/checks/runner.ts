@@ -88,7 +88,9 @@ export async function runStep(
       );
       let result: ExpectationResult;
       try {
-        await withTimeout(expectation.run(ctx), expectation.timeoutMs ?? 15_000, title);
+        // The expectation that first needs the environment waits for it to start, on top of its own bound.
+        const starting = fixtures.has('environment') ? 0 : module.startTimeoutMs;
+        await withTimeout(expectation.run(ctx), (expectation.timeoutMs ?? 15_000) + starting, title);
         result = { id, title, status: 'pass', ms: Date.now() - t0 };
         if (warnings.length) result.findings = warnings;
       } catch (err) {

@@ -42,6 +42,11 @@ export interface TargetModule {
   forDrill(step: StepShape, dir: string, options: { url: string }): Promise<Environment>;
   /** `npm run drill` acts on the stack `--start` keeps running (Docker, kind), not on one of its own. */
   readonly runningStack: boolean;
+  /**
+   * How long starting a step may take on top of the expectation that first needs it (building images,
+   * creating a cluster): the rehearsal's few seconds are within every expectation's own bound.
+   */
+  readonly startTimeoutMs: number;
   /** How long a drill may take from the failure until every client is back (a kind rollout takes minutes). */
   readonly drillTimeoutMs: number;
   /** Deletes what outlives `--start` (the kind cluster); absent where nothing does. */

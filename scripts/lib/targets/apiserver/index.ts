@@ -322,6 +322,7 @@ export const apiserver: TargetModule = {
   start: startApiserverStep,
   // Its own control plane and pods, started and stopped by the drill command.
   runningStack: false,
+  startTimeoutMs: 60_000,
   drillTimeoutMs: 15_000,
   forDrill: (step, dir) => startApiserverStep(step, dir, { port: 0 }),
 };

@@ -141,6 +141,7 @@ export const docker: TargetModule = {
   start: startDockerCompose,
   // The stack `npm run step N -- --start` keeps up in another terminal.
   runningStack: true,
+  startTimeoutMs: 300_000,
   drillTimeoutMs: 15_000,
   forDrill: async (step, dir, { url }) => ({
     entries: [url],

@@ -134,6 +134,8 @@ export async function startKindCluster(
           echo: true,
         })
       : undefined;
+  // What Traefik logs from now on is about the step as it runs (its start logs errors while pods come up).
+  const routed = new Date().toISOString();
   const ended: Ended = new Map();
   const api = (await traefikAnswers(TRAEFIK_API)) ? TRAEFIK_API : undefined;
   return {
@@ -147,7 +149,7 @@ export async function startKindCluster(
           apiUrl: api,
           problems: async () => [
             ...(await routerErrors(api).catch(() => [])),
-            ...(traefik ? providerErrors((await sh.tryKubectl(traefikLogs(traefik))).output) : []),
+            ...(traefik ? providerErrors((await sh.tryKubectl(traefikLogs(traefik, routed))).output) : []),
             ...unselected(manifests, workloadsOf(manifests)),
           ],
         }
@@ -339,6 +341,7 @@ export const kind: TargetModule = {
   // The cluster `npm run step N -- --start` left running.
   runningStack: true,
   // `act` itself waits for the failure to be over (a rollout: up to 180 s); the clients then get a minute.
+  startTimeoutMs: 900_000,
   drillTimeoutMs: 240_000,
   forDrill: async (step, dir, { url }) => {
     const cluster = kindCluster(dir);

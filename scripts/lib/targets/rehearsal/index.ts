@@ -49,6 +49,7 @@ export const rehearsal: TargetModule = {
   },
   // Started and stopped by the drill command: the replicas and Redis are its own processes.
   runningStack: false,
+  startTimeoutMs: 0,
   drillTimeoutMs: 15_000,
   forDrill: (step, dir) => rehearsal.start(step, dir, { port: 0 }),
 };
