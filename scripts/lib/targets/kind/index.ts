@@ -170,14 +170,10 @@ export async function startKindCluster(
   };
 }
 
-/** `kubectl logs` of Traefik's pods: where its "forbidden" and provider errors are. */
-const traefikLogs = (traefik: WorkloadRef) => [
-  '-n',
-  traefik.namespace,
-  'logs',
-  '-l',
-  traefik.selector,
-  '--tail=500',
+/** `kubectl logs` of Traefik's pods (since a moment, when given): where its "forbidden" and provider errors are. */
+const traefikLogs = (traefik: WorkloadRef, since?: string) => [
+  ...['-n', traefik.namespace, 'logs', '-l', traefik.selector, '--tail=500'],
+  ...(since ? [`--since-time=${since}`] : []),
 ];
 
 async function traefikAnswers(api: string): Promise<boolean> {
