@@ -10,20 +10,27 @@ WSK_HOST_SAVED=()
 WSK_HOST_MODULES_EXISTED=
 
 wsk_host_save() {
-  local key
+  local key value
   WSK_HOST_SAVED=()
-  for key in "${WSK_HOST_SYSCTLS[@]}"; do WSK_HOST_SAVED+=("${key}=$(sysctl -n "${key}")"); done
-  WSK_HOST_MODULES_EXISTED=$([[ -e /lib/modules ]] && echo yes || echo no)
+  for key in "${WSK_HOST_SYSCTLS[@]}"; do
+    read -r value <"/proc/sys/${key//.//}"
+    WSK_HOST_SAVED+=("${key}=${value}")
+  done
+  if [[ -e /lib/modules ]]; then WSK_HOST_MODULES_EXISTED=yes; else WSK_HOST_MODULES_EXISTED=no; fi
 }
 
+# Runs from an EXIT trap, maybe after INT or TERM: another signal must not cut it short (a signal caught
+# meanwhile may even run its trap in the next subshell, hence none here), and no step stops the others.
 wsk_host_restore() {
-  local saved key now
+  local - saved key value now
+  set +e
+  trap '' INT TERM HUP
   for saved in "${WSK_HOST_SAVED[@]}"; do
-    key=${saved%%=*}
-    now=$(sysctl -n "${key}")
-    if [[ ${now} != "${saved#*=}" ]]; then
-      echo "[host] restoring ${key} (${now} -> ${saved#*=})" >&2
-      sysctl -q -w "${saved}" || echo "[host] could not restore ${saved}" >&2
+    key=${saved%%=*} value=${saved#*=}
+    read -r now <"/proc/sys/${key//.//}"
+    if [[ ${now} != "${value}" ]]; then
+      echo "[host] restoring ${key} (${now} -> ${value})" >&2
+      echo "${value}" >"/proc/sys/${key//.//}" || echo "[host] could not restore ${key}=${value}" >&2
     fi
   done
   # Only the empty directory Docker made; anything with content there is not ours.

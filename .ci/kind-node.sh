@@ -89,15 +89,20 @@ base_image=wsk-local/kind-node-base:$recipe
 rootfs_pids=()
 cleanup() {
   local pid
+  # Another Ctrl-C must not cut the clean-up short.
+  trap '' INT TERM
+  set +e
   # Each mmdebstrap runs in a session of its own: end it whole (it unmounts what it mounted on SIGTERM).
-  for pid in "${rootfs_pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  docker rm --force --volumes "$build_container" >/dev/null 2>&1 || true
-  docker image rm "$base_image" >/dev/null 2>&1 || true
+  for pid in "${rootfs_pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  docker rm --force --volumes "$build_container" >/dev/null 2>&1
+  docker image rm "$base_image" >/dev/null 2>&1
   # Never follow a mount a killed chroot may have left behind into the host's /dev, /proc or /sys.
   rm -rf --one-file-system "$scratch"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 parts=$dir/$recipe
 mkdir -p "$parts"

@@ -40,10 +40,13 @@ created=
 wsk_host_save
 cleanup() {
   local status=$?
+  # Another Ctrl-C must not cut the clean-up short.
   trap - EXIT
-  if [[ -n $created ]]; then timed "kind delete cluster" "$kind" delete cluster --name "$name" || true; fi
-  if [[ $network_existed == no ]]; then docker network rm kind >/dev/null 2>&1 || true; fi
-  docker image rm "$busybox_image" >/dev/null 2>&1 || true
+  trap '' INT TERM
+  set +e
+  if [[ -n $created ]]; then timed "kind delete cluster" "$kind" delete cluster --name "$name"; fi
+  if [[ $network_existed == no ]]; then docker network rm kind >/dev/null 2>&1; fi
+  docker image rm "$busybox_image" >/dev/null 2>&1
   wsk_host_restore
   rm -rf "$scratch"
   # The machine as before: no node container, no kind network it made, no volume left.
