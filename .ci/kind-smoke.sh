@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Proves the node image from .ci/kind-node.sh runs the attendee's kind-config.yaml unchanged: creates a
 # cluster from solutions/04-kind-traefik/kind-config.yaml with that image, then checks the node gets Ready,
-# CoreDNS answers, a ClusterIP Service works through kube-proxy, `kind load image-archive`, `kubectl exec`
-# and `logs` work, and host port 80 reaches a NodePort 30080 Service; then deletes it all and puts the host
-# back (sysctls, /lib/modules, the `kind` network if it made it). Run by hand (root, a Docker engine from
-# .ci/docker-tier.sh, host ports 80 and 8080 free); it never touches ~/.kube/config. Every wait is bounded.
+# CoreDNS answers, a ClusterIP Service works through kube-proxy, `kind load image-archive` and `kind load
+# docker-image`, `kubectl exec` and `logs` work, and host port 80 reaches a NodePort 30080 Service; then
+# deletes it all and puts the host back (sysctls, /lib/modules, the `kind` network if it made it). Run by
+# hand (root, a Docker engine from .ci/docker-tier.sh, host ports 80 and 8080 free); it never touches
+# ~/.kube/config. Every wait is bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +34,9 @@ scratch=$(mktemp -d)
 # kubectl's discovery cache too stays out of ~/.kube.
 k() { "$kubectl" --context "kind-$name" --cache-dir "$scratch/kube-cache" "$@"; }
 export KUBECONFIG=$scratch/kubeconfig
-busybox_image=wsk-smoke/busybox:1
+# Two names for one image: the web workload's goes in by `kind load image-archive`, the client's by `kind
+# load docker-image` (kind skips a name the node already has).
+busybox_image=wsk-smoke/busybox:1 client_image=wsk-smoke/busybox:2
 network_existed=$(docker network inspect kind >/dev/null 2>&1 && echo yes || echo no)
 volumes_before=$(docker volume ls --quiet)
 created=
@@ -46,7 +49,7 @@ cleanup() {
   set +e
   if [[ -n $created ]]; then timed "kind delete cluster" "$kind" delete cluster --name "$name"; fi
   if [[ $network_existed == no ]]; then docker network rm kind >/dev/null 2>&1; fi
-  docker image rm "$busybox_image" >/dev/null 2>&1
+  docker image rm "$busybox_image" "$client_image" >/dev/null 2>&1
   wsk_host_restore
   rm -rf "$scratch"
   # The machine as before: no node container, no kind network it made, no volume left.
@@ -74,6 +77,7 @@ busybox_image_build() {
     >"$scratch/busybox/Dockerfile"
   docker build --quiet --tag "$busybox_image" "$scratch/busybox" >/dev/null
   docker save --output "$scratch/busybox.tar" "$busybox_image"
+  docker tag "$busybox_image" "$client_image"
 }
 timed "busybox image" busybox_image_build
 
@@ -91,6 +95,8 @@ log "kubelet failCgroupV1: false (host cgroup $(stat -fc %T /sys/fs/cgroup)); co
 log "node images: $(docker exec "$node" crictl images --output json | python3 -c \
   'import json, sys; print(" ".join(sorted(t for i in json.load(sys.stdin)["images"] for t in i["repoTags"])))')"
 timed "kind load image-archive" "$kind" load image-archive "$scratch/busybox.tar" --name "$name"
+# Debian's engine keeps no containerd image store, so kind#3795 does not apply here.
+timed "kind load docker-image" "$kind" load docker-image "$client_image" --name "$name"
 
 k apply -f - >/dev/null <<EOF
 apiVersion: apps/v1
@@ -130,7 +136,7 @@ metadata: {name: client, namespace: default}
 spec:
   containers:
     - name: client
-      image: $busybox_image
+      image: $client_image
       imagePullPolicy: Never
       command: [sleep, '3600']
 EOF
