@@ -89,8 +89,9 @@ base_image=wsk-local/kind-node-base:$recipe
 rootfs_pids=()
 cleanup() {
   local pid
-  # Another Ctrl-C must not cut the clean-up short.
+  # Another Ctrl-C must not cut the clean-up short; what fails here (nothing to remove) is no news.
   trap '' INT TERM
+  trap - ERR
   set +e
   # Each mmdebstrap runs in a session of its own: end it whole (it unmounts what it mounted on SIGTERM).
   for pid in "${rootfs_pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
