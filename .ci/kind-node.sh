@@ -58,10 +58,22 @@ recipe=$(cat .ci/kind-node.sh .ci/kind-node/* <(echo "$kind_version $tag") | sha
 dir=$WSK_CACHE/kind-node-$kubernetes_version
 cached=$dir/$recipe/node.tar
 
+# The image into the cache (written aside, then renamed), and nothing of other recipes for this version.
+cache_tmp=$dir/$recipe/.node.tar.$$
+save_cache() {
+  mkdir -p "$dir/$recipe"
+  timed "docker save" docker save --output "$cache_tmp" "$tag"
+  mv "$cache_tmp" "$cached"
+  find "$dir" -mindepth 1 -maxdepth 1 ! -name "$recipe" -exec rm -rf {} +
+}
+
 # Warm: the engine has this very image (the commit carries the recipe as a label), or the cache has its tar.
 in_engine=$(docker image inspect --format '{{index .Config.Labels "wsk.kind-node.recipe"}}' "$tag" 2>/dev/null || true)
 if [[ $in_engine == "$recipe" ]]; then
   log "$tag (recipe $recipe) is in the engine"
+  # An engine that outlived its cache (a cleared $WSK_CACHE) puts the image back into it.
+  trap 'rm -f "$cache_tmp"' EXIT
+  [[ -s $cached ]] || save_cache
   exit 0
 fi
 if [[ -s $cached ]]; then
@@ -98,6 +110,7 @@ cleanup() {
   wait 2>/dev/null
   docker rm --force --volumes "$build_container" >/dev/null 2>&1
   docker image rm "$base_image" >/dev/null 2>&1
+  rm -f "$cache_tmp"
   # Never follow a mount a killed chroot may have left behind into the host's /dev, /proc or /sys.
   rm -rf --one-file-system "$scratch"
 }
@@ -398,9 +411,6 @@ assemble() {
 }
 timed "node image $tag" assemble
 
-# The cache, and nothing of other recipes for this version.
-timed "docker save" docker save --output "$scratch/node.tar" "$tag"
-install_into "$parts" node.tar "$scratch/node.tar"
+save_cache
 rm -f "$parts/node-rootfs.tar" "$parts/kube-proxy-rootfs.tar"
-find "$dir" -mindepth 1 -maxdepth 1 ! -name "$recipe" -exec rm -rf {} +
-log "$tag built in $((SECONDS - started)) s; cached in $parts"
+log "$tag built in $((SECONDS - started)) s; cached in $cached"
