@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The real Docker tier for CI, sourced by .ci/run after `npm install` (it needs node_modules for the image
-# script) and before `npm test`: Debian's docker.io engine, the Compose v2 CLI plugin and kind built from
+# script) and before `npm test`: Debian's docker.io engine, the Compose CLI plugin and kind built from
 # the Go module proxy, and local stand-ins for the registry images (this machine has no container registry).
 # Built tools are cached under $WSK_CACHE/<tool>-<version>/ so that CI on the same machine reuses them.
 # A dockerd started here is stopped on exit, also on failure; one that was already running is left alone.
@@ -12,7 +12,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/pins.sh"
 # Compose v5.6.0: the newest whose go.mod accepts Go 1.26.8 (v5.7 wants 1.26.10); its moby client talks to
 # engines down to API 1.40, and Debian's 20.10 engine speaks 1.41.
 WSK_COMPOSE_VERSION=$(wsk_pin compose)
-WSK_KIND_VERSION=$(wsk_pin kind)
 WSK_DOCKERD_LOG=${WSK_DOCKERD_LOG:-/var/log/wsk-dockerd.log}
 WSK_GO=${WSK_GO:-/usr/local/go/bin/go}
 WSK_DOCKERD_PID=
@@ -107,13 +106,10 @@ wsk_install_compose() {
   docker compose version
 }
 
+# kind is built by .ci/kube-tools.sh, like the other Kubernetes tools: one build, one place.
 wsk_install_kind() {
-  local out="${WSK_CACHE}/kind-${WSK_KIND_VERSION}/kind"
-  if [[ ! -x ${out} ]]; then
-    wsk_tier_log "building kind ${WSK_KIND_VERSION} from the Go module proxy"
-    mkdir -p "$(dirname "${out}")"
-    wsk_go_build sigs.k8s.io/kind "${WSK_KIND_VERSION}" . "${out}"
-  fi
+  local out
+  out=$(WSK_CACHE=${WSK_CACHE} bash "$(dirname "${BASH_SOURCE[0]}")/kube-tools.sh" kind | sed -n 's/^kind //p')
   ln -sfn "${out}" "${WSK_CACHE}/bin/kind"
   kind version
 }

@@ -307,6 +307,8 @@ layout_node() {
   # The pod network: Debian's CNI plugins where containerd looks for them, one static bridge for this one node.
   rm -rf "$root/opt/cni/bin" && mkdir -p "$root/opt/cni" && ln -s /usr/lib/cni "$root/opt/cni/bin"
   install -D -m 0644 .ci/kind-node/cni-bridge.conflist "$root/etc/cni/net.d/10-wsk-bridge.conflist"
+  install -D -m 0644 -t "$root/etc/systemd/system" .ci/kind-node/wsk-refuse-unrouted-services.service
+  in_root systemctl enable wsk-refuse-unrouted-services.service
   install -D -m 0644 .ci/kind-node/default-cni.yaml "$root/kind/manifests/default-cni.yaml"
   install -D -m 0644 .ci/kind-node/default-storage.yaml "$root/kind/manifests/default-storage.yaml"
   # This VM's quirks. (1) runc here cannot lower oom_score_adj (the VM withholds CAP_SYS_RESOURCE), which
