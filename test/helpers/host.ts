@@ -21,9 +21,13 @@ export function keepHostSysctls(): () => void {
   };
 }
 
-/** A kubeconfig of the test's own, so that kind and kubectl never touch the user's ~/.kube/config. */
+/**
+ * A kubeconfig of the test's own, so that kind and kubectl never touch the user's ~/.kube/config, and
+ * kubectl's discovery cache beside it (it writes ~/.kube/cache whatever KUBECONFIG says).
+ */
 export function ownKubeconfig(): string {
-  const file = join(tempDir('wsk-kubeconfig-'), 'config');
-  process.env.KUBECONFIG = file;
-  return file;
+  const dir = tempDir('wsk-kubeconfig-');
+  process.env.KUBECONFIG = join(dir, 'config');
+  process.env.KUBECACHEDIR = join(dir, 'cache');
+  return process.env.KUBECONFIG;
 }
