@@ -137,10 +137,11 @@ const MISTAKES: Mistake[] = [
   // Step 2: three instances and Redis.
   {
     step: 2,
-    what: 'the same client twice in createAdapter(pub, pub)',
+    what: "the same client twice in createAdapter(pub, pub), on redis 5's default RESP 2",
     file: 'server.ts',
-    from: 'io.adapter(createAdapter(pub, sub));',
-    to: 'io.adapter(createAdapter(pub, pub));',
+    // With RESP 3 one connection may subscribe and publish; with RESP 2 a subscribed one can't publish.
+    from: /, RESP: 3 \}\);([\s\S]*)io\.adapter\(createAdapter\(pub, sub\)\);/,
+    to: ' });$1io.adapter(createAdapter(pub, pub));',
     expectation: 'cross-instance',
     message: /\ninstance-1 logged: .*ERR Can't execute 'publish'/,
     hint: /subscribed Redis connection can't publish: .*createAdapter\(pub, sub\)/,
@@ -149,7 +150,7 @@ const MISTAKES: Mistake[] = [
     step: 2,
     what: 'the old { host, port } options, which reach 127.0.0.1:6379 instead of the step’s Redis',
     file: 'server.ts',
-    from: 'const pub = createClient({ url: REDIS_URL });',
+    from: 'const pub = createClient({ url: REDIS_URL, RESP: 3 });',
     to: "const pub = createClient({ host: '127.0.0.1', port: 6379 } as never);",
     // readyz where nothing listens on 6379; cross-instance where a machine's own Redis answers there.
     expectation: ['readyz', 'cross-instance'],
@@ -505,7 +506,7 @@ it('step 2 with the clients on another Redis than the step’s: sharing works, a
       step: 2,
       what: 'a hard-coded Redis URL',
       file: 'server.ts',
-      from: 'const pub = createClient({ url: REDIS_URL });',
+      from: 'const pub = createClient({ url: REDIS_URL, RESP: 3 });',
       to: `const pub = createClient({ url: '${other.url}' });`,
       expectation: 'cross-instance',
       message: /./,

@@ -1,5 +1,6 @@
 // The solution survives a Redis restart by itself: the test kills its own redis-server, starts it
 // again on the same port, and cross-instance broadcasts must resume within 5 s.
+import { createClient } from 'redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   closeAll,
@@ -9,6 +10,9 @@ import {
   type TestClient,
 } from '../scripts/lib/checks/clients.ts';
 import type { Environment } from '../scripts/lib/environment.ts';
+import { freePort } from '../scripts/lib/ports.ts';
+import { waitFor } from '../scripts/lib/processes.ts';
+import { startRedisServer } from '../scripts/lib/redis.ts';
 import { STEPS, solutionDir } from '../scripts/lib/steps.ts';
 import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
 
@@ -49,3 +53,41 @@ it('resumes cross-instance broadcasts within 5 s of a Redis restart', async () =
   // The instances were never restarted: the same connections carried on.
   expect(clients.every((c) => c.socket.connected)).toBe(true);
 }, 30_000);
+
+/**
+ * Why the solutions ask for RESP 3: a subscriber that subscribes before Redis first answers (the adapter does
+ * at once, and a pod often starts before its Redis) hears nothing with redis 5's default RESP 2, whose
+ * replies to the queued and the replayed SUBSCRIBE get mixed up; with RESP 3 it hears every message.
+ */
+it.each([
+  [2, false],
+  [3, true],
+] as const)('a subscriber made before Redis is up, on RESP %i, hears a message: %s', async (resp, hears) => {
+  const port = await freePort();
+  const sub = createClient({ url: `redis://127.0.0.1:${port}`, RESP: resp });
+  const errors: string[] = [];
+  sub.on('error', (err: Error) => errors.push(err.message));
+  const heard: string[] = [];
+  const connected = sub.connect();
+  void sub.subscribe('wsk-probe', (message) => heard.push(message)).catch(() => undefined);
+  const redis = await startRedisServer(port);
+  try {
+    await connected;
+    const publisher = createClient({ url: redis.url });
+    await publisher.connect();
+    try {
+      // Published until heard, or for two seconds: a subscriber that works hears one within a few tries.
+      await waitFor(
+        'the subscriber to hear a message',
+        async () => ((await publisher.publish('wsk-probe', 'hello')) > 0 && heard.length ? true : undefined),
+        { timeoutMs: 2_000, intervalMs: 100 },
+      ).catch(() => undefined);
+    } finally {
+      await publisher.close();
+    }
+    expect(heard.length > 0, `heard ${heard.length}; errors: ${[...new Set(errors)].join('; ')}`).toBe(hears);
+  } finally {
+    sub.destroy();
+    await redis.stop();
+  }
+});

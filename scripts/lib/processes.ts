@@ -36,6 +36,8 @@ export interface ProcessOptions {
   env?: Record<string, string | undefined>;
   /** Print the process's output with a `[name]` prefix (for `--start`); checks keep it quiet. */
   echo?: boolean;
+  /** Keep all of stdout, not its last 64 KiB (a command's answer: JSON must be whole). */
+  wholeStdout?: boolean;
 }
 
 const OUTPUT_LIMIT = 64 * 1024;
@@ -105,7 +107,9 @@ export function startProcess(options: ProcessOptions): ManagedProcess {
     }
   };
   child.stdout?.on('data', (chunk: Buffer) => {
-    stdout = (stdout + chunk.toString()).slice(-OUTPUT_LIMIT);
+    stdout = options.wholeStdout
+      ? stdout + chunk.toString()
+      : (stdout + chunk.toString()).slice(-OUTPUT_LIMIT);
     record(chunk);
   });
   child.stderr?.on('data', record);
@@ -215,7 +219,7 @@ export interface CommandResult {
  * before the command's own clean-up runs, so no tool keeps working behind the workshop's back.
  */
 export async function runCommand(options: ProcessOptions): Promise<CommandResult> {
-  const proc = startProcess(options);
+  const proc = startProcess({ wholeStdout: true, ...options });
   const { code, signal } = await proc.exited;
   // 'exit' can come before the last of its output: wait for the pipes to close (bounded: a process it
   // left behind may hold them open).

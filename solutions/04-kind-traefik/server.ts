@@ -13,8 +13,11 @@ const HEARTBEAT_MS = Number(process.env.HEARTBEAT_MS ?? 5000);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAX_TEXT = 1000;
 
-// One client publishes, its duplicate subscribes: a subscribed Redis connection can't publish.
-const pub = createClient({ url: REDIS_URL });
+// One client publishes, its duplicate subscribes, as the adapter asks. RESP 3: with redis 5's default,
+// RESP 2, a subscribed connection can't publish, and the subscriptions the adapter makes before Redis first
+// answers get their replies mixed up once it does: the subscriber never hears a message (and pods often
+// start before their Redis).
+const pub = createClient({ url: REDIS_URL, RESP: 3 });
 const sub = pub.duplicate();
 for (const [name, client] of [
   ['pub', pub],

@@ -12,7 +12,7 @@ const HEARTBEAT_MS = Number(process.env.HEARTBEAT_MS ?? 5000);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAX_TEXT = 1000;
 
-// TODO 1: create a Redis client for publishing, createClient({ url: REDIS_URL }), and its duplicate() for
+// TODO 1: create a Redis client for publishing, createClient({ url: REDIS_URL, RESP: 3 }), and its duplicate() for
 //         subscribing (a subscribed connection can't publish). Give both an 'error' listener that logs which
 //         client failed and why (the adapter adds one of its own, but it only warns 'missing error handler').
 //         One more trap: the adapter publishes without waiting for the answer, so a publish in flight when

@@ -291,7 +291,7 @@ export async function heartbeatKept(dir: string): Promise<void> {
 export const crossInstance: Expectation = {
   id: 'cross-instance',
   title: 'a chat sent through one instance reaches the clients of every instance',
-  hint: 'plug in the Redis adapter: const pub = createClient({ url: REDIS_URL }); const sub = pub.duplicate(); io.adapter(createAdapter(pub, sub)); then connect both without awaiting them before listen() (/readyz says 503 until they are ready)',
+  hint: 'plug in the Redis adapter: const pub = createClient({ url: REDIS_URL, RESP: 3 }); const sub = pub.duplicate(); io.adapter(createAdapter(pub, sub)); then connect both without awaiting them before listen() (/readyz says 503 until they are ready)',
   async run(ctx) {
     const env = await ctx.environment();
     if (env.instances.length < 2)

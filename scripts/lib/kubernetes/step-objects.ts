@@ -80,6 +80,12 @@ export function stepObjects(objects: ManifestObject[]): StepObjects {
     socketPath = `${pathPrefixOf(match ?? '')}/socket.io/`;
     break;
   }
+  // A route whose Service selects no pod still has an app behind it, to build and drill: the one workload
+  // that is neither Traefik nor Redis (the cluster then shows the empty Service for itself).
+  app ??= (() => {
+    const candidates = workloads.filter((w) => w !== traefik && !isRedisWorkload(w));
+    return candidates.length === 1 ? candidates[0] : undefined;
+  })();
   if (!app)
     throw new UserError(
       `No IngressRoute in ${routes[0]?.file ?? 'the manifests'} leads to a Service whose selector picks the app's pods: the kind target has no app to act on.`,

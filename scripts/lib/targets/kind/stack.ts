@@ -73,7 +73,9 @@ export function kindStack(sh: ClusterCommands, objects: StepObjects, ended: Ende
       }
     },
     async replicas() {
-      const live: Replica[] = (await podsOf(sh, app)).map((pod) => {
+      // A pod being deleted (an old one after a rollout) is leaving: not one of the replicas any more.
+      const pods = (await podsOf(sh, app)).filter((p) => !p.metadata.deletionTimestamp);
+      const live: Replica[] = pods.map((pod) => {
         const c = containerOf(pod, app.container);
         const name = pod.metadata.name;
         const restarts = c?.restartCount ?? 0;
@@ -82,7 +84,7 @@ export function kindStack(sh: ClusterCommands, objects: StepObjects, ended: Ende
         return {
           id: name,
           instance: name,
-          running: Boolean(c?.state?.running) && !pod.metadata.deletionTimestamp && !restarted,
+          running: Boolean(c?.state?.running) && !restarted,
           exitCode: c?.state?.terminated?.exitCode ?? c?.lastState?.terminated?.exitCode ?? 0,
           logs: async () => (await sh.tryKubectl(['-n', app.namespace, 'logs', name, '--tail=40'])).output,
         };
