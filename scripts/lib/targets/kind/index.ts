@@ -95,17 +95,7 @@ export async function startKindCluster(
     if (existed)
       for (const w of [app, ...(traefik ? [traefik] : [])])
         await sh.kubectl(['-n', w.namespace, 'rollout', 'restart', w.resource]);
-    for (const w of objects.rollouts) {
-      const rolled = await sh.tryKubectl([
-        '-n',
-        w.namespace,
-        'rollout',
-        'status',
-        w.resource,
-        '--timeout=180s',
-      ]);
-      if (rolled.exitCode !== 0) throw await notRolledOut(sh, w, manifests, kubectl);
-    }
+    for (const w of objects.rollouts) await rollOut(sh, cluster, w, manifests, kubectl);
     await waitForRoutes(sh, objects, manifests, kubectl);
   } catch (err) {
     // A cluster made for a step that then failed stays for the next try (an interrupt still removes it).
@@ -203,13 +193,53 @@ interface PodView {
   };
 }
 
-/** Why a workload did not roll out, in the kubelet's words, with what to change. */
-async function notRolledOut(
+/**
+ * `kubectl rollout status`, bounded, watching the pods meanwhile: an image the kubelet cannot pull or a
+ * container that keeps crashing fails at once, in the kubelet's words, rather than after the bound.
+ */
+async function rollOut(
+  sh: ClusterCommands,
+  cluster: KindCluster,
+  w: WorkloadRef,
+  manifests: ManifestObject[],
+  kubectl: string,
+): Promise<void> {
+  const status = startProcess({
+    name: 'kubectl',
+    command: 'kubectl',
+    args: kubectlArgs(cluster, ['-n', w.namespace, 'rollout', 'status', w.resource, '--timeout=180s']),
+  });
+  try {
+    const seen = await waitFor(
+      `${w.resource} to roll out`,
+      async () => {
+        if (!status.running()) return {};
+        const now = await stuck(sh, w, manifests, kubectl);
+        return now ? { stuck: now } : undefined;
+      },
+      { timeoutMs: 200_000, intervalMs: 2_000 },
+    ).catch(() => ({}) as { stuck?: UserError });
+    if (seen.stuck) throw seen.stuck;
+    if ((await status.exited).code !== 0)
+      throw (
+        (await stuck(sh, w, manifests, kubectl)) ??
+        new UserError(
+          `${w.resource} did not roll out within 180 s.`,
+          `${kubectl} describe ${w.resource}; ${kubectl} get events --sort-by=.lastTimestamp`,
+        )
+      );
+  } finally {
+    await status.stop({ graceMs: 1_000 });
+  }
+}
+
+/** Why a workload's pods cannot come up, in the kubelet's words, with what to change; undefined while none is stuck. */
+async function stuck(
   sh: ClusterCommands,
   w: WorkloadRef,
   manifests: ManifestObject[],
   kubectl: string,
-): Promise<UserError> {
+): Promise<UserError | undefined> {
   const pods = JSON.parse(
     (await sh.kubectl(['-n', w.namespace, 'get', 'pods', '-l', w.selector, '-o', 'json'])).stdout,
   ) as { items: PodView[] };
@@ -242,10 +272,7 @@ async function notRolledOut(
         );
       }
     }
-  return new UserError(
-    `${w.resource} did not roll out within 180 s.`,
-    `${kubectl} describe ${w.resource}; ${kubectl} get events --sort-by=.lastTimestamp`,
-  );
+  return undefined;
 }
 
 /**
