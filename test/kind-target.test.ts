@@ -114,12 +114,11 @@ describeWith(missing, 'steps 4–6 on a real kind cluster', () => {
       hint: /.+/,
     },
     {
-      what: 'an app image tagged :latest: the kubelet tries a registry and cannot pull it (kind#328)',
-      edits: [['k8s/app.yaml', 'image: wsk-app:1.0.0', 'image: wsk-app:latest']] as [
-        string,
-        string,
-        string,
-      ][],
+      what: 'an app image tagged :latest, no pull policy: the kubelet tries a registry (kind#328)',
+      edits: [
+        ['k8s/app.yaml', 'image: wsk-app:1.0.0', 'image: wsk-app:latest'],
+        ['k8s/app.yaml', '          imagePullPolicy: IfNotPresent\n', ''],
+      ] as [string, string, string][],
       message:
         /^deployment\/app did not roll out: the kubelet could not get the image wsk-app:latest \((ErrImagePull|ImagePullBackOff)/,
       hint: /kind#328/,

@@ -73,7 +73,8 @@ export function stepObjects(objects: ManifestObject[]): StepObjects {
   let socketPath = '/socket.io/';
   for (const item of routes.flatMap(routeServices)) {
     const service = findService(item, services);
-    const backend = service && selectedWorkloads(service, workloads).find((w) => w !== traefik);
+    const backend =
+      service && selectedWorkloads(service, workloads).find((w) => w.object !== traefik?.object);
     if (!backend) continue;
     app = backend;
     const match = asString(asRecord(asArray(asRecord(item.route.data.spec).routes)[item.routeIndex]).match);
@@ -83,7 +84,7 @@ export function stepObjects(objects: ManifestObject[]): StepObjects {
   // A route whose Service selects no pod still has an app behind it, to build and drill: the one workload
   // that is neither Traefik nor Redis (the cluster then shows the empty Service for itself).
   app ??= (() => {
-    const candidates = workloads.filter((w) => w !== traefik && !isRedisWorkload(w));
+    const candidates = workloads.filter((w) => w.object !== traefik?.object && !isRedisWorkload(w));
     return candidates.length === 1 ? candidates[0] : undefined;
   })();
   if (!app)

@@ -88,6 +88,8 @@ export async function startKindCluster(
         held.push(image);
     await loadImagesIntoKind(sh, [appImage, ...held], store);
     await sh.kubectl(['apply', '--server-side', '--force-conflicts', '-f', await traefikCrds()]);
+    // From here on, what Traefik logs is about this run's manifests.
+    const deployed = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const applied = await sh.tryKubectl(['apply', '-f', 'k8s/']);
     if (applied.exitCode !== 0) throw refused(applyErrors(applied.output, manifests, dir), applied.output);
     // A cluster that was running keeps its pods: the app's image has new bytes under the same tag, and a
@@ -96,7 +98,7 @@ export async function startKindCluster(
       for (const w of [app, ...(traefik ? [traefik] : [])])
         await sh.kubectl(['-n', w.namespace, 'rollout', 'restart', w.resource]);
     for (const w of objects.rollouts) await rollOut(sh, cluster, w, manifests, kubectl);
-    await waitForRoutes(sh, objects, manifests, kubectl);
+    await waitForRoutes(sh, objects, manifests, kubectl, deployed);
   } catch (err) {
     // A cluster made for a step that then failed stays for the next try (an interrupt still removes it).
     created?.keep();
@@ -125,7 +127,7 @@ export async function startKindCluster(
         })
       : undefined;
   // What Traefik logs from now on is about the step as it runs (its start logs errors while pods come up).
-  const routed = new Date().toISOString();
+  const routed = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const ended: Ended = new Map();
   const api = (await traefikAnswers(TRAEFIK_API)) ? TRAEFIK_API : undefined;
   return {
@@ -285,24 +287,31 @@ async function waitForRoutes(
   objects: StepObjects,
   manifests: ManifestObject[],
   kubectl: string,
+  since: string,
 ): Promise<void> {
-  const routes = manifests.filter(isIngressRoute).map((ir) => `${ir.namespace}-${ir.name}`);
+  const routes = manifests.filter(isIngressRoute);
   const { traefik } = objects;
   let refusal: UserError | undefined;
   await waitFor(
     'Traefik to load every IngressRoute',
     async () => {
-      const forbidden = traefik ? forbiddenIn((await sh.tryKubectl(traefikLogs(traefik))).output) : [];
+      const logs = traefik ? (await sh.tryKubectl(traefikLogs(traefik, since))).output : '';
+      const forbidden = forbiddenIn(logs);
       if (forbidden.length) {
         refusal = explainForbidden(forbidden, manifests);
         return true;
       }
       if (await traefikAnswers(TRAEFIK_API)) {
+        // Each IngressRoute has its router, or Traefik said why it has none (a Service with no endpoints):
+        // the checks then meet what it serves, and its words come with their failure.
         const routers = Object.keys((await rawData(TRAEFIK_API)).routers ?? {});
-        const loaded = routes.every((r) =>
-          routers.some((n) => n.startsWith(r) && n.endsWith('@kubernetescrd')),
+        const said = providerErrors(logs).join('\n');
+        const handled = routes.every(
+          (ir) =>
+            routers.some((n) => n.startsWith(`${ir.namespace}-${ir.name}`) && n.endsWith('@kubernetescrd')) ||
+            said.includes(`ingress=${ir.name} namespace=${ir.namespace}`),
         );
-        return loaded ? true : undefined;
+        return handled ? true : undefined;
       }
       const res = await fetch(ingressUrl(), { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
       await res?.body?.cancel();
@@ -310,7 +319,7 @@ async function waitForRoutes(
     },
     { timeoutMs: 60_000, intervalMs: 500 },
   ).catch(async () => {
-    const errors = traefik ? providerErrors((await sh.tryKubectl(traefikLogs(traefik))).output) : [];
+    const errors = traefik ? providerErrors((await sh.tryKubectl(traefikLogs(traefik, since))).output) : [];
     throw new UserError(
       `Traefik in the cluster did not route your IngressRoutes within 60 s.${errors.length ? ` Its errors:\n  ${errors.join('\n  ')}` : ''}`,
       `${kubectl} get ingressroute,svc,endpointslices${traefik ? `; kubectl --context ${kubectl.split(' ')[2]} -n ${traefik.namespace} logs ${traefik.resource}` : ''}`,
