@@ -1,4 +1,4 @@
-// npm run bench [-- --steps 1,2 --runs 5 --target NAME]
+// npm run bench [-- --steps 1,2 --runs 5 --target NAME --fresh]
 // Times `npm run check N` end to end (a fresh process, as an attendee runs it) against each step's
 // solution and prints the median. The targets live in the registry's issues, not in timed tests.
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { UserError } from './lib/errors.ts';
 import { main } from './lib/main.ts';
 import { findStep, ROOT, STEPS, solutionDir } from './lib/steps.ts';
-import { parseTarget, TARGETS } from './lib/targets/index.ts';
+import { parseTarget, TARGETS, type Target, targetModule } from './lib/targets/index.ts';
 
 await main(async () => {
   const { values } = parseCommandLine(
@@ -17,15 +17,17 @@ await main(async () => {
         steps: { type: 'string' },
         runs: { type: 'string', default: '5' },
         target: { type: 'string' },
+        fresh: { type: 'boolean', default: false },
       },
     },
     {
-      usage: 'npm run bench [-- --steps 1,2 --runs 5 --target NAME]',
+      usage: 'npm run bench [-- --steps 1,2 --runs 5 --target NAME --fresh]',
       summary: '`npm run check N` timed end to end against each solution: the median per step.',
       flags: {
         steps: 'comma-separated step numbers (default: all)',
         runs: 'runs per step (1 to 50, default 5)',
         target: 'where the checks run (default: the rehearsal); steps without it are left out',
+        fresh: 'from nothing: delete what the target keeps between runs (the kind cluster) before each run',
       },
     },
   );
@@ -36,12 +38,15 @@ await main(async () => {
   if (target !== undefined && !(TARGETS as readonly string[]).includes(target))
     parseTarget(target, chosen[0]);
   const steps = target ? chosen.filter((s) => (s.targets as readonly string[]).includes(target)) : chosen;
+  const module = targetModule((target ?? 'rehearsal') as Target);
   console.log(
-    `npm run check N${values.target ? ` -- --target ${values.target}` : ''} against each solution, ${runs} runs, on ${process.platform} ${process.arch} Node ${process.version}`,
+    `npm run check N${values.target ? ` -- --target ${values.target}` : ''} against each solution${values.fresh ? ', from nothing' : ''}, ${runs} runs, on ${process.platform} ${process.arch} Node ${process.version}`,
   );
   for (const step of steps) {
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
+      // Not timed: what the target keeps between runs goes (a cluster that is absent is no error).
+      if (values.fresh) await module.down?.(solutionDir(step)).catch(() => undefined);
       const started = performance.now();
       const run = spawnSync(
         process.execPath,
@@ -52,7 +57,12 @@ await main(async () => {
           solutionDir(step),
           ...(target ? ['--target', target] : []),
         ],
-        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 },
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1' },
+          timeout: 120_000 + module.startTimeoutMs,
+        },
       );
       // A failing check is no figure: say which run and what it printed.
       if (run.status !== 0)
