@@ -37,6 +37,7 @@ export const TIERS = {
     'commands',
     'connection-recovery',
     'demo-balancers',
+    'drain',
     'docs-layout',
     'feedback-cli',
     'interruption',

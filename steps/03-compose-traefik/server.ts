@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { Server } from 'socket.io';
@@ -94,11 +95,16 @@ http.listen(PORT, () => console.log(`[${INSTANCE}] listening on http://localhost
 
 // On SIGTERM: stop taking connections, close every client's transport (so it reconnects elsewhere,
 // which a server-side disconnect() would prevent), close Redis, and exit within 10 s.
-process.once('SIGTERM', () => {
+process.once('SIGTERM', async () => {
   console.log(`[${INSTANCE}] SIGTERM: draining`);
   clearInterval(heartbeat);
   setTimeout(() => process.exit(1), 9_000).unref();
-  io.close(() => {
-    Promise.allSettled([pub.close(), sub.close()]).then(() => process.exit(0));
-  });
+  // io.close() closes every client's transport at once, but resolves only when every HTTP connection has
+  // ended, and a connection that never carries a request (browsers and proxies open spare ones: Traefik
+  // keeps its own for 90 s) would hold it that long. The last responses need a moment, not more.
+  await Promise.race([io.close(), sleep(1_000)]);
+  // A connected Redis client sends what it has queued, then quits. One still reconnecting (Redis is
+  // down) would wait for ever for replies that cannot come: the exit ends it.
+  await Promise.allSettled([pub, sub].filter((client) => client.isReady).map((client) => client.close()));
+  process.exit(0);
 });

@@ -87,7 +87,10 @@ Promise.all([pub.connect(), sub.connect()]).catch((err: Error) =>
 http.listen(PORT, () => console.log(`[${INSTANCE}] listening on http://localhost:${PORT}`));
 
 // TODO 3: on SIGTERM (docker stop, a rolling update, kubectl delete pod) this process dies at once: clients
-//         notice only when their next request fails. Drain instead: stop the heartbeat, io.close() (which
-//         closes every client's transport, so they reconnect elsewhere right away), close both Redis
-//         clients, and exit 0, with a 9 s safety timer (Kubernetes sends SIGKILL after the grace period).
+//         notice only when their next request fails. Drain instead: stop the heartbeat; io.close(), which
+//         closes every client's transport so they reconnect elsewhere right away, but wait for it a second
+//         at most (it resolves only when every connection has ended, and Traefik keeps spare ones open
+//         that never carry a request); close the Redis clients that are ready (close() on one still
+//         reconnecting waits for ever); exit 0, with a 9 s safety timer (Kubernetes sends SIGKILL after
+//         the grace period).
 void heartbeat;

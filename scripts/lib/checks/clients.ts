@@ -1,5 +1,6 @@
 // Real socket.io clients for the checks, with every wait bounded and named.
 import type { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { SOCKET_IO_PATH } from '../socket-path.ts';
 import { CheckFailure } from './types.ts';
@@ -147,3 +148,27 @@ export async function sendChat(client: TestClient, payload: unknown, timeoutMs =
 export const closeAll = (clients: TestClient[]) => {
   for (const c of clients) c.close();
 };
+
+/**
+ * A TCP connection to `url` that never sends a request, as Traefik's HTTP transport and browsers keep
+ * spare ones to a server: Node's `server.close()` waits for it to end, so a drain that waits for every
+ * connection (io.close()'s callback) waits until its safety timer. Resolves once connected, to its closer.
+ */
+export function spareConnection(url: string, timeoutMs = 3_000): Promise<() => void> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    const close = () => socket.destroy();
+    // Once connected, the server's end (a drain, a kill) is all this connection waits for.
+    socket.on('error', () => {});
+    socket.setTimeout(timeoutMs, () => {
+      close();
+      reject(new CheckFailure(`Could not open a connection to ${url} within ${timeoutMs} ms.`));
+    });
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      resolve(close);
+    });
+    socket.once('error', (err) => reject(new CheckFailure(`Could not connect to ${url}: ${err.message}`)));
+  });
+}
