@@ -176,6 +176,14 @@ describeWith(missing, 'steps 4–6 on a real kind cluster', () => {
     run.child.kill('SIGINT');
     await run.exited;
     expect(await clusters()).toEqual(['wsk']);
+    // The next run reuses it, and writes its context again where the kubeconfig has lost it.
+    await sh('kubectl', 'config', 'delete-context', 'kind-wsk');
+    const again = startCli('step.ts', ['4', '--start', '--target', 'kind'], { WORKSHOP_HOME: home });
+    await again.waitForOutput('Ctrl-C stops everything', 600_000);
+    expect(again.output()).toMatch(/had no context kind-wsk for the running cluster: kind wrote it again/);
+    expect(again.output()).not.toMatch(/Creating cluster/);
+    again.child.kill('SIGINT');
+    await again.exited;
     const down = await runCli('step.ts', ['4', '--down'], { WORKSHOP_HOME: home }, 120_000);
     expect(down.stdout).toMatch(/Deleted the kind cluster 'wsk'/);
     expect(await nodes()).toEqual([]);

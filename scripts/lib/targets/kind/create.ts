@@ -64,6 +64,39 @@ async function currentContext(): Promise<string | undefined> {
   return result.exitCode === 0 ? result.stdout.trim() || undefined : undefined;
 }
 
+/** After kind wrote the cluster's context: the attendee's current context put back, and what to tell them. */
+async function restoreContext(cluster: KindCluster, before: string | undefined): Promise<string[]> {
+  const after = await currentContext();
+  if (before && after !== before) {
+    await runCommand({ name: 'kubectl', command: 'kubectl', args: ['config', 'use-context', before] });
+    return [
+      `kind added the context ${cluster.context} to your kubeconfig; your current context is still ${before} (the workshop names ${cluster.context} in every command).`,
+    ];
+  }
+  return before
+    ? []
+    : [`kind added the context ${cluster.context} to your kubeconfig and made it the current one.`];
+}
+
+/**
+ * A cluster that runs but whose context the kubeconfig lacks (another KUBECONFIG, a file edited since):
+ * kind writes it again, the current context kept as it was.
+ */
+export async function ensureContext(sh: ClusterCommands, cluster: KindCluster): Promise<string[]> {
+  const contexts = await runCommand({
+    name: 'kubectl',
+    command: 'kubectl',
+    args: ['config', 'get-contexts', '--output', 'name'],
+  });
+  if (contexts.stdout.split('\n').some((l) => l.trim() === cluster.context)) return [];
+  const before = await currentContext();
+  await sh.kind(['export', 'kubeconfig']);
+  return [
+    `Your kubeconfig had no context ${cluster.context} for the running cluster: kind wrote it again.`,
+    ...(await restoreContext(cluster, before)),
+  ];
+}
+
 export async function createCluster(
   sh: ClusterCommands,
   cluster: KindCluster,
@@ -82,16 +115,22 @@ export async function createCluster(
     );
   }
   const before = await currentContext();
-  const remove = ['kind', 'delete', 'cluster', '--name', cluster.name];
-  // Registered before kind starts: an interrupt at any moment takes down the half-made cluster, after the
-  // `kind create` process itself has been stopped (processes.ts stops every process in parallel).
+  // Registered before kind starts: an interrupt at any moment takes down the half-made cluster, once the
+  // `kind create` process itself has been stopped (processes.ts stops every process in parallel). The
+  // delete runs synchronously and once: nothing new may start while stopping, and the exit hook may
+  // reach it first.
   let creating: Promise<CommandResult> | undefined;
+  let deleted = false;
+  const deleteCluster = () => {
+    if (deleted) return;
+    deleted = true;
+    spawnSync('kind', ['delete', 'cluster', '--name', cluster.name], { stdio: 'ignore', timeout: 60_000 });
+  };
   const undo = mustUndo({
-    // The exit hook's last resort: synchronous.
-    now: () => spawnSync('kind', remove.slice(1), { stdio: 'ignore', timeout: 60_000 }),
+    now: deleteCluster,
     stop: async () => {
       await creating?.catch(() => undefined);
-      await runCommand({ name: 'kind', command: 'kind', args: remove.slice(1) });
+      deleteCluster();
     },
   });
   try {
@@ -106,14 +145,7 @@ export async function createCluster(
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  const after = await currentContext();
-  if (before && after !== before) {
-    await runCommand({ name: 'kubectl', command: 'kubectl', args: ['config', 'use-context', before] });
-    notes.push(
-      `kind added the context ${cluster.context} to your kubeconfig; your current context is still ${before} (the workshop names ${cluster.context} in every command).`,
-    );
-  } else if (!before)
-    notes.push(`kind added the context ${cluster.context} to your kubeconfig and made it the current one.`);
+  notes.push(...(await restoreContext(cluster, before)));
   return {
     notes,
     keep: () => {

@@ -27,7 +27,7 @@ import {
   kindCluster,
   kubectlArgs,
 } from './cluster.ts';
-import { createCluster } from './create.ts';
+import { createCluster, ensureContext } from './create.ts';
 import { kindDrills } from './drills.ts';
 import { buildFlags, imageStore, loadImagesIntoKind } from './image-archive.ts';
 import { type Ended, kindStack } from './stack.ts';
@@ -73,7 +73,7 @@ export async function startKindCluster(
   const clusters = (await sh.run(['kind', 'get', 'clusters'])).stdout.split('\n').map((l) => l.trim());
   const existed = clusters.includes(cluster.name);
   const created = existed ? undefined : await createCluster(sh, cluster, dir);
-  notes.push(...(created?.notes ?? []));
+  notes.push(...(created?.notes ?? (await ensureContext(sh, cluster))));
   try {
     const store = await imageStore(sh);
     // The image the app's Deployment names, built from the step's Dockerfile under that very name.
@@ -86,17 +86,22 @@ export async function startKindCluster(
     for (const image of others)
       if ((await sh.attempt(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])).exitCode === 0)
         held.push(image);
-    await loadImagesIntoKind(sh, [appImage, ...held], store);
+    const loaded = await loadImagesIntoKind(sh, [appImage, ...held], store);
     await sh.kubectl(['apply', '--server-side', '--force-conflicts', '-f', await traefikCrds()]);
     // From here on, what Traefik logs is about this run's manifests.
     const deployed = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const applied = await sh.tryKubectl(['apply', '-f', 'k8s/']);
     if (applied.exitCode !== 0) throw refused(applyErrors(applied.output, manifests, dir), applied.output);
-    // A cluster that was running keeps its pods: the app's image has new bytes under the same tag, and a
-    // Traefik that had synced keeps what it read before an RBAC edit. Both start again.
+    // A cluster that was running keeps its pods: the app's image may have new bytes under the same tag, and
+    // a Traefik that had synced keeps what it read before an RBAC edit. Each starts again when that is so.
+    const changed = (kind: RegExp) =>
+      applied.output.split('\n').some((l) => kind.test(l) && !/ unchanged$/.test(l.trim()));
+    const restart = [
+      ...(loaded.includes(appImage) ? [app] : []),
+      ...(traefik && changed(/^(clusterrole|clusterrolebinding|serviceaccount)\S* /) ? [traefik] : []),
+    ];
     if (existed)
-      for (const w of [app, ...(traefik ? [traefik] : [])])
-        await sh.kubectl(['-n', w.namespace, 'rollout', 'restart', w.resource]);
+      for (const w of restart) await sh.kubectl(['-n', w.namespace, 'rollout', 'restart', w.resource]);
     for (const w of objects.rollouts) await rollOut(sh, cluster, w, manifests, kubectl);
     await waitForRoutes(sh, objects, manifests, kubectl, deployed);
   } catch (err) {
