@@ -182,7 +182,7 @@ export const STEPS: Step[] = [
       drillExpectation(
         'sigterm-instance',
         'SIGTERM to one instance: it exits 0 and every client is back and reached by a broadcast within 3 s',
-        "process.once('SIGTERM', …): clear the heartbeat, io.close(() => close Redis, then process.exit(0)), with a 9 s safety timer",
+        "process.once('SIGTERM', async …): clear the heartbeat, await Promise.race([io.close(), sleep(1_000)]) (io.close() waits for every connection, a proxy's idle spare one too), close the Redis clients that are ready, then process.exit(0), with a 9 s safety timer",
       ),
       drillExpectation(
         'sigkill-instance',
