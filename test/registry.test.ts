@@ -134,6 +134,7 @@ describe('an expectation a target cannot show is skipped with the reason, never 
       kind: 'external' as const,
       stop: async () => {},
       restart: async () => {},
+      failure: async () => undefined,
     };
     const result = await runStep(fakeStep([outage]), ROOT, { target: fakeTarget('rehearsal', { redis }) });
     expect(result.expectations[0]).toMatchObject({

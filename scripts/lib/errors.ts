@@ -17,3 +17,18 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return process.env.DEBUG ? (err.stack ?? err.message) : err.message;
   return String(err);
 }
+
+/** What to try when the workshop's own part failed: nothing in the attendee's files. */
+export const WORKSHOP_HINT =
+  'not your code: run the command again; if it happens again, run `npm run doctor` and report it (a workshop bug)';
+
+/**
+ * The workshop's own infrastructure failed (its Redis, its Traefik, its control plane, a port it chose):
+ * a check says so, and never blames the attendee's code for it.
+ */
+export class WorkshopFailure extends UserError {
+  constructor(message: string, hint = WORKSHOP_HINT) {
+    super(message, hint);
+    this.name = 'WorkshopFailure';
+  }
+}

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { $ } from 'zx';
-import { UserError } from './errors.ts';
+import { UserError, WorkshopFailure } from './errors.ts';
 import { freePort } from './ports.ts';
 import { type ManagedProcess, mustUndo, startProcess, waitFor } from './processes.ts';
 import { findExecutable } from './tools.ts';
@@ -18,6 +18,11 @@ export interface RedisHandle {
   stop(): Promise<void>;
   /** Kill and start again on the same port (failure drills and tests); not for an external Redis. */
   restart(): Promise<void>;
+  /**
+   * Why it does not serve now, in a sentence naming it; undefined while it answers, or while it is down
+   * because the workshop stopped it (a drill, the Redis-outage check).
+   */
+  failure(): Promise<string | undefined>;
 }
 
 export const REDIS_MISSING = new UserError(
@@ -33,16 +38,26 @@ export async function startRedis(port?: number): Promise<RedisHandle> {
     const url = process.env.REDIS_URL;
     const reject = () =>
       Promise.reject(new Error('an external Redis (REDIS_URL) is not restarted by the workshop'));
-    return { url, kind: 'external', stop: async () => {}, restart: reject };
+    const { hostname, port: given } = new URL(url);
+    const failure = async () =>
+      (await ping(Number(given || 6379), hostname))
+        ? undefined
+        : `the Redis that REDIS_URL names (${url}) does not answer PING`;
+    return { url, kind: 'external', stop: async () => {}, restart: reject, failure };
   }
   if (findExecutable('redis-server')) return startRedisServer(port ?? (await freePort()));
   if (findExecutable('docker')) return startRedisContainer(port ?? (await freePort()));
   throw REDIS_MISSING;
 }
 
-/** A private redis-server that keeps nothing on disk. `stop` is SIGKILL: a drill wants a crash, not a save. */
+/**
+ * A private redis-server that keeps nothing on disk. `stop` is SIGKILL: a drill wants a crash, not a save.
+ * Up means answering as itself: INFO's process_id is its own pid, not another Redis on the same port.
+ */
 export async function startRedisServer(port: number): Promise<RedisHandle> {
   let server: ManagedProcess;
+  let stopped = false;
+  const url = `redis://127.0.0.1:${port}`;
   const start = async () => {
     server = startProcess({
       name: 'redis',
@@ -60,18 +75,59 @@ export async function startRedisServer(port: number): Promise<RedisHandle> {
         tmpdir(),
       ],
     });
-    await waitFor(`redis-server on port ${port}`, () => ping(port), { process: server, timeoutMs: 10_000 });
+    const pid = await waitFor(`redis-server on port ${port}`, () => redisPid(port), {
+      process: server,
+      timeoutMs: 10_000,
+    }).catch(async (err: Error) => {
+      await server.stop({ signal: 'SIGKILL' });
+      // The port the workshop chose was taken between choosing it and redis-server binding it.
+      if (/Address already in use/i.test(server.output()))
+        throw new WorkshopFailure(
+          `Port ${port}, chosen for the workshop's Redis, was taken by another program before redis-server could listen on it.`,
+        );
+      throw new WorkshopFailure(`The workshop's Redis did not start on port ${port}: ${err.message}.`);
+    });
+    if (pid !== server.pid) {
+      await server.stop({ signal: 'SIGKILL' });
+      throw new WorkshopFailure(
+        `Port ${port}, chosen for the workshop's Redis, is held by another Redis (pid ${pid}): its clients would share that one.`,
+      );
+    }
+    stopped = false;
   };
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url,
     kind: 'redis-server',
     stop: async () => {
+      stopped = true;
       await server.stop({ signal: 'SIGKILL' });
     },
     restart: async () => {
+      stopped = true;
       await server.stop({ signal: 'SIGKILL' });
       await start();
+    },
+    failure: async () => {
+      if (stopped) return undefined;
+      if (!server.running()) {
+        const { code, signal } = await server.exited;
+        // Redis marks its warnings and errors with `#`: when it ended by itself, the last one says why.
+        const last = signal
+          ? undefined
+          : server
+              .output()
+              .trim()
+              .split('\n')
+              .filter((l) => / # /.test(l))
+              .at(-1);
+        return `the workshop's Redis (${url}) exited (${signal ?? `code ${code}`})${last ? `: ${last}` : ''}`;
+      }
+      const pid = await redisPid(port);
+      if (pid === undefined) return `the workshop's Redis (${url}) does not answer`;
+      if (pid !== server.pid)
+        return `another Redis (pid ${pid}) answers on the workshop's Redis port ${port}`;
+      return undefined;
     },
   };
 }
@@ -89,18 +145,26 @@ async function startRedisContainer(port: number): Promise<RedisHandle> {
   });
   await run().quiet();
   await waitFor(`the redis container on port ${port}`, () => ping(port), { timeoutMs: 60_000 });
+  let stopped = false;
   return {
     url: `redis://127.0.0.1:${port}`,
     kind: 'docker',
     stop: async () => {
+      stopped = true;
       await remove();
       undone();
     },
     restart: async () => {
+      stopped = true;
       await remove();
       await run().quiet();
       await waitFor('the redis container', () => ping(port), { timeoutMs: 60_000 });
+      stopped = false;
     },
+    failure: async () =>
+      stopped || (await ping(port))
+        ? undefined
+        : `the workshop's Redis container ${name} (redis://127.0.0.1:${port}) does not answer`,
   };
 }
 
@@ -116,5 +180,26 @@ export function ping(port: number, host = '127.0.0.1'): Promise<true | undefined
     socket.once('error', () => done(undefined));
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => done(data.toString().startsWith('+PONG') ? true : undefined));
+  });
+}
+
+/** The pid of the Redis answering on `port` (INFO server's process_id); undefined when none answers. */
+export function redisPid(port: number, host = '127.0.0.1'): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    let reply = '';
+    const done = (value: number | undefined) => {
+      socket.destroy();
+      resolve(value);
+    };
+    socket.setTimeout(1_000, () => done(undefined));
+    socket.once('error', () => done(undefined));
+    socket.once('connect', () => socket.write('INFO server\r\n'));
+    socket.on('data', (data) => {
+      reply += data.toString();
+      const pid = /^process_id:(\d+)\r?$/m.exec(reply);
+      if (pid) done(Number(pid[1]));
+      else if (reply.startsWith('-')) done(undefined);
+    });
   });
 }
