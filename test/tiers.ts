@@ -56,6 +56,7 @@ export const TIERS = {
     'apply-errors',
     'control-plane',
     'middleware-namespace-real',
+    'workshop-failures',
   ],
   /** A real Docker engine with Compose (.ci/docker-tier.sh): it holds ports 80 and 8080. */
   docker: ['docker-target'],

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
 import type { Instance } from './environment.ts';
-import { UserError } from './errors.ts';
+import { UserError, WorkshopFailure } from './errors.ts';
+import { portIsFree } from './ports.ts';
 import { type ManagedProcess, ProcessCrashed, startProcess, waitForHttp } from './processes.ts';
 
 export interface AppOptions {
@@ -69,6 +70,14 @@ export async function startApp(options: AppOptions): Promise<ManagedProcess> {
     return app;
   } catch (err) {
     await app.stop({ graceMs: 2_000 });
+    // The port the workshop chose for it, taken between choosing and listening: not the attendee's doing.
+    if (
+      new RegExp(`EADDRINUSE[^\\n]*:${options.port}\\b`).test(app.output()) &&
+      !(await portIsFree(options.port))
+    )
+      throw new WorkshopFailure(
+        `Port ${options.port}, which the workshop chose for ${options.instanceId}, was taken by another program before ${options.instanceId} could listen on it.`,
+      );
     if (err instanceof ProcessCrashed) {
       const message = explainCrash(app.output(), options.dir);
       throw new UserError(

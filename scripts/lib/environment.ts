@@ -50,6 +50,15 @@ export interface Instance {
   restart(): Promise<void>;
 }
 
+/**
+ * A part of a running step that the workshop runs, not the attendee's code: its Redis, its Traefik, its
+ * control plane, the pods' addresses. A failing check asks each first, and says so when one has failed.
+ */
+export interface WorkshopPart {
+  /** Why it does not work now, in a sentence naming it; undefined while it works or was stopped on purpose. */
+  failure(): Promise<string | undefined>;
+}
+
 export interface Environment {
   /** Where clients connect: the one server (step 1), each instance (step 2), the router (steps 3–6). */
   entries: string[];
@@ -65,6 +74,8 @@ export interface Environment {
   stack?: RealStack;
   /** The drills, as this target causes them. */
   drills: Drills;
+  /** The workshop's own parts of it (none where a real stack runs them): a failure there is not the attendee's. */
+  workshopParts?: WorkshopPart[];
   /** Lines `--start` prints: label and URL. */
   links: { label: string; url: string }[];
   /** Plain statements printed with the links (e.g. what the rehearsal does not rehearse). */

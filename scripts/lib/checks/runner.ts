@@ -1,12 +1,13 @@
 // Runs one step's expectations in order against a folder, stopping at the first failure (later
 // expectations build on earlier ones: a server that does not start has no broadcast to check).
 import type { Environment } from '../environment.ts';
-import { UserError } from '../errors.ts';
+import { UserError, WORKSHOP_HINT, WorkshopFailure } from '../errors.ts';
 import type { Finding } from '../findings.ts';
 import { stepFiles } from '../step-files.ts';
 import type { Step } from '../steps.ts';
 import { type Target, targetModule } from '../targets/index.ts';
 import type { TargetModule } from '../targets/target.ts';
+import { portTaken } from '../workshop-parts.ts';
 import { explainWithEvidence, gatherEvidence } from './diagnosis.ts';
 import {
   type CheckContext,
@@ -102,7 +103,14 @@ export async function runStep(
         let explained = explain(err, expectation.hint);
         const instances = environments.flatMap((e) => e.instances);
         const redisUrl = environments.find((e) => e.redis)?.redis?.url;
-        if (!(err instanceof CheckFailure && err.diagnosed)) {
+        // The workshop's own parts first: when one of them failed, the attendee's code is not to blame.
+        const broken = await workshopFailures(environments);
+        if (broken.length) {
+          explained = {
+            message: `Not your code: ${broken.join('; ')}.\nWhat the check saw then: ${explained.message}`,
+            hint: WORKSHOP_HINT,
+          };
+        } else if (!(err instanceof CheckFailure && err.diagnosed) && !(err instanceof WorkshopFailure)) {
           const evidence = gatherEvidence(instances, dir, expectation.disturbs ? undefined : since);
           explained = explainWithEvidence(explained, evidence, redisUrl);
         }
@@ -112,6 +120,7 @@ export async function runStep(
           status: 'fail',
           ms: Date.now() - t0,
           ...withStepNumber(explained, step.number),
+          ...(broken.length || err instanceof WorkshopFailure ? { workshop: true as const } : {}),
         };
         if (err instanceof CheckFailure && err.findings) result.findings = err.findings;
       }
@@ -144,6 +153,20 @@ function explain(err: unknown, hint: string): { message: string; hint: string } 
   if (err instanceof CheckFailure) return { message: err.message, hint: err.hint ?? hint };
   if (err instanceof UserError) return { message: err.message, hint: err.hint ?? hint };
   return { message: err instanceof Error ? err.message : String(err), hint };
+}
+
+/** What of the workshop's own parts has failed, in the environments started so far (each bounded). */
+async function workshopFailures(environments: Environment[]): Promise<string[]> {
+  const asked = environments.flatMap((e) => [
+    ...(e.workshopParts ?? []).map((part) => part.failure()),
+    ...e.instances.map((i) => portTaken(i)),
+  ]);
+  const answers = await Promise.all(
+    asked.map((answer) =>
+      Promise.race([answer, new Promise<undefined>((r) => setTimeout(() => r(undefined), 3_000).unref())]),
+    ),
+  );
+  return [...new Set(answers.filter((a): a is string => a !== undefined))];
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, title: string): Promise<T> {

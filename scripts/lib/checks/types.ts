@@ -83,6 +83,8 @@ export interface ExpectationResult {
   hint?: string;
   /** Every finding of a file check, errors first, warnings too (shown even when it passes). */
   findings?: Finding[];
+  /** The failure was the workshop's own (its Redis, Traefik, control plane, a port it chose), not the code's. */
+  workshop?: true;
 }
 
 export interface StepResult {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { RouterView } from '../environment.ts';
-import { UserError } from '../errors.ts';
+import { UserError, WorkshopFailure } from '../errors.ts';
 import { type ManagedProcess, startProcess, waitFor } from '../processes.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import { TRAEFIK_VERSION } from '../traefik/version.ts';
@@ -156,10 +156,7 @@ export async function startTraefik(options: TraefikOptions): Promise<TraefikRun>
       },
       { process: traefik, timeoutMs: 15_000 },
     ).catch((err: Error) => {
-      throw new UserError(
-        `Traefik did not start: ${traefikError(traefik.output()) ?? err.message}`,
-        startFix,
-      );
+      throw notStarted(traefik.output(), err);
     });
     if (version !== TRAEFIK_VERSION)
       throw new UserError(`Traefik's API reports ${version}, not ${TRAEFIK_VERSION}.`, startFix);
@@ -188,6 +185,19 @@ export async function startTraefik(options: TraefikOptions): Promise<TraefikRun>
 
 const startFix =
   'read the [traefik] lines above (npm run step N -- --start shows them); a flag Traefik refuses is named there';
+
+/**
+ * Why Traefik did not start, in its own words. Every address it listens on is one the workshop chose (the
+ * attendee's are moved to loopback ports), so a port in use there is the workshop's failure, not theirs.
+ */
+export function notStarted(output: string, err: Error): UserError {
+  const said = traefikError(output) ?? err.message;
+  return /address already in use/i.test(said)
+    ? new WorkshopFailure(
+        `Traefik did not start: a port the workshop chose for it was taken by another program: ${said}`,
+      )
+    : new UserError(`Traefik did not start: ${said}`, startFix);
+}
 
 /** Traefik's own words for why it stopped: its last error line. */
 export function traefikError(output: string): string | undefined {

@@ -35,6 +35,7 @@ import { stepFiles } from '../../step-files.ts';
 import { findExecutable } from '../../tools.ts';
 import { TRAEFIK_IMAGE } from '../../traefik/version.ts';
 import { rawData, traefikForCommand } from '../../traefik-run/process.ts';
+import { processPart } from '../../workshop-parts.ts';
 import { cachedTool, missingToolReason, traefikCrds } from '../kube-tools.ts';
 import { byName, Launch, startReplicas } from '../launch.ts';
 import { localDrills } from '../rehearsal/local-drills.ts';
@@ -188,6 +189,12 @@ export async function startApiserverStep(
         () => instances,
         () => redis,
       ),
+      workshopParts: [
+        ...(redis ? [redis] : []),
+        processPart('Traefik', run.process),
+        ...cluster.processes.map((p) => processPart(p.name, p)),
+        network,
+      ],
       // A failing check through Traefik shows what Traefik and the workshop know about why.
       traefik: {
         ...run,

@@ -13,6 +13,8 @@ export interface PodNetwork {
   addresses: string[];
   /** Removes the addresses (also done when the command exits). */
   stop(): void;
+  /** Which addresses left the loopback interface while the pods use them (another run removed them?). */
+  failure(): Promise<string | undefined>;
 }
 
 const NEEDS_ROOT = (detail: string) =>
@@ -57,5 +59,13 @@ export function startPodNetwork(count: number): PodNetwork {
     }
     added.push(address);
   }
-  return { addresses, stop };
+  const failure = async () => {
+    if (!added.length) return undefined;
+    const shown = spawnSync(ip, ['-o', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' }).stdout;
+    const gone = added.filter((a) => !shown.includes(` ${a}/32 `));
+    return gone.length
+      ? `the pods' addresses ${gone.join(', ')} are no longer on the loopback interface (another run with the same address block ended and removed them?), so Traefik cannot reach those pods`
+      : undefined;
+  };
+  return { addresses, stop, failure };
 }

@@ -12,7 +12,7 @@ import { freePort } from '../../ports.ts';
 import { startProcess, waitFor } from '../../processes.ts';
 import { asArgs } from '../../traefik/static-config.ts';
 import type { TraefikBinary } from '../../traefik-run/binary.ts';
-import { rehearsalArgs, routerErrors, type TraefikView, traefikError } from '../../traefik-run/process.ts';
+import { notStarted, rehearsalArgs, routerErrors, type TraefikView } from '../../traefik-run/process.ts';
 import type { ControlPlane, KubectlResult } from './control-plane.ts';
 
 const FIELD_MANAGER = 'wsk';
@@ -137,7 +137,7 @@ export async function startTraefikAs(
     { process, timeoutMs: 15_000 },
   ).catch(async (err: Error) => {
     await stop();
-    throw new UserError(`Traefik did not start: ${traefikError(process.output()) ?? err.message}`);
+    throw notStarted(process.output(), err);
   });
   return {
     binary,

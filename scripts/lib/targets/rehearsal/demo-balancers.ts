@@ -5,6 +5,7 @@ import type { Environment } from '../../environment.ts';
 import { ensurePortsFree, freePort } from '../../ports.ts';
 import type { DynamicConfig } from '../../traefik/dynamic-config.ts';
 import { startTraefik } from '../../traefik-run/process.ts';
+import { processPart } from '../../workshop-parts.ts';
 import { followInstances } from './traefik-rehearsal.ts';
 
 const router = (name: string) => ({
@@ -74,6 +75,10 @@ export async function withDemoBalancers(env: Environment, port: number, echo = f
     traefik: balancers.traefik,
     links: [...env.links, ...balancers.links],
     notes: [...env.notes, `Try: npm run client -- --url ${balancers.links[0].url} --transport polling`],
+    workshopParts: [
+      ...(env.workshopParts ?? []),
+      processPart('Traefik (the two balancers)', balancers.traefik.process),
+    ],
     stop: async () => {
       await balancers.close();
       await env.stop();

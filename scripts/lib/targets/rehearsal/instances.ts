@@ -50,6 +50,7 @@ export async function startInstances(
       ...(redis ? [{ label: `redis (${redis.kind})`, url: redis.url }] : []),
     ],
     notes: [],
+    workshopParts: redis ? [redis] : [],
     stop: () => launch.stop(),
   };
 }

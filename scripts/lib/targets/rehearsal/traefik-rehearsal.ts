@@ -10,6 +10,7 @@ import type { DynamicConfig } from '../../traefik/dynamic-config.ts';
 import { asArgs, type StaticConfig } from '../../traefik/static-config.ts';
 import type { Servers } from '../../traefik-run/file-provider.ts';
 import { startTraefik, traefikForCommand } from '../../traefik-run/process.ts';
+import { processPart } from '../../workshop-parts.ts';
 import { byName, Launch, startReplicas } from '../launch.ts';
 import { localDrills } from './local-drills.ts';
 
@@ -174,6 +175,7 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
       () => instances,
       () => redis,
     ),
+    workshopParts: [redis, processPart('Traefik', run.process)],
     links: [
       { label: `chat (Traefik ${run.binary.version})`, url: local(entryUrl) },
       { label: 'Traefik dashboard', url: `${local(run.apiUrl)}/dashboard/` },
