@@ -168,38 +168,37 @@ async function startRedisContainer(port: number): Promise<RedisHandle> {
   };
 }
 
-/** PING over a raw socket: resolves true on +PONG, undefined otherwise (for waitFor). */
-export function ping(port: number, host = '127.0.0.1'): Promise<true | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host });
-    const done = (value: true | undefined) => {
-      socket.destroy();
-      resolve(value);
-    };
-    socket.setTimeout(1_000, () => done(undefined));
-    socket.once('error', () => done(undefined));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG') ? true : undefined));
-  });
-}
-
-/** The pid of the Redis answering on `port` (INFO server's process_id); undefined when none answers. */
-export function redisPid(port: number, host = '127.0.0.1'): Promise<number | undefined> {
-  return new Promise((resolve) => {
+/**
+ * One inline command over a raw socket, within 1 s: `read` gets the reply so far and answers a value, null
+ * to wait for more, or undefined to give up. Undefined too when nothing answers.
+ */
+function ask<T>(port: number, host: string, command: string, read: (reply: string) => T | null | undefined) {
+  return new Promise<T | undefined>((resolve) => {
     const socket = connect({ port, host });
     let reply = '';
-    const done = (value: number | undefined) => {
+    const done = (value: T | undefined) => {
       socket.destroy();
       resolve(value);
     };
     socket.setTimeout(1_000, () => done(undefined));
     socket.once('error', () => done(undefined));
-    socket.once('connect', () => socket.write('INFO server\r\n'));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
     socket.on('data', (data) => {
       reply += data.toString();
-      const pid = /^process_id:(\d+)\r?$/m.exec(reply);
-      if (pid) done(Number(pid[1]));
-      else if (reply.startsWith('-')) done(undefined);
+      const value = read(reply);
+      if (value !== null) done(value);
     });
   });
 }
+
+/** PING over a raw socket: resolves true on +PONG, undefined otherwise (for waitFor). */
+export const ping = (port: number, host = '127.0.0.1') =>
+  ask(port, host, 'PING', (reply) => (reply.startsWith('+PONG') ? (true as const) : undefined));
+
+/** The pid of the Redis answering on `port` (INFO server's process_id); undefined when none answers. */
+export const redisPid = (port: number, host = '127.0.0.1') =>
+  ask(port, host, 'INFO server', (reply) => {
+    const pid = /^process_id:(\d+)\r?$/m.exec(reply);
+    if (pid) return Number(pid[1]);
+    return reply.startsWith('-') ? undefined : null;
+  });
