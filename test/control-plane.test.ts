@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -76,6 +77,11 @@ describeWith(missing, 'a real control plane on loopback', () => {
     const route = await plane.kubectl(['apply', '--server-side', '-f', INGRESS_ROUTE]);
     expect(route.code).not.toBe(0);
     expect(route.stderr).toContain('no matches for kind "IngressRoute" in version "traefik.io/v1alpha1"');
+  });
+
+  it("keeps kubectl's discovery cache in its own directory, so a later plane on this port is asked afresh", () => {
+    // ~/.kube/cache is keyed by host:port alone: a CI run once met the CRDs of a plane stopped earlier.
+    expect(existsSync(join(plane.dir, 'kube-cache', 'discovery'))).toBe(true);
   });
 
   it('took a bounded time to become ready', () => {

@@ -188,7 +188,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           'application/apply-patch+yaml',
         ),
       kubectl: (args, { input, kubeconfig = adminKubeconfig } = {}) =>
-        runKubectl(kubectl, ['--kubeconfig', kubeconfig, '--context', CONTEXT, ...args], input),
+        // Its own discovery cache: ~/.kube/cache is keyed by host:port, and a later control plane on the
+        // same free port would be described by this one's resources (its CRDs, say).
+        runKubectl(
+          kubectl,
+          ['--kubeconfig', kubeconfig, '--context', CONTEXT, '--cache-dir', join(dir, 'kube-cache'), ...args],
+          input,
+        ),
       stop,
     };
   } catch (err) {
