@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { portIsFree } from '../scripts/lib/ports.ts';
+import { PORT_RANGE, portIsFree } from '../scripts/lib/ports.ts';
 import { STEPS, solutionDir } from '../scripts/lib/steps.ts';
 import { podAddresses } from '../scripts/lib/targets/apiserver/pod-network.ts';
 import { layoutBase, startCli, tempHome } from './helpers/cli.ts';
@@ -32,12 +32,13 @@ function processesOf(home: string): string[] {
     });
 }
 
+// `--start` takes its ports from PORT by the layout: the whole range must be free again afterwards.
 const SCENARIOS = [
-  { args: ['1', '--start'], script: 'step.ts', ports: 1 },
-  { args: ['2', '--start'], script: 'step.ts', ports: 5 },
+  { args: ['1', '--start'], script: 'step.ts', ports: PORT_RANGE },
+  { args: ['2', '--start'], script: 'step.ts', ports: PORT_RANGE },
   { args: ['2'], script: 'check.ts', ports: 0 },
   // The rehearsal: Redis, three replicas and the real Traefik.
-  { args: ['3', '--start', '--target', 'rehearsal'], script: 'step.ts', ports: 1 },
+  { args: ['3', '--start', '--target', 'rehearsal'], script: 'step.ts', ports: PORT_RANGE },
 ] as const;
 /** Enough to land in every phase (import, spawn, wait, serve) of every scenario; more with INTERRUPT_RUNS. */
 const RUNS = Number(process.env.INTERRUPT_RUNS ?? 12);

@@ -38,8 +38,6 @@ export interface Step {
   targets: Target[];
   /** The socket.io path clients use through the step's entry (step 5 serves under /wsk). */
   socketPath: string;
-  /** How many consecutive ports from PORT `--start` takes on the rehearsal (doctor checks them). */
-  ports: number;
   /** What the step runs: one server, instances sharing Redis, or a stack described by Compose and/or Kubernetes; each target runs it its own way. */
   flavour: Flavour;
   /** Its docs page shows the chat page's screenshot. */
@@ -70,7 +68,6 @@ export const STEPS: Step[] = [
     files: ['server.ts'],
     targets: ['rehearsal'],
     socketPath: SOCKET_IO_PATH,
-    ports: 1,
     flavour: 'server',
     screenshot: true,
     expectations: [...singleServerProtocol, protocol.sigterm],
@@ -85,8 +82,6 @@ export const STEPS: Step[] = [
     files: ['server.ts'],
     targets: ['rehearsal'],
     socketPath: SOCKET_IO_PATH,
-    // Three instances, then the two demo balancers.
-    ports: 5,
     flavour: 'instances',
     expectations: [...singleServerProtocol, protocol.crossInstance, protocol.redisOutage, protocol.sigterm],
     starterFailsAt: 'cross-instance',
@@ -101,7 +96,6 @@ export const STEPS: Step[] = [
     files: ['Dockerfile', 'compose.yaml'],
     targets: ['rehearsal', 'docker'],
     socketPath: SOCKET_IO_PATH,
-    ports: 1,
     flavour: 'compose',
     expectations: [
       dockerfileFile,
@@ -125,7 +119,6 @@ export const STEPS: Step[] = [
     files: ['kind-config.yaml', 'k8s/traefik-rbac.yaml', 'k8s/ingressroute.yaml'],
     targets: ['rehearsal', 'kind', 'apiserver'],
     socketPath: SOCKET_IO_PATH,
-    ports: 1,
     flavour: 'kubernetes',
     expectations: [
       kindConfigFile,
@@ -149,7 +142,6 @@ export const STEPS: Step[] = [
     files: ['compose.yaml', 'k8s/middleware.yaml', 'k8s/ingressroute.yaml', 'public/index.html'],
     targets: ['rehearsal', 'docker', 'kind', 'apiserver'],
     socketPath: WSK_PATH,
-    ports: 1,
     flavour: 'compose-and-kubernetes',
     expectations: [
       composeFiles,
@@ -174,7 +166,6 @@ export const STEPS: Step[] = [
     files: ['server.ts'],
     targets: ['rehearsal', 'docker', 'kind', 'apiserver'],
     socketPath: WSK_PATH,
-    ports: 1,
     flavour: 'compose-and-kubernetes',
     expectations: [
       protocol.starts,

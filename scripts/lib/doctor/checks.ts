@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
 import type { UserError } from '../errors.ts';
 import { KIND_NODE_TAG, KIND_VERSION, KUBERNETES_VERSION } from '../kubernetes/versions.ts';
-import { portIsFree } from '../ports.ts';
-import { registryProblems, STEPS } from '../steps.ts';
+import { PORT_LAYOUT, PORT_RANGE, portIsFree } from '../ports.ts';
+import { registryProblems } from '../steps.ts';
 import { dockerEngineAnswers, findExecutable } from '../tools.ts';
 import { TRAEFIK_VERSION } from '../traefik/version.ts';
 import { findTraefikBinary, userCacheDir } from '../traefik-run/binary.ts';
@@ -123,14 +123,28 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
   });
 
   const base = Number(env.PORT ?? 3000);
-  for (const [port, needed] of [
-    // The most ports any step's --start takes from PORT on the rehearsal (the registry says).
-    ...Array.from({ length: Math.max(...STEPS.map((s) => s.ports)) }, (_, i) => [base + i, 'local'] as const),
-    [80, 'docker'] as const,
-    [8080, 'docker'] as const,
-  ]) {
-    lines.push(portLine(port, needed, await portIsFree(port), base));
-  }
+  // `--start` takes every port from PORT by the layout's offsets (ports.ts): the whole layout is checked.
+  const busy: string[] = [];
+  const layout = new Map<number, string>();
+  for (const { offset, count, what } of Object.values(PORT_LAYOUT))
+    for (let i = 0; i < count; i++) if (!layout.has(base + offset + i)) layout.set(base + offset + i, what);
+  for (const [port, what] of layout) if (!(await portIsFree(port))) busy.push(`${port} (${what})`);
+  const range = `ports ${base}–${base + PORT_RANGE - 1}`;
+  lines.push(
+    busy.length
+      ? {
+          ...portLine(Number(busy[0].split(' ')[0]), 'local', false, base),
+          name: range,
+          detail: `in use: ${busy.join(', ')}`,
+        }
+      : {
+          name: range,
+          needed: 'local',
+          status: 'ok',
+          detail: "free (every port a step's --start opens is PORT plus an offset in this range)",
+        },
+  );
+  for (const port of [80, 8080]) lines.push(portLine(port, 'docker', await portIsFree(port), base));
   // A filesystem that cannot report its free space (statfs unsupported) is no reason to warn.
   const disk = await statfs('.')
     .then((s) => (s.bavail * s.bsize) / 2 ** 30)

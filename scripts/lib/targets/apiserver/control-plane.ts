@@ -56,6 +56,8 @@ export interface ControlPlaneOptions {
   /** Print etcd's and kube-apiserver's output (for `--start`). */
   echo?: boolean;
   timeoutMs?: number;
+  /** Where etcd and kube-apiserver listen (`--start`'s layout); free ports when absent. */
+  ports?: { etcdClient: number; etcdPeer: number; apiserver: number };
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -82,7 +84,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const undone = mustUndo({ now: removeDir, stop });
 
   try {
-    const [etcdClient, etcdPeer, securePort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const {
+      etcdClient,
+      etcdPeer,
+      apiserver: securePort,
+    } = options.ports ?? {
+      etcdClient: await freePort(),
+      etcdPeer: await freePort(),
+      apiserver: await freePort(),
+    };
     const etcdUrl = `http://127.0.0.1:${etcdClient}`;
     processes.push(
       startProcess({

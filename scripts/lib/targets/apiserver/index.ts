@@ -28,7 +28,7 @@ import {
   type Workload,
   workloadsOf,
 } from '../../kubernetes/workloads.ts';
-import { ensurePortsFree, freePort } from '../../ports.ts';
+import { PortPlan } from '../../ports.ts';
 import { type ManagedProcess, waitFor } from '../../processes.ts';
 import { redisUrlFor, startRedis } from '../../redis.ts';
 import { stepFiles } from '../../step-files.ts';
@@ -68,7 +68,6 @@ export async function startApiserverStep(
   options: StartOptions,
 ): Promise<Environment> {
   const binary = await traefikForCommand();
-  if (options.port) await ensurePortsFree([options.port]);
   const k8s = join(dir, 'k8s');
   const files = options.files ?? stepFiles(dir);
   const { objects } = await files.manifests();
@@ -83,20 +82,38 @@ export async function startApiserverStep(
   // nothing from the API server, so they start beside it.
   const workloads = workloadsOf(objects).filter((w) => w.object !== traefikInstall.workload.object);
   const apps = workloads.filter((w) => !isRedisWorkload(w));
+  // Every port from PORT by the layout (`--start`), or free ones (checks); a busy one is refused before
+  // anything starts.
+  const ports = new PortPlan(options.port);
   const pods: Pod[] = [];
   for (const w of apps)
-    for (let i = 1; i <= w.replicas; i++)
+    for (let i = 1; i <= w.replicas; i++) {
+      const id = `${w.object.name}-${i}`;
       pods.push({
-        id: `${w.object.name}-${i}`,
+        id,
         workload: w,
         address: '',
-        port: await freePort(),
+        port: await ports.port('replicas', pods.length, id),
         appPort: appPort(w),
       });
-  const redisPort = await freePort();
-  const closedPort = await freePort();
+    }
+  const redisPort = process.env.REDIS_URL ? 0 : await ports.port('redis');
+  const closedPort = await ports.port('closed');
   const entry = mainEntryPoint((await files.routing()).config, traefikInstall.static);
-  const entryPort = options.port || (await freePort());
+  const entryPorts: Record<string, number> = { [entry]: await ports.port('entry') };
+  // The other entry points the Deployment's flags declare (the API's `traefik` is the dashboard's port).
+  const more = Object.values(traefikInstall.static.entryPoints)
+    .filter((e) => !e.implicit && e.name !== entry && e.name.toLowerCase() !== 'traefik')
+    .map((e) => e.name);
+  for (const [i, name] of more.entries())
+    entryPorts[name] = await ports.port('entryPoints', i, `Traefik's entry point ${name}`);
+  const apiPort = await ports.port('dashboard');
+  const planePorts = {
+    etcdClient: await ports.port('etcdClient'),
+    etcdPeer: await ports.port('etcdPeer'),
+    apiserver: await ports.port('apiserver'),
+  };
+  await ports.ensureFree();
 
   const launch = new Launch();
   const network = await launch.part(
@@ -110,7 +127,7 @@ export async function startApiserverStep(
   const redisStarting = workloads.some(isRedisWorkload)
     ? launch.part(
         'redis',
-        () => startRedis(redisPort),
+        () => startRedis(redisPort || undefined),
         (r) => r.stop(),
       )
     : undefined;
@@ -118,7 +135,7 @@ export async function startApiserverStep(
   const planeStarting = launch.part(
     'control-plane',
     async () => {
-      const plane = await startControlPlane({ echo: options.echo });
+      const plane = await startControlPlane({ echo: options.echo, ports: planePorts });
       try {
         const crdFile = await traefikCrds();
         await applyCrds(plane, crdFile).catch((err: Error) => {
@@ -139,7 +156,8 @@ export async function startApiserverStep(
     'router',
     async () =>
       startTraefikAs(await planeStarting, binary, traefikInstall, {
-        ports: { [entry]: entryPort },
+        ports: entryPorts,
+        apiPort,
         echo: options.echo,
       }),
     (t) => t.stop(),
@@ -202,6 +220,7 @@ export async function startApiserverStep(
       },
       links: [
         { label: `chat (Traefik ${binary.version}, CRD provider)`, url: local(entryUrl) },
+        ...more.map((name) => ({ label: `Traefik entry point ${name}`, url: local(run.entryPoints[name]) })),
         { label: 'Traefik dashboard', url: `${local(run.apiUrl)}/dashboard/` },
         { label: 'Kubernetes API server', url: cluster.server },
         ...instances.map((i) => ({ label: i.id, url: local(i.url) })),

@@ -92,14 +92,18 @@ export interface KubernetesTraefik extends TraefikView {
 
 /**
  * Starts the Traefik binary with the Deployment's args (entry points moved to loopback ports: `ports` by
- * name, the others free; the API on `apiPort`), authenticated as the pod's ServiceAccount through a token
- * from the TokenRequest API. Resolves once Traefik's API answers.
+ * name, the others free; the API on `apiPort`, free when absent), authenticated as the pod's
+ * ServiceAccount through a token from the TokenRequest API. Resolves once Traefik's API answers.
  */
 export async function startTraefikAs(
   plane: ControlPlane,
   binary: TraefikBinary,
   install: TraefikInstall,
-  { ports = {}, echo = false }: { ports?: Record<string, number>; echo?: boolean } = {},
+  {
+    ports = {},
+    apiPort: givenApiPort,
+    echo = false,
+  }: { ports?: Record<string, number>; apiPort?: number; echo?: boolean } = {},
 ): Promise<KubernetesTraefik> {
   const { workload } = install;
   const namespace = workload.object.namespace ?? 'default';
@@ -118,7 +122,7 @@ export async function startTraefikAs(
   const all: Record<string, number> = { ...ports };
   for (const name of Object.keys(install.static.entryPoints))
     if (name.toLowerCase() !== 'traefik') all[name] ??= await freePort();
-  const apiPort = await freePort();
+  const apiPort = givenApiPort ?? (await freePort());
   const { args, notes } = rehearsalArgs(written, all, apiPort);
   const process = startProcess({
     name: 'traefik',

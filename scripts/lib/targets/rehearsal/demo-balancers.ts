@@ -2,7 +2,7 @@
 // one real Traefik with two entry points, a plain round robin on one and a sticky cookie on the other.
 
 import type { Environment } from '../../environment.ts';
-import { ensurePortsFree, freePort } from '../../ports.ts';
+import { PortPlan } from '../../ports.ts';
 import type { DynamicConfig } from '../../traefik/dynamic-config.ts';
 import { startTraefik } from '../../traefik-run/process.ts';
 import { processPart } from '../../workshop-parts.ts';
@@ -30,20 +30,35 @@ export const DEMO_CONFIG: DynamicConfig = {
   unsupported: [],
 };
 
-/** Round robin on `port`, sticky on `port + 1` (free ports when 0), over the step's running instances. */
-export async function startDemoBalancers(env: Environment, port = 0, echo = false) {
+/** Where the two balancers and their Traefik's API listen. */
+export interface DemoPorts {
+  roundrobin: number;
+  sticky: number;
+  api: number;
+}
+
+/** The demo's ports in a start's plan: PORT+3 (round robin), PORT+4 (sticky), PORT+5 (the dashboard). */
+export async function demoPorts(plan: PortPlan): Promise<DemoPorts> {
+  return {
+    roundrobin: await plan.port('roundRobin'),
+    sticky: await plan.port('sticky'),
+    api: await plan.port('dashboard'),
+  };
+}
+
+/** Round robin and sticky over the step's running instances, on `ports` (free ones when absent). */
+export async function startDemoBalancers(env: Environment, ports?: DemoPorts, echo = false) {
   const servers = (leaving: ReadonlySet<unknown> = new Set()) => {
     const urls = env.instances
       .filter((i) => i.process.running() && !leaving.has(i.process))
       .map((i) => i.url);
     return { roundrobin: urls, sticky: urls };
   };
-  if (port) await ensurePortsFree([port, port + 1]);
-  const ports = { roundrobin: port || (await freePort()), sticky: port ? port + 1 : await freePort() };
+  const { roundrobin, sticky, api } = ports ?? (await demoPorts(new PortPlan(0)));
   const traefik = await startTraefik({
     args: ['--entrypoints.roundrobin.address=:80', '--entrypoints.sticky.address=:81', '--api.insecure=true'],
-    ports,
-    apiPort: await freePort(),
+    ports: { roundrobin, sticky },
+    apiPort: api,
     config: DEMO_CONFIG,
     servers: servers(),
     echo,
@@ -63,10 +78,13 @@ export async function startDemoBalancers(env: Environment, port = 0, echo = fals
   };
 }
 
-/** `--start` of step 2: the two routers on PORT+3 (round robin) and PORT+4 (sticky), stopped with the rest. */
-export async function withDemoBalancers(env: Environment, port: number, echo = false): Promise<Environment> {
-  if (!port) return env;
-  const balancers = await startDemoBalancers(env, port + 3, echo).catch(async (err) => {
+/** `--start` of step 2: the two balancers on their ports of the plan, stopped with the rest. */
+export async function withDemoBalancers(
+  env: Environment,
+  ports: DemoPorts,
+  echo = false,
+): Promise<Environment> {
+  const balancers = await startDemoBalancers(env, ports, echo).catch(async (err) => {
     await env.stop();
     throw err;
   });

@@ -4,10 +4,11 @@
 import type { Environment, StartOptions } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
 import { formatFinding } from '../../findings.ts';
+import { PortPlan } from '../../ports.ts';
 import { stepFiles } from '../../step-files.ts';
 import { parseStaticConfig } from '../../traefik/static-config.ts';
 import type { StepShape, TargetModule } from '../target.ts';
-import { withDemoBalancers } from './demo-balancers.ts';
+import { demoPorts, withDemoBalancers } from './demo-balancers.ts';
 import { startInstances } from './instances.ts';
 import { startRehearsal } from './traefik-rehearsal.ts';
 
@@ -32,13 +33,14 @@ export const rehearsal: TargetModule = {
     switch (flavour) {
       case 'server':
         return startInstances(dir, { ...options, count: 1, redis: false });
-      case 'instances':
-        // `--start` (a fixed PORT) adds the two demo balancers after the instances.
-        return withDemoBalancers(
-          await startInstances(dir, { ...options, count: 3, redis: true }),
-          options.port,
-          options.echo,
-        );
+      case 'instances': {
+        // `--start` (a fixed PORT) adds the two demo balancers after the instances: their ports are in
+        // the same plan, so a busy one is refused before the instances start.
+        const ports = new PortPlan(options.port);
+        const demo = options.port ? await demoPorts(ports) : undefined;
+        const env = await startInstances(dir, { ...options, count: 3, redis: true, ports });
+        return demo ? withDemoBalancers(env, demo, options.echo) : env;
+      }
       case 'compose':
         return rehearseCompose(step, dir, options);
       case 'kubernetes':

@@ -1,7 +1,7 @@
 // Steps 1 and 2 on this machine: the attendee's server as one process, or three behind nothing
 // (each on its own port) sharing a Redis.
 import type { Environment, Instance, StartOptions } from '../../environment.ts';
-import { freePort } from '../../ports.ts';
+import { PortPlan } from '../../ports.ts';
 import { type RedisHandle, redisUrlFor, startRedis } from '../../redis.ts';
 import { SOCKET_IO_PATH } from '../../socket-path.ts';
 import { byName, Launch, startReplicas } from '../launch.ts';
@@ -9,32 +9,35 @@ import { localDrills } from './local-drills.ts';
 
 export async function startInstances(
   dir: string,
-  options: StartOptions & { count: number; redis: boolean },
+  options: StartOptions & { count: number; redis: boolean; ports?: PortPlan },
 ): Promise<Environment> {
-  const ports = await portsFor(options.port, options.count);
-  let redisPort = await freePort();
-  while (ports.includes(redisPort)) redisPort = await freePort();
+  // PORT, PORT+1, … for the instances and PORT+6 for Redis (`--start`); free ports for the checks.
+  const plan = options.ports ?? new PortPlan(options.port);
+  const ids = Array.from({ length: options.count }, (_, i) =>
+    options.count === 1 ? (options.instanceId ?? 'instance-1') : `instance-${i + 1}`,
+  );
+  const replicas = [];
+  for (const [i, id] of ids.entries())
+    replicas.push({ id, port: await plan.port(options.count === 1 ? 'entry' : 'instances', i, id) });
+  const redisPort = options.redis && !process.env.REDIS_URL ? await plan.port('redis') : 0;
+  // Every port of the layout is free, or nothing starts (a step that starts, then stops, confuses).
+  await plan.ensureFree();
   // Redis and the instances start side by side: an instance answers /healthz at once and connects
   // to Redis as soon as it is there.
   const launch = new Launch();
   const redisStarting = options.redis
     ? launch.part(
         'redis',
-        () => startRedis(redisPort),
+        () => startRedis(redisPort || undefined),
         (r) => r.stop(),
       )
     : undefined;
-  const replicas = startReplicas(
-    launch,
-    dir,
-    ports.map((port, i) => ({
-      port,
-      id: options.count === 1 ? (options.instanceId ?? 'instance-1') : `instance-${i + 1}`,
-    })),
-    { ...options, redisUrl: options.redis ? redisUrlFor(redisPort) : undefined },
-  );
+  const started = startReplicas(launch, dir, replicas, {
+    ...options,
+    redisUrl: options.redis ? redisUrlFor(redisPort) : undefined,
+  });
   await launch.ready();
-  const instances: Instance[] = await byName(replicas);
+  const instances: Instance[] = await byName(started);
   const redis: RedisHandle | undefined = await redisStarting;
   return {
     entries: instances.map((i) => i.url),
@@ -53,15 +56,4 @@ export async function startInstances(
     workshopParts: redis ? [redis] : [],
     stop: () => launch.stop(),
   };
-}
-
-/** PORT, PORT+1, … for `--start` (the brief's layout); free ports when base is 0. */
-async function portsFor(base: number, count: number): Promise<number[]> {
-  if (base) return Array.from({ length: count }, (_, i) => base + i);
-  const ports: number[] = [];
-  while (ports.length < count) {
-    const port = await freePort();
-    if (!ports.includes(port)) ports.push(port);
-  }
-  return ports;
 }

@@ -3,7 +3,7 @@
 // processes, and the real Traefik, started with the attendee's own flags and fed their own routing (labels
 // or IngressRoute) through its file provider.
 import type { Environment, Instance, StartOptions } from '../../environment.ts';
-import { ensurePortsFree, freePort } from '../../ports.ts';
+import { PortPlan } from '../../ports.ts';
 import { interrupting, type ManagedProcess } from '../../processes.ts';
 import { redisUrlFor, startRedis } from '../../redis.ts';
 import type { DynamicConfig } from '../../traefik/dynamic-config.ts';
@@ -94,17 +94,28 @@ export function followInstances(
 }
 
 export async function startRehearsal(plan: RehearsalPlan, options: StartOptions): Promise<Environment> {
-  // The binary and the port first: when either is missing, nothing else has started.
+  // The binary first: when it is missing, nothing else has started.
   const binary = await traefikForCommand();
-  if (options.port) await ensurePortsFree([options.port]);
   const notes: string[] = [];
+  // Every port from PORT by the layout (`--start`), or free ones (checks), chosen up front so that Redis,
+  // the replicas and Traefik start side by side; a busy one is refused before anything starts.
+  const ports = new PortPlan(options.port);
+  const entry = mainEntryPoint(plan.config, plan.traefik);
+  const entryPorts: Record<string, number> = { [entry]: await ports.port('entry') };
+  const more = declaredEntryPoints(plan.traefik).filter((name) => name !== entry);
+  for (const [i, name] of more.entries())
+    entryPorts[name] = await ports.port('entryPoints', i, `Traefik's entry point ${name}`);
+  const apiPort = await ports.port('dashboard');
+  const redisPort = process.env.REDIS_URL ? 0 : await ports.port('redis');
   // A port nothing listens on: where a service whose port is not the app's sends Traefik (a 502, as on Docker).
-  const closedPort = await freePort();
-  // Every replica's port is chosen up front, so that Redis, the replicas and Traefik start side by side.
+  const closedPort = await ports.port('closed');
   const replicas: { target: string; id: string; port: number }[] = [];
   for (const target of new Set(Object.values(plan.config.services).map((s) => s.target)))
-    for (let i = 1; i <= Math.max(1, plan.replicas[target] ?? 1); i++)
-      replicas.push({ target, id: `${target}-${i}`, port: await freePort() });
+    for (let i = 1; i <= Math.max(1, plan.replicas[target] ?? 1); i++) {
+      const id = `${target}-${i}`;
+      replicas.push({ target, id, port: await ports.port('replicas', replicas.length, id) });
+    }
+  await ports.ensureFree();
   const started = new Map<string, Instance>();
   let config = plan.config;
   // A replica is a server from the start until it is asked to stop, or stops.
@@ -124,17 +135,11 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
       notes.push(
         `Service ${s.name} sends traffic to port ${s.port}, but the ${s.target} app listens on ${appPort(plan, s.target)}: Traefik will answer 502 Bad Gateway, as it would on the real stack.`,
       );
-  const entry = mainEntryPoint(plan.config, plan.traefik);
-  const ports: Record<string, number> = {};
-  for (const name of declaredEntryPoints(plan.traefik)) ports[name] = await freePort();
-  ports[entry] = options.port || (await freePort());
-  const redisPort = await freePort();
-  const apiPort = await freePort();
 
   const launch = new Launch();
   const redisStarting = launch.part(
     'redis',
-    () => startRedis(redisPort),
+    () => startRedis(redisPort || undefined),
     (r) => r.stop(),
   );
   const replicasStarting = startReplicas(launch, plan.dir, replicas, {
@@ -146,7 +151,7 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
     () =>
       startTraefik({
         args: asArgs(plan.traefik),
-        ports,
+        ports: entryPorts,
         apiPort,
         config: plan.config,
         servers: servers(),
@@ -178,6 +183,7 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
     workshopParts: [redis, processPart('Traefik', run.process)],
     links: [
       { label: `chat (Traefik ${run.binary.version})`, url: local(entryUrl) },
+      ...more.map((name) => ({ label: `Traefik entry point ${name}`, url: local(run.entryPoints[name]) })),
       { label: 'Traefik dashboard', url: `${local(run.apiUrl)}/dashboard/` },
       ...instances.map((i) => ({ label: i.id, url: local(i.url) })),
       { label: `redis (${redis.kind})`, url: redis.url },
