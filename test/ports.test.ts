@@ -1,6 +1,9 @@
-// Every port `--start` opens comes from PORT by the layout's offsets (a room opens one range), a busy port is
-// refused by name before anything starts, and the checks' free ports never repeat within a run.
+// Every port `--start` opens comes from PORT by the layout's offsets (a room opens one range), the docs show
+// that layout as the code has it, a busy port is refused by name before anything starts, and the checks'
+// free ports never repeat within a run.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Environment } from '../scripts/lib/environment.ts';
 import {
@@ -10,8 +13,10 @@ import {
   PORT_RANGE,
   PortPlan,
   portIsFree,
+  portTable,
+  rolesFor,
 } from '../scripts/lib/ports.ts';
-import { findStep, solutionDir } from '../scripts/lib/steps.ts';
+import { findStep, ROOT, STEPS, solutionDir, starterDir } from '../scripts/lib/steps.ts';
 import { targetModule } from '../scripts/lib/targets/index.ts';
 import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { layoutBase, runCli, tempHome } from './helpers/cli.ts';
@@ -34,6 +39,14 @@ it('the layout keeps every role inside PORT … PORT+39, each on ports of its ow
       if (other) expect([other, role].sort(), `PORT+${port}`).toEqual(['entry', 'instances']);
       owner.set(port, role);
     }
+});
+
+it('the instructor guide and every step README show the layout as the code has it', () => {
+  expect(readFileSync(join(ROOT, 'docs/instructor-guide.md'), 'utf8')).toContain(portTable());
+  for (const step of STEPS)
+    expect(readFileSync(join(starterDir(step), 'README.md'), 'utf8'), `step ${step.number}`).toContain(
+      portTable(rolesFor(step.flavour, step.targets)),
+    );
 });
 
 it('free ports never repeat within a run, even once released', async () => {

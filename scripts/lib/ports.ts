@@ -1,6 +1,7 @@
 // Where a step listens. `--start` takes every port from PORT by a fixed offset, the same in every step, so
 // a room opens one range and an instructor can name each port; the checks (PORT 0) take free ones.
 import { createServer } from 'node:net';
+import type { Flavour, Target } from './environment.ts';
 import { UserError } from './errors.ts';
 
 /** A kind of port a step opens, at PORT + offset (the `count` after it where there are several). */
@@ -42,6 +43,37 @@ export const PORT_LAYOUT = {
   apiserver: { offset: 32, count: 1, what: 'the Kubernetes API server (--target apiserver)' },
 } as const satisfies Record<string, PortRole>;
 export type Role = keyof typeof PORT_LAYOUT;
+
+/** `PORT`, `PORT+6`, `PORT+10`–`PORT+29`: a role's ports as the docs write them. */
+export function portsOf(role: Role): string {
+  const { offset, count } = PORT_LAYOUT[role];
+  const at = (n: number) => (n ? `\`PORT+${n}\`` : '`PORT`');
+  return count > 1 ? `${at(offset)}–${at(offset + count - 1)}` : at(offset);
+}
+
+/** The layout as a Markdown table, for the roles given: the docs hold it verbatim (a test checks). */
+export function portTable(roles: readonly Role[] = Object.keys(PORT_LAYOUT) as Role[]): string {
+  return [
+    '| port | what listens there |',
+    '| --- | --- |',
+    ...roles.map((r) => `| ${portsOf(r)} | ${PORT_LAYOUT[r].what} |`),
+  ].join('\n');
+}
+
+/** The roles a step's `--start` opens, by what it runs and where: each step's README shows these rows. */
+export function rolesFor(flavour: Flavour, targets: readonly Target[]): Role[] {
+  if (flavour === 'server') return ['entry'];
+  if (flavour === 'instances') return ['instances', 'roundRobin', 'sticky', 'dashboard', 'redis'];
+  return [
+    'entry',
+    'dashboard',
+    'redis',
+    'entryPoints',
+    'closed',
+    'replicas',
+    ...(targets.includes('apiserver') ? (['etcdClient', 'etcdPeer', 'apiserver'] as const) : []),
+  ];
+}
 
 /** How many ports from PORT `--start` may take: PORT to PORT+RANGE-1. */
 export const PORT_RANGE = 40;
