@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { Environment } from '../scripts/lib/environment.ts';
 import {
   ensurePortsFree,
+  ephemeralOverlap,
+  ephemeralRange,
   freePort,
   PORT_LAYOUT,
   PORT_RANGE,
@@ -136,4 +138,12 @@ it('step 2 --start refuses a busy port of its layout before it starts anything',
 
 it('a PORT whose range does not fit is refused', () => {
   expect(() => new PortPlan(65_530)).toThrow(/leaves no room/);
+});
+
+it('--start warns when PORT reaches into the ephemeral ports, and not below them', () => {
+  const [low] = ephemeralRange();
+  expect(ephemeralOverlap(3000)).toBeUndefined();
+  expect(ephemeralOverlap(low - PORT_RANGE)).toBeUndefined();
+  expect(ephemeralOverlap(low - PORT_RANGE + 1)).toMatch(/reach into the ports this machine hands out/);
+  expect(ephemeralOverlap(low + 100)).toMatch(new RegExp(`A PORT below ${low - PORT_RANGE}`));
 });

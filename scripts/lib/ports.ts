@@ -1,5 +1,6 @@
 // Where a step listens. `--start` takes every port from PORT by a fixed offset, the same in every step, so
 // a room opens one range and an instructor can name each port; the checks (PORT 0) take free ones.
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Flavour, Target } from './environment.ts';
 import { UserError } from './errors.ts';
@@ -176,4 +177,23 @@ export async function ensurePortsFree(ports: (number | { port: number; what?: st
         `Port ${port}${what ? ` (${what})` : ''} is already in use, so the step cannot listen on it.`,
         `stop what listens there (a step still running in another terminal?), or move the step's whole range: PORT=${base + 1000} npm run step N -- --start (it takes PORT to PORT+${PORT_RANGE - 1})`,
       );
+}
+
+/**
+ * The ports the kernel hands out for port 0 and to outgoing connections (Linux says which; elsewhere IANA's
+ * dynamic range): a `--start` range inside it may find a port taken by a connection at any moment.
+ */
+export function ephemeralRange(): [number, number] {
+  const linux = '/proc/sys/net/ipv4/ip_local_port_range';
+  const [low, high] = existsSync(linux)
+    ? readFileSync(linux, 'utf8').trim().split(/\s+/).map(Number)
+    : [49_152, 65_535];
+  return [low, high];
+}
+
+/** A warning for `--start` when PORT's range reaches into the ephemeral range; undefined when clear of it. */
+export function ephemeralOverlap(base: number): string | undefined {
+  const [low, high] = ephemeralRange();
+  if (base > high || base + PORT_RANGE - 1 < low) return undefined;
+  return `PORT=${base}: the step's ports (${base}–${base + PORT_RANGE - 1}) reach into the ports this machine hands out to outgoing connections and free-port requests (${low}–${high}), so one may be taken at any moment. A PORT below ${low - PORT_RANGE} keeps them apart.`;
 }

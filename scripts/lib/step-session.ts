@@ -11,6 +11,7 @@ import type { Environment } from './environment.ts';
 import { describeError } from './errors.ts';
 import { diffWithSolution, ensurePlayground } from './playground.ts';
 import { replaceWith } from './playground-commands.ts';
+import { ephemeralOverlap } from './ports.ts';
 import {
   instructionsJustShown,
   loadProgress,
@@ -49,6 +50,8 @@ export async function startInForeground(step: Step, { target }: { target?: Targe
   );
   if (choice.reason)
     print(styleText('yellow', `  The rehearsal, because ${choice.reason}. --target NAME chooses.`));
+  const overlap = ephemeralOverlap(port);
+  if (overlap) print(styleText('yellow', `  ${overlap}`));
   const env = await targetModule(choice.target).start(step, dir, {
     port,
     echo: true,
