@@ -74,6 +74,7 @@ export const GUIDES = [
   { file: 'load-figures.md', title: 'Load figures' },
   { file: 'router-figures.md', title: 'Traefik in the rehearsal: figures' },
   { file: 'claims.md', title: 'Claims and the tests that prove them' },
+  { file: 'soak-figures.md', title: 'Soak figures: every check, many times, under load' },
 ];
 
 /** Each step's background and deep dives, beside the guides: `docs/learn-more/NN-slug.md`. */
