@@ -91,6 +91,8 @@ export async function soakRun(pair: SoakPair, run: number, options: SoakOptions)
 
 /** The check's --json answer: passed or not, and its first failure. */
 function readOutcome(stdout: string): Pick<SoakRun, 'ok' | 'failure'> | undefined {
+  // Not JSON: the command itself failed (a crash, a kill); the caller says how, from its output.
+  if (!stdout.trimStart().startsWith('{')) return undefined;
   try {
     const parsed = JSON.parse(stdout) as {
       ok: boolean;
@@ -105,8 +107,9 @@ function readOutcome(stdout: string): Pick<SoakRun, 'ok' | 'failure'> | undefine
         workshop: failure.workshop === true,
       },
     };
-  } catch {
-    return undefined; // Not JSON: the command itself failed; the caller says how.
+  } catch (err) {
+    if (err instanceof SyntaxError) return undefined; // Cut short: the caller reports the output.
+    throw err;
   }
 }
 
@@ -130,8 +133,11 @@ async function leftBehind({ home, tmp }: SoakOptions): Promise<string[]> {
           return ours
             ? [`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ').trim()}`]
             : [];
-        } catch {
-          return []; // Gone between the listing and the read: not left behind.
+        } catch (err) {
+          // Gone between the listing and the read (ENOENT, ESRCH), or not ours to read (EACCES, EPERM).
+          if (['ENOENT', 'ESRCH', 'EACCES', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? ''))
+            return [];
+          throw err;
         }
       });
   const deadline = Date.now() + 3_000;
@@ -140,8 +146,9 @@ async function leftBehind({ home, tmp }: SoakOptions): Promise<string[]> {
   for (const entry of left) {
     try {
       process.kill(Number(entry.split(' ')[0]), 'SIGKILL');
-    } catch {
-      // Ended meanwhile: nothing to kill.
+    } catch (err) {
+      // ESRCH: it ended meanwhile, which is what was wanted.
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
     }
   }
   return left;
