@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { learnMoreSource } from '../scripts/lib/docs/site.ts';
 import type { Environment } from '../scripts/lib/environment.ts';
 import {
   ensurePortsFree,
@@ -18,7 +19,7 @@ import {
   portTable,
   rolesFor,
 } from '../scripts/lib/ports.ts';
-import { findStep, ROOT, STEPS, solutionDir, starterDir } from '../scripts/lib/steps.ts';
+import { findStep, ROOT, STEPS, solutionDir } from '../scripts/lib/steps.ts';
 import { targetModule } from '../scripts/lib/targets/index.ts';
 import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { layoutBase, runCli, tempHome } from './helpers/cli.ts';
@@ -43,10 +44,10 @@ it('the layout keeps every role inside PORT … PORT+39, each on ports of its ow
     }
 });
 
-it('the instructor guide and every step README show the layout as the code has it', () => {
+it("the instructor guide and every step's learn-more page show the layout as the code has it", () => {
   expect(readFileSync(join(ROOT, 'docs/instructor-guide.md'), 'utf8')).toContain(portTable());
   for (const step of STEPS)
-    expect(readFileSync(join(starterDir(step), 'README.md'), 'utf8'), `step ${step.number}`).toContain(
+    expect(readFileSync(learnMoreSource(step), 'utf8'), `step ${step.number}`).toContain(
       portTable(rolesFor(step.flavour, step.targets)),
     );
 });

@@ -2,7 +2,6 @@
 // a room opens one range and an instructor can name each port; the checks (PORT 0) take free ones.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import type { Flavour, Target } from './environment.ts';
 import { UserError } from './errors.ts';
 
 /** A kind of port a step opens, at PORT + offset (the `count` after it where there are several). */
@@ -61,8 +60,11 @@ export function portTable(roles: readonly Role[] = Object.keys(PORT_LAYOUT) as R
   ].join('\n');
 }
 
-/** The roles a step's `--start` opens, by what it runs and where: each step's README shows these rows. */
-export function rolesFor(flavour: Flavour, targets: readonly Target[]): Role[] {
+/**
+ * The roles a step's `--start` opens, by what it runs and where: each step's learn-more page shows these rows.
+ * A step's flavour and targets as plain strings: environment.ts (their types) reaches this module.
+ */
+export function rolesFor(flavour: string, targets: readonly string[]): Role[] {
   if (flavour === 'server') return ['entry'];
   if (flavour === 'instances') return ['instances', 'roundRobin', 'sticky', 'dashboard', 'redis'];
   return [
