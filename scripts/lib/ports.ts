@@ -85,16 +85,31 @@ export const PORT_RANGE = 40;
 const handedOut = new Set<number>();
 
 /**
- * A free TCP port on loopback: the kernel's answer for port 0, released at once. Never one this process
- * handed out before (the kernel may give a released port again, and two parts of one step would meet).
+ * A free TCP port on loopback, below the ephemeral range: the kernel's own answer for port 0 comes from
+ * that range, where any outgoing connection (a test's client, Redis's, Docker's) may take it between this
+ * answer and the listen that follows (CI met "taken by another program before app-1 could listen").
+ * Random, so that processes choosing at once rarely meet, and checked free on every address the app takes.
+ * Never one this process handed out before (two parts of one step would meet).
  */
 export async function freePort(): Promise<number> {
-  for (;;) {
+  const [low] = ephemeralRange();
+  const from = 20_000;
+  const to = Math.min(low, 32_768); // below Linux's default range and IANA's alike
+  for (let attempt = 0; attempt < 200 && to - from >= 1_000; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    if (handedOut.has(port)) continue;
+    if (!(await portIsFree(port)) || !(await portIsFree(port, '::'))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  // A machine whose ephemeral range starts low, or a crowded one: the kernel's answer, as before.
+  for (let attempt = 0; attempt < 1_000; attempt++) {
     const port = await kernelPort();
     if (handedOut.has(port)) continue;
     handedOut.add(port);
     return port;
   }
+  throw new Error('no free port on 127.0.0.1 after 1,200 tries');
 }
 
 function kernelPort(): Promise<number> {
