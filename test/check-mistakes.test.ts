@@ -178,6 +178,17 @@ const MISTAKES: Mistake[] = [
     message: /^instance-\d exited when Redis went away, without printing an error/,
     hint: /log the error, don't exit/,
   },
+  {
+    step: 2,
+    what: 'no guard around the adapter’s publish: the outage’s in-flight publishes reject unhandled',
+    file: 'server.ts',
+    from: /const publish = pub\.publish\.bind\(pub\);\nObject\.assign\(pub, \{[\s\S]*?\n\}\);\n/,
+    to: '',
+    expectation: 'redis-outage',
+    message:
+      /^instance-\d crashed when Redis went away: The server crashed: \w*Error: (read ECONNRESET|Socket closed)/,
+    hint: /wrap pub\.publish so that its rejection is caught and logged/,
+  },
   // Step 3: Compose and Traefik labels.
   {
     step: 3,
@@ -369,6 +380,17 @@ const MISTAKES: Mistake[] = [
     hint: /reference the stripPrefix Middleware by name/,
   },
   // Step 6: load and failure.
+  {
+    step: 6,
+    what: 'no guard around the adapter’s publish: the outage’s in-flight publishes reject unhandled',
+    file: 'server.ts',
+    from: /const publish = pub\.publish\.bind\(pub\);\nObject\.assign\(pub, \{[\s\S]*?\n\}\);\n/,
+    to: '',
+    expectation: 'redis-outage',
+    message:
+      /^app-\d crashed when Redis went away: The server crashed: \w*Error: (read ECONNRESET|Socket closed)/,
+    hint: /wrap pub\.publish so that its rejection is caught and logged/,
+  },
   {
     step: 6,
     what: 'no SIGTERM handler: the drill sees the instance die instead of draining',

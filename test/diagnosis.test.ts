@@ -61,3 +61,23 @@ it('a crash while starting, with no known clue, gets a hint marked generic; a kn
   };
   expect(explainWithEvidence(known, none, REDIS).hint).toBe('helper is used but never declared or imported');
 });
+
+it('an unhandled rejection from a lost Redis connection points at the publish guard; a logged one does not', () => {
+  // Node 24's own words when the adapter's unguarded publish rejects, as an instance printed them.
+  const crash = [
+    '[app-1] redis pub: read ECONNRESET',
+    'node:internal/process/promises:394',
+    '    triggerUncaughtException(err, true /* fromPromise */);',
+    '    ^',
+    '',
+    'Error: read ECONNRESET',
+    '    at TCP.onStreamRead (node:internal/stream_base_commons:221:20) {',
+  ].join('\n');
+  const lines = ['app-1 crashed: Error: read ECONNRESET'];
+  expect(explainWithEvidence(failure, { lines, crashed: true, text: crash }, REDIS).hint).toMatch(
+    /^a publish in flight when Redis went away rejected with nobody listening.*wrap pub\.publish/,
+  );
+  // The guard's own log line is what a correct server prints: no clue there.
+  const guarded = { lines: [], crashed: false, text: '[app-1] redis publish: read ECONNRESET' };
+  expect(explainWithEvidence(failure, guarded, REDIS).hint).not.toMatch(/wrap pub\.publish/);
+});

@@ -133,6 +133,7 @@ describe('an expectation a target cannot show is skipped with the reason, never 
       url: 'redis://elsewhere:6379',
       kind: 'external' as const,
       stop: async () => {},
+      freeze: async () => {},
       restart: async () => {},
       failure: async () => undefined,
     };

@@ -16,6 +16,11 @@ export interface RedisHandle {
   /** Where it came from, for the URLs a step prints. */
   kind: 'external' | 'redis-server' | 'docker';
   stop(): Promise<void>;
+  /**
+   * Stop answering without closing a connection (SIGSTOP) until `stop`: what is sent
+   * meanwhile is still in flight when Redis dies, as it is under load. Not for an external Redis.
+   */
+  freeze(): Promise<void>;
   /** Kill and start again on the same port (failure drills and tests); not for an external Redis. */
   restart(): Promise<void>;
   /**
@@ -43,7 +48,7 @@ export async function startRedis(port?: number): Promise<RedisHandle> {
       (await ping(Number(given || 6379), hostname))
         ? undefined
         : `the Redis that REDIS_URL names (${url}) does not answer PING`;
-    return { url, kind: 'external', stop: async () => {}, restart: reject, failure };
+    return { url, kind: 'external', stop: async () => {}, freeze: reject, restart: reject, failure };
   }
   if (findExecutable('redis-server')) return startRedisServer(port ?? (await freePort()));
   if (findExecutable('docker')) return startRedisContainer(port ?? (await freePort()));
@@ -103,6 +108,10 @@ export async function startRedisServer(port: number): Promise<RedisHandle> {
       stopped = true;
       await server.stop({ signal: 'SIGKILL' });
     },
+    freeze: async () => {
+      stopped = true;
+      process.kill(server.pid, 'SIGSTOP');
+    },
     restart: async () => {
       stopped = true;
       await server.stop({ signal: 'SIGKILL' });
@@ -153,6 +162,10 @@ async function startRedisContainer(port: number): Promise<RedisHandle> {
       stopped = true;
       await remove();
       undone();
+    },
+    freeze: async () => {
+      stopped = true;
+      await $`docker kill -s SIGSTOP ${name}`.quiet();
     },
     restart: async () => {
       stopped = true;

@@ -13,8 +13,17 @@ export interface Clue {
   outputOnly?: boolean;
 }
 
+/** The fix for a process ended by a publish that rejected when Redis went away. */
+export const UNGUARDED_PUBLISH =
+  "a publish in flight when Redis went away rejected with nobody listening, and Node ends a process on an unhandled rejection: wrap pub.publish so that its rejection is caught and logged (the adapter doesn't wait for it; the step's README shows the wrapper)";
+
 /** Known outputs and their fixes, most specific first. */
 export const CLUES: Clue[] = [
+  {
+    // Node's own words for an unhandled rejection, then the Redis client's for a connection that went away.
+    test: /fromPromise \*\/\);\s*\^\s*\w*Error: (?:read ECONNRESET|Socket closed unexpectedly)/,
+    hint: () => UNGUARDED_PUBLISH,
+  },
   {
     test: /Can't execute 'publish'|only \(P\|S\)SUBSCRIBE/,
     hint: () =>
