@@ -9,7 +9,7 @@ import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import type { Target } from './lib/environment.ts';
 import { UserError } from './lib/errors.ts';
 import { main } from './lib/main.ts';
-import { startProcess } from './lib/processes.ts';
+import { Interrupted, interrupting, startProcess } from './lib/processes.ts';
 import { loadNow, type SoakPair, type SoakRun, soakMarkdown, soakRun } from './lib/soak.ts';
 import { findStep, ROOT } from './lib/steps.ts';
 import { TARGETS, targetModule } from './lib/targets/index.ts';
@@ -98,6 +98,8 @@ await main(async () => {
     await Promise.all(loops.map((l) => l.stop({ signal: 'SIGKILL' })));
     rmSync(scratch, { recursive: true, force: true });
   }
+  // An interrupted soak's last run failed by the interrupt: its figures would tell of a flake that is not.
+  if (interrupting()) throw new Interrupted('SIGINT');
   const ms = Date.now() - startedAt.getTime();
   const page = soakMarkdown({
     command,

@@ -1,11 +1,11 @@
 // The soak (npm run soak, not part of npm test): it runs a check as a fresh process, counts a pass, and
 // writes a figures page that names every failure and anything a run left running.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { type SoakRun, soakMarkdown } from '../scripts/lib/soak.ts';
 import { findStep } from '../scripts/lib/steps.ts';
-import { runCli } from './helpers/cli.ts';
+import { runCli, startCli } from './helpers/cli.ts';
 import { tempDir } from './helpers/temp.ts';
 
 it('runs a check as a fresh process and writes the figures page', async () => {
@@ -53,3 +53,32 @@ it('names each failure, whose part failed, and what a run left running', () => {
   );
   expect(page).toContain('2 busy loops (`--load 2`)');
 });
+
+it('Ctrl-C reaches the check it runs, and an interrupted soak writes no figures', async () => {
+  const out = join(tempDir('soak-'), 'figures.md');
+  // The soak's scratch (its runs' TMPDIR and WORKSHOP_HOME) lands in here: what carries it was started by it.
+  const tmp = tempDir('soak-tmp-');
+  const run = startCli('soak.ts', ['--steps', '2', '--targets', 'rehearsal', '--runs', '1', '--out', out], {
+    TMPDIR: tmp,
+  });
+  await run.waitForOutput('1 runs: check 2 on rehearsal');
+  run.child.kill('SIGINT');
+  expect(await run.exited).toBe(130);
+  // Ended by the soak's SIGTERM: by its own handler (143) or, before it had one, by the signal.
+  expect(run.output()).toMatch(/run 1: FAIL command exit (143|null)/);
+  expect(existsSync(out)).toBe(false);
+  expect(processesWithEnv(tmp)).toEqual([]);
+}, 60_000);
+
+/** Processes whose environment mentions `text`. */
+function processesWithEnv(text: string): string[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(text);
+      } catch {
+        return false; // ended meanwhile, or not ours to read
+      }
+    });
+}

@@ -7,6 +7,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { machine, median, row } from './bench-figures.ts';
 import type { Target } from './environment.ts';
+import { mustUndo } from './processes.ts';
 import { ROOT, type Step, solutionDir } from './steps.ts';
 
 export interface SoakPair {
@@ -65,7 +66,17 @@ export async function soakRun(pair: SoakPair, run: number, options: SoakOptions)
   // SIGTERM first: the check's own handler stops what it started; SIGKILL if it does not end.
   const timer = setTimeout(() => child.kill('SIGTERM'), options.timeoutMs);
   const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs + 15_000);
-  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  const closed = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  // Ctrl-C on the soak reaches the check it runs, whose own handler stops what it started.
+  const undone = mustUndo({
+    now: () => child.kill('SIGTERM'),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await closed;
+    },
+  });
+  const code = await closed;
+  undone();
   clearTimeout(timer);
   clearTimeout(killer);
   const ms = performance.now() - started;
