@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { drillTable } from '../scripts/lib/drill-run.ts';
 import { freePort } from '../scripts/lib/ports.ts';
-import { ROOT, removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
+import { layoutBase, ROOT, removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
 import { fakeTools } from './helpers/fake-tools.ts';
 
 afterAll(removeTempHomes);
@@ -131,7 +131,7 @@ it('--start says why it chose the rehearsal (here: the Docker engine does not an
     WORKSHOP_HOME: tempHome(),
     PATH: fakes.path,
     FAKE_DOCKER_ENGINE: '0',
-    PORT: String(await freePort()),
+    PORT: String(await layoutBase(40)),
   });
   try {
     await run.waitForOutput('The rehearsal, because', 30_000);

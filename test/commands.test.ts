@@ -138,7 +138,7 @@ describe('step', () => {
       const home = tempHome();
       mkdirSync(home, { recursive: true });
       // Port 0 is not a layout: a base of free ports away from the defaults attendees use.
-      const port = String(await layoutBase(5));
+      const port = String(await layoutBase(7));
       const run = startCli('step.ts', ['2', '--start'], { WORKSHOP_HOME: home, PORT: port });
       await run.waitForOutput('Ctrl-C stops everything', 60_000);
       expect(await processesMentioning(home)).toHaveLength(3);

@@ -9,7 +9,7 @@ import { instructionsJustShown, JUST_SHOWN_MS, type Progress } from '../scripts/
 import { stepMenuChoices } from '../scripts/lib/step-session.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
 import { terminalProgress } from '../scripts/lib/ui/results.ts';
-import { removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
+import { layoutBase, removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
 
 afterAll(removeTempHomes);
 
@@ -90,7 +90,7 @@ it('--start says when an instance exits, with its error and the hint that matche
     file,
     `${readFileSync(file, 'utf8')}\nsetTimeout(() => undefinedHelper(), 300);\ndeclare function undefinedHelper(): void;\n`,
   );
-  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  const port = String(await layoutBase(1));
   const run = startCli('step.ts', ['1', '--start'], { WORKSHOP_HOME: home, PORT: port });
   try {
     await run.waitForOutput('instance-1 exited (code 1)', 60_000);

@@ -116,17 +116,17 @@ export function startCli(script: string, args: string[], env: Record<string, str
 }
 
 /**
- * A base port for `--start`'s fixed layout (PORT, PORT+1, …) with `count` free ports, below Linux's
- * ephemeral range (32768+), where the kernel hands out ports to outgoing connections and free-port probes.
+ * A base port for `--start`'s fixed layout (PORT, PORT+1, …) with `count` free ports, from 10000 to 19999:
+ * below the checks' free ports (20000 up to the ephemeral range, ports.ts), which tests beside it take.
  */
 export async function layoutBase(count: number): Promise<number> {
   const { portIsFree } = await import('../../scripts/lib/ports.ts');
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - count));
+    const base = 10_000 + Math.floor(Math.random() * (20_000 - 10_000 - count));
     const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
     if (free.every(Boolean)) return base;
   }
-  throw new Error(`no ${count} consecutive free ports between 20000 and 32000`);
+  throw new Error(`no ${count} consecutive free ports between 10000 and 20000`);
 }
 
 /** Processes whose command line mentions `needle` (our own test's unique temp folder). */
