@@ -120,6 +120,12 @@ export interface RealStack {
   replicas(): Promise<Replica[]>;
   /** GET `path` (/healthz, /readyz) asked from inside a running replica: its status, 0 when nothing answered. */
   status(replica: Replica, path: string): Promise<number>;
+  /**
+   * Redis stops answering without closing a connection (SIGSTOP) until stopRedis: what the replicas send
+   * meanwhile is in flight when it dies, as under load.
+   */
+  freezeRedis(): Promise<void>;
+  /** Redis killed, not saved (a frozen one too), and kept down until startRedis. */
   stopRedis(): Promise<void>;
   startRedis(): Promise<void>;
 }

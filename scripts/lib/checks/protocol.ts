@@ -472,8 +472,16 @@ export const redisOutage: Expectation = {
 /** The same outage on a real stack: its Redis container stopped, each replica asked from inside. */
 async function redisOutageOnStack(ctx: CheckContext, env: Environment, stack: RealStack) {
   const replicas = (await stack.replicas()).filter((r) => r.running);
-  await stack.stopRedis();
+  // Chats in flight when Redis dies, as on the local targets: clients through the router until they span
+  // every replica (or a bound), each sends one while Redis is frozen.
+  const talkers: TestClient[] = [];
+  const spanned = () => new Set(talkers.map((c) => c.welcome.instance)).size;
+  while (spanned() < replicas.length && talkers.length < 4 * replicas.length)
+    talkers.push(await client(ctx, env, 'websocket'));
   try {
+    await stack.freezeRedis();
+    await Promise.all(talkers.map((c) => sendChat(c, { text: 'through the outage' }, 2_000).catch(() => {})));
+    await stack.stopRedis();
     for (const replica of replicas) {
       const answer = await waitFor(
         'a 503',

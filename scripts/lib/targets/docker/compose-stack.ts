@@ -151,8 +151,12 @@ export function composeStack(dir: string): RealStack {
       const out = await sh`docker exec ${replica.id} node -e ${probe}`.nothrow();
       return Number(out.stdout.trim()) || 0;
     },
+    async freezeRedis() {
+      await sh`docker compose kill -s SIGSTOP ${redisService}`;
+    },
     async stopRedis() {
-      await sh`docker compose stop ${redisService}`;
+      // No grace: a frozen Redis would sit out the whole stop timeout before its SIGKILL.
+      await sh`docker compose stop -t 0 ${redisService}`;
     },
     async startRedis() {
       await sh`docker compose start ${redisService}`;

@@ -51,6 +51,26 @@ export function kindStack(sh: ClusterCommands, objects: StepObjects, ended: Ende
       );
     return redis;
   };
+  /** Each running Redis container: the node it runs on and the runtime's own id (containerd://… stripped). */
+  const redisContainers = async () => {
+    const r = requireRedis();
+    const placed = await sh.kubectl([
+      '-n',
+      r.namespace,
+      'get',
+      'pod',
+      '-l',
+      r.selector,
+      '-o',
+      `jsonpath={range .items[*]}{.spec.nodeName} {.status.containerStatuses[?(@.name=="${r.container}")].containerID}{"\\n"}{end}`,
+    ]);
+    return placed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter(([node, id]) => node && id)
+      .map(([node, id]) => ({ node, id: id.replace(/^[\w-]+:\/\//, '') }));
+  };
   return {
     // An ended pod leaves its EndpointSlice when the kubelet reports it (a second or two), and Traefik's
     // provider applies the change after its throttle (2 s by default): measured on the kind target's test.
@@ -115,9 +135,32 @@ export function kindStack(sh: ClusterCommands, objects: StepObjects, ended: Ende
       ]);
       return Number(out.stdout.trim()) || 0;
     },
+    async freezeRedis() {
+      // From the node: Redis is PID 1 of its PID namespace, and a SIGSTOP sent from inside is dropped.
+      for (const { node, id } of await redisContainers()) {
+        const pid = await sh.run([
+          'docker',
+          'exec',
+          node,
+          'crictl',
+          'inspect',
+          '-o',
+          'go-template',
+          '--template',
+          '{{.info.pid}}',
+          id,
+        ]);
+        await sh.run(['docker', 'exec', node, 'kill', '-STOP', pid.stdout.trim()]);
+      }
+    },
     async stopRedis() {
       const r = requireRedis();
+      const containers = await redisContainers();
       await sh.kubectl(['-n', r.namespace, 'scale', r.resource, '--replicas=0']);
+      // Once its pods are being deleted, SIGKILL now: the kubelet's SIGTERM waits out the grace period on a
+      // frozen Redis, and it restarts no container of a pod that is going.
+      for (const { node, id } of containers)
+        await sh.attempt(['docker', 'exec', node, 'crictl', 'stop', '--timeout', '0', id]);
       await sh.kubectl(['-n', r.namespace, 'wait', '--for=delete', 'pod', '-l', r.selector, '--timeout=60s']);
     },
     async startRedis() {
