@@ -81,3 +81,14 @@ it('an unhandled rejection from a lost Redis connection points at the publish gu
   const guarded = { lines: [], crashed: false, text: '[app-1] redis publish: read ECONNRESET' };
   expect(explainWithEvidence(failure, guarded, REDIS).hint).not.toMatch(/wrap pub\.publish/);
 });
+
+it('a package that is not installed is named in the hint, as Node prints it (code first, then the name)', () => {
+  const crash = {
+    message:
+      "The server crashed: Error [ERR_MODULE_NOT_FOUND]: Cannot find package '@socket.io/redis-adaptor' imported from /p/server.ts",
+    hint: 'run the step',
+  };
+  expect(explainWithEvidence(crash, { lines: [], crashed: false, text: '' }, REDIS).hint).toMatch(
+    /^an import names '@socket\.io\/redis-adaptor', which is not installed or not there/,
+  );
+});

@@ -57,9 +57,10 @@ export const CLUES: Clue[] = [
       `port ${m[1]} was taken: the server must listen on process.env.PORT (each instance gets its own)`,
   },
   {
-    test: /ERR_MODULE_NOT_FOUND|Cannot find (?:module|package) '([^']+)'/,
+    // Node prints the code first, then the name: one alternative that reaches the name from the code.
+    test: /(?:ERR_MODULE_NOT_FOUND\]?:? )?Cannot find (?:module|package) '([^']+)'|ERR_MODULE_NOT_FOUND/,
     hint: (m) =>
-      `an import names ${m[1] ? `'${m[1]}', ` : ''}which is not installed or not there: check its spelling (npm install in the repo installs the workshop's packages)`,
+      `an import names ${m[1] ? `'${m[1]}', ` : 'a module '}which is not installed or not there: check its spelling (npm install in the repo installs the workshop's packages)`,
   },
   {
     test: /SyntaxError|ReferenceError: (\w+) is not defined/,

@@ -388,7 +388,9 @@ export async function expectFanOut(clients: TestClient[], label: string, timeout
   if (missed.length) {
     throw new CheckFailure(
       `A chat sent through ${sender} reached its own clients but not those on ${missed.join(', ')}: ` +
-        'without the Redis adapter each instance only knows its own sockets.',
+        // Not "no adapter": an installed one whose publish fails (createAdapter(pub, pub) on RESP 2) looks
+        // the same from outside; the instances' own logs, shown below, say which.
+        'the broadcast did not cross between instances. Each knows only its own sockets; the Redis adapter carries a chat to the others, when it is installed and its publish reaches Redis.',
     );
   }
 }
