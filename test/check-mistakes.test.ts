@@ -134,6 +134,26 @@ const MISTAKES: Mistake[] = [
       /^server\.ts:\d+: the setInterval timer is not kept in `heartbeat`, which the SIGTERM handler clears/,
     hint: /^const heartbeat = setInterval\(/,
   },
+  {
+    step: 1,
+    what: "a 'welcome' that is a string",
+    file: 'server.ts',
+    from: "socket.emit('welcome', { instance: INSTANCE, id: socket.id });",
+    to: "socket.emit('welcome', `welcome to ${INSTANCE}`);",
+    expectation: 'welcome',
+    message: /^'welcome' over polling is "welcome to [\w-]+", not an object/,
+    hint: /socket\.emit\('welcome', \{ instance: INSTANCE, id: socket\.id \}\)/,
+  },
+  {
+    step: 1,
+    what: "the chat handler under another event name: no ack and no broadcast, not 'a missing ack'",
+    file: 'server.ts',
+    from: "socket.on('chat',",
+    to: "socket.on('message',",
+    expectation: 'chat-ack',
+    message: /^Nothing answered a 'chat' within 3 s: no ack, and no broadcast came back either/,
+    hint: /socket\.on\('chat', \(payload, ack\) => …\)/,
+  },
   // Step 2: three instances and Redis.
   {
     step: 2,

@@ -61,7 +61,12 @@ export const welcome: Expectation = {
     const env = await ctx.environment();
     for (const transport of TRANSPORTS) {
       const c = await client(ctx, env, transport);
-      const { instance, id } = c.welcome ?? {};
+      if (typeof c.welcome !== 'object' || c.welcome === null) {
+        throw new CheckFailure(
+          `'welcome' over ${transport} is ${JSON.stringify(c.welcome)}, not an object: the client reads welcome.instance and welcome.id from it.`,
+        );
+      }
+      const { instance, id } = c.welcome;
       if (typeof instance !== 'string' || !instance) {
         throw new CheckFailure(
           `'welcome' over ${transport} has no instance name: got ${JSON.stringify(c.welcome)}.`,
@@ -85,7 +90,15 @@ export const chatAck: Expectation = {
     const c = await client(ctx, env, 'websocket');
     // A client may send no ack callback at all (the page's older code, a script): the server must live on.
     c.socket.emit('chat', { text: 'no ack wanted' });
-    const answer = (await sendChat(c, { text: 'hello' })) as { ok?: unknown; instance?: unknown };
+    const answer = (await sendChat(c, { text: 'hello' }).catch((err) => {
+      // No ack and no broadcast either: no handler ran at all, which the ack's hint would not say.
+      if (!c.received.some((e) => e.event === 'chat'))
+        throw new CheckFailure(
+          "Nothing answered a 'chat' within 3 s: no ack, and no broadcast came back either, so no handler for 'chat' ran.",
+          "handle the event by its name: socket.on('chat', (payload, ack) => …) inside io.on('connection', …), for every socket",
+        );
+      throw err;
+    })) as { ok?: unknown; instance?: unknown };
     if (answer?.ok !== true || answer.instance !== c.welcome.instance) {
       throw new CheckFailure(
         `The ack of a valid chat was ${JSON.stringify(answer)}, expected { ok: true, instance: '${c.welcome.instance}' }.`,
