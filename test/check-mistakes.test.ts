@@ -211,6 +211,17 @@ const MISTAKES: Mistake[] = [
       /^instance-\d crashed when Redis went away: The server crashed: \w*Error: (read ECONNRESET|Socket closed)/,
     hint: /wrap pub\.publish so that its rejection is caught and logged/,
   },
+  {
+    step: 2,
+    what: 'only the publisher connected: /readyz stays 503, and the count of Redis clients says why',
+    file: 'server.ts',
+    from: 'Promise.all([pub.connect(), sub.connect()])',
+    to: 'Promise.all([pub.connect()])',
+    expectation: 'readyz',
+    message:
+      /answered 503, and the step's Redis has 3 client connection\(s\) for 3 instances, where each instance's publisher and subscriber make 2/,
+    hint: /Promise\.all\(\[pub\.connect\(\), sub\.connect\(\)\]\)/,
+  },
   // Step 3: Compose and Traefik labels.
   {
     step: 3,

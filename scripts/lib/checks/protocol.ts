@@ -244,7 +244,13 @@ export const readyz: Expectation = {
       const code = await status(`${instance.url}/readyz`);
       if (code !== 200) {
         // A 503 from a server waiting for a Redis it will never reach: say which Redis.
-        await expectOnStepRedis(env);
+        const connections = await expectOnStepRedis(env);
+        // Both clients reach the step's Redis, or one never connects (sub.connect() forgotten): count them.
+        if (code === 503 && connections !== undefined && connections < 2 * env.instances.length)
+          throw new CheckFailure(
+            `GET ${instance.url}/readyz answered 503, and the step's Redis has ${connections} client connection(s) for ${env.instances.length} instances, where each instance's publisher and subscriber make 2: one Redis client per instance never connected.`,
+            'connect both clients before the adapter needs them: Promise.all([pub.connect(), sub.connect()]) (a duplicate() is a new client, not yet connected)',
+          );
         throw new CheckFailure(`GET ${instance.url}/readyz answered ${code} while everything is up.`);
       }
     }
@@ -341,10 +347,11 @@ export const crossInstance: Expectation = {
 /**
  * Every instance must use the Redis the step started (REDIS_URL): a client pointed elsewhere (the old
  * `{ host, port }` options, which redis v4+ ignores, reach 127.0.0.1:6379) would pass on a machine with
- * a Redis there and share nothing in a room. The step's Redis counts its connections.
+ * a Redis there and share nothing in a room. The step's Redis counts its connections: their number, or
+ * undefined where it was not asked (no Redis of the workshop's, or it did not answer).
  */
-async function expectOnStepRedis(env: Environment): Promise<void> {
-  if (!env.redis || env.redis.kind === 'external' || !env.instances.length) return;
+async function expectOnStepRedis(env: Environment): Promise<number | undefined> {
+  if (!env.redis || env.redis.kind === 'external' || !env.instances.length) return undefined;
   // One attempt: a step's Redis that does not answer is the workshop's to report (the runner asks it).
   const redis = createClient({
     url: env.redis.url,
@@ -355,7 +362,7 @@ async function expectOnStepRedis(env: Environment): Promise<void> {
     () => true,
     () => false,
   );
-  if (!reached) return;
+  if (!reached) return undefined;
   try {
     // Ours is one of the connections CLIENT LIST shows.
     const others = async () =>
@@ -371,6 +378,7 @@ async function expectOnStepRedis(env: Environment): Promise<void> {
         'createClient({ url: process.env.REDIS_URL }): redis v4+ ignores the old { host, port } options and falls back to 127.0.0.1:6379 (socket: { host, port } is the current spelling)',
       );
     }
+    return await others();
   } finally {
     await redis.close().catch(() => {});
   }
