@@ -111,6 +111,17 @@ describe('typical mistakes', () => {
       'lax',
     ],
     [
+      'a section given a value: loadbalancer.sticky=true (v3 has sticky.cookie)',
+      (t: string) =>
+        t.replace(
+          'server.port=3000',
+          'server.port=3000\n      - traefik.http.services.app.loadbalancer.sticky=true',
+        ),
+      'label-unknown-key',
+      'loadbalancer.sticky=true',
+      'did you mean `traefik.http.services.app.loadbalancer.sticky.cookie`?',
+    ],
+    [
       'a misspelt middleware option',
       (t: string) =>
         t.replace(

@@ -331,6 +331,12 @@ function suggestion(key: string): string | undefined {
         .map(([kind]) => `http.middlewares.${name}.${kind}.${parts.at(-1) ?? ''}`),
     )
     .filter((c) => c.toLowerCase() !== key.toLowerCase());
+  // A section given a value (`loadbalancer.sticky=true`): the shortest key under it is the likelier fix
+  // than a same-length neighbour.
+  const under = candidates
+    .filter((c) => c.toLowerCase().startsWith(`${key.toLowerCase()}.`))
+    .sort((a, b) => a.length - b.length)[0];
+  if (under) return under;
   const near = closest(
     key.toLowerCase(),
     candidates.map((c) => c.toLowerCase()),
