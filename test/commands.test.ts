@@ -24,7 +24,9 @@ describe('bad input gets one clear line, a non-zero exit and no stack trace', ()
     ['check.ts', ['abc'], /There is no step 'abc'/],
     ['solve.ts', [], /Which step\?/],
     ['reset.ts', ['1'], /needs a confirmation[\s\S]*--yes/],
-    ['check.ts', ['1', '--bogus'], /Unknown option '--bogus'/],
+    ['check.ts', ['1', '--bogus'], /Unknown option '--bogus'\.\n/],
+    ['step.ts', ['3', '--strat'], /Unknown option '--strat'\. Did you mean --start\?/],
+    ['check.ts', ['3', '--tagret', 'kind'], /Unknown option '--tagret'\. Did you mean --target\?/],
   ])('%s %j', async (script, args, message) => {
     const { code, stderr } = await runCli(script, args, { WORKSHOP_HOME: tempHome() });
     expect(code).not.toBe(0);

@@ -1,6 +1,7 @@
 // Flags for every command: node's parseArgs plus `--help`, a limit on positionals, and a bad flag turned
 // into one clear line and the usage (never parseArgs's advice about quoting, never a stack trace).
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { closest, distance } from 'fastest-levenshtein';
 import { UserError } from './errors.ts';
 
 export interface CommandHelp {
@@ -43,7 +44,9 @@ export function parseCommandLine<T extends ParseArgsConfig>(
       options: { ...config.options, help: { type: 'boolean', short: 'h' } },
     }) as ReturnType<typeof parseArgs<T>>;
   } catch (err) {
-    throw new UserError(plainParseError((err as Error).message, args), `usage: ${help.usage}`);
+    const message = plainParseError((err as Error).message, args);
+    const near = nearestOption(message, Object.keys(config.options ?? {}));
+    throw new UserError(near ? `${message} Did you mean ${near}?` : message, `usage: ${help.usage}`);
   }
   if ((parsed.values as { help?: boolean }).help) throw new HelpRequested(helpText(help));
   const max = help.maxPositionals ?? (config.allowPositionals ? 1 : 0);
@@ -66,6 +69,14 @@ function plainParseError(message: string, args: string[]): string {
   const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
   if (ambiguous) return `${ambiguous[1]} needs a value, got '${args[args.indexOf(ambiguous[1]) + 1]}'.`;
   return `${message.split('\n')[0].split('. ')[0].trim().replace(/\.$/, '')}.`;
+}
+
+/** For "Unknown option '--strat'": the command's own option it is closest to (`--start`), if close. */
+function nearestOption(message: string, options: string[]): string | undefined {
+  const unknown = /^Unknown option '--([\w-]+)'/.exec(message)?.[1];
+  if (!unknown || !options.length) return undefined;
+  const near = closest(unknown, options);
+  return distance(unknown, near) <= Math.max(2, Math.floor(near.length / 3)) ? `--${near}` : undefined;
 }
 
 /** A whole-number flag within bounds, or one line saying what to type. */
