@@ -21,6 +21,7 @@ export const TIERS = {
     'offline',
     'readme',
     'registry',
+    'results',
     'room',
     'step-copies',
     'suite-hygiene',

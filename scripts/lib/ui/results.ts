@@ -49,13 +49,29 @@ export function renderResults(rows: Row[], { color = true } = {}): string {
       lines.push('', paint(['yellow', 'bold'], `Step ${r.step} passes, with warnings: ${e.title}`));
       lines.push(...renderFindings(e.findings, paint));
     }
-    if (r.ok && r.next)
-      lines.push(
-        '',
-        paint('green', `Step ${r.step} done. Next: npm run step ${r.next.step} (${r.next.title})`),
-      );
   }
+  const last = summary(
+    rows.filter((r): r is StepResult => !('notStarted' in r)),
+    paint,
+  );
+  if (last.length) lines.push('', ...last);
   return `${lines.join('\n')}\n`;
+}
+
+/** One line for the whole run: what to do next, or which step to fix first. */
+function summary(checked: StepResult[], paint: (style: Style, text: string) => string): string[] {
+  const next = (r: StepResult) => (r.next ? ` Next: npm run step ${r.next.step} (${r.next.title})` : '');
+  if (checked.length === 1) {
+    const [r] = checked;
+    return r.ok ? [paint('green', `Step ${r.step} done.${next(r)}`)] : [];
+  }
+  const passed = checked.filter((r) => r.ok).length;
+  const failing = checked.find((r) => !r.ok);
+  const counted = `${passed} of ${checked.length} started steps pass.`;
+  if (failing)
+    return [paint('yellow', `${counted} Fix step ${failing.step} first: npm run step ${failing.step}`)];
+  const last = checked.at(-1);
+  return last ? [paint('green', `${counted}${next(last)}`)] : [];
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `  ${l}`);
