@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectClient, sendChat } from '../scripts/lib/checks/clients.ts';
 import type { Environment } from '../scripts/lib/environment.ts';
+import { preflight } from '../scripts/lib/load/preflight.ts';
 import { STEPS, solutionDir } from '../scripts/lib/steps.ts';
 import { startDemoBalancers } from '../scripts/lib/targets/rehearsal/demo-balancers.ts';
 import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
@@ -37,4 +38,18 @@ it('a WebSocket-only client hides the problem: it gets through the round robin',
   const client = await connectClient(balancers.roundRobin.url, { transport: 'websocket' });
   expect(client.welcome.instance).toMatch(/^instance-/);
   client.close();
+});
+
+it('the client and load commands say the round robin is not sticky, not that --path is wrong', async () => {
+  const error = await preflight({
+    urls: [balancers.roundRobin.url],
+    path: '/socket.io/',
+    transport: 'polling',
+  }).then(
+    () => undefined,
+    (err: Error & { hint?: string }) => err,
+  );
+  expect(error?.message).toMatch(/Session ID unknown/);
+  expect(error?.hint).toMatch(/the router in front is not sticky/);
+  expect(error?.hint).not.toMatch(/--path/);
 });

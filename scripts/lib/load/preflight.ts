@@ -14,6 +14,9 @@ export async function preflight(options: Pick<LoadOptions, 'urls' | 'path' | 'tr
   await Promise.all([...new Set(options.urls)].map((url) => probe(url, options)));
 }
 
+/** engine.io's answer to a request of a session this instance never opened. */
+const SESSION_LOST = /Session ID unknown|HTTP 400/;
+
 async function probe(url: string, { path, transport }: Pick<LoadOptions, 'path' | 'transport'>) {
   if (!(await listening(new URL(url)))) {
     throw new UserError(
@@ -26,9 +29,12 @@ async function probe(url: string, { path, transport }: Pick<LoadOptions, 'path' 
     const status = await handshakeStatus(url, path);
     throw new UserError(
       `${url} is up, but socket.io did not answer at ${path} over ${transport}: ${error}${status ? ` (a polling handshake there answers HTTP ${status})` : ''}.`,
-      path === SOCKET_IO_PATH
-        ? "is this the step's entry URL? Behind a path prefix (step 5) use e.g. --path /wsk/socket.io/"
-        : 'check --path: it must be the socket.io path the server (or the router in front of it) serves',
+      // The handshake worked (so the path is right) and a later request of the session did not.
+      !status && SESSION_LOST.test(error)
+        ? "the handshake reached one instance and the next request of the session another, which does not know it: the router in front is not sticky (step 2's round-robin demo is not, on purpose). Use a sticky entry: step 2's sticky balancer on PORT+4, or Traefik's entry from step 3 on"
+        : path === SOCKET_IO_PATH
+          ? "is this the step's entry URL? Behind a path prefix (step 5) use e.g. --path /wsk/socket.io/"
+          : 'check --path: it must be the socket.io path the server (or the router in front of it) serves',
     );
   }
 }
