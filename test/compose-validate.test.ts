@@ -165,6 +165,30 @@ describe('typical mistakes', () => {
       'traefik.enable=true',
     ],
     [
+      // Valid Compose, read only by Swarm: docker compose up leaves the containers unlabelled.
+      'the labels under deploy.labels',
+      (t: string) => {
+        // The app's labels: list (with comments) under `labels:` right after `deploy: replicas: 3`.
+        let inside = false;
+        return t
+          .replace(
+            '    deploy:\n      replicas: 3\n    labels:\n',
+            '    deploy:\n      replicas: 3\n      labels:\n',
+          )
+          .split('\n')
+          .map((line) => {
+            if (line === '      labels:') inside = true;
+            else if (inside && /^ {6}[-#]/.test(line)) return `  ${line}`;
+            else inside = false;
+            return line;
+          })
+          .join('\n');
+      },
+      'traefik-labels-under-deploy',
+      'labels:',
+      'beside `deploy:`',
+    ],
+    [
       'a misspelt Compose key',
       (t: string) => t.replace('    deploy:\n', '    deploi:\n'),
       'compose-schema',

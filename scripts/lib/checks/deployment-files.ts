@@ -25,7 +25,7 @@ function noRouter(config: DynamicConfig, file: string, what: string): Finding[] 
       code: 'no-router',
       severity: 'error',
       file,
-      message: `No router: ${what} sends nothing to the app.`,
+      message: `No router: Traefik gets none from ${what}, so nothing reaches the app.`,
       fix: `add ${what}`,
     },
   ];

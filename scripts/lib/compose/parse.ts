@@ -97,25 +97,28 @@ export function loadCompose(
 export function labelsOf(
   loaded: LoadedCompose,
   service: string,
+  /** Where the labels are under the service: `[]` for its containers', `['deploy']` for Swarm's. */
+  under: string[] = [],
 ): { key: string; value: string; line: number }[] {
-  const labels = (loaded.doc?.services as Record<string, { labels?: unknown }> | undefined)?.[service]
-    ?.labels;
-  if (Array.isArray(labels)) {
-    return labels.map((entry, i) => {
+  let node: unknown = (loaded.doc?.services as Record<string, unknown> | undefined)?.[service];
+  for (const key of [...under, 'labels']) node = (node as Record<string, unknown> | undefined)?.[key];
+  const path = ['services', service, ...under, 'labels'];
+  if (Array.isArray(node)) {
+    return node.map((entry, i) => {
       const text = String(entry);
       const at = text.indexOf('=');
       return {
         key: at < 0 ? text : text.slice(0, at),
         value: at < 0 ? '' : text.slice(at + 1),
-        line: loaded.lineOf(['services', service, 'labels', i]),
+        line: loaded.lineOf([...path, i]),
       };
     });
   }
-  if (labels && typeof labels === 'object') {
-    return Object.entries(labels).map(([key, value]) => ({
+  if (node && typeof node === 'object') {
+    return Object.entries(node).map(([key, value]) => ({
       key,
       value: String(value),
-      line: loaded.lineOf(['services', service, 'labels', key]),
+      line: loaded.lineOf([...path, key]),
     }));
   }
   return [];

@@ -8,7 +8,7 @@ import { checkTraefikImage } from '../traefik/image.ts';
 import { lintDynamicConfig, staticConfigFindings } from '../traefik/lint.ts';
 import { parseStaticConfig, type StaticConfig } from '../traefik/static-config.ts';
 import { TRAEFIK_IMAGE } from '../traefik/version.ts';
-import type { LoadedCompose } from './parse.ts';
+import { type LoadedCompose, labelsOf } from './parse.ts';
 
 interface ComposeService {
   image?: string;
@@ -72,6 +72,18 @@ export function lintStack(
         .concat(Object.values(config.routers).map((r) => r.source?.object?.replace('service ', '') ?? '')),
     ),
   ].filter(Boolean);
+
+  for (const name of Object.keys(services)) {
+    const swarm = labelsOf(loaded, name, ['deploy']).filter((l) => /^traefik\./i.test(l.key.trim()));
+    if (swarm.length)
+      add(
+        'traefik-labels-under-deploy',
+        ['services', name, 'deploy', 'labels'],
+        `service ${name}`,
+        `The Traefik labels of the ${name} service are under deploy.labels, which label a Swarm service: \`docker compose up\` puts only the service's own \`labels:\` on its containers, and those are what Traefik's Docker provider reads.`,
+        'move `labels:` up one level, beside `deploy:` (deploy.labels is for docker stack deploy on Swarm)',
+      );
+  }
 
   if (traefik) {
     const spec = services[traefik.service];
