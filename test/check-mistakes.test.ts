@@ -415,6 +415,16 @@ const MISTAKES: Mistake[] = [
   // Step 6: load and failure.
   {
     step: 6,
+    what: 'io.disconnectSockets(true) on SIGTERM: the clients it kicks never reconnect',
+    file: 'server.ts',
+    from: '  await Promise.race([io.close(), sleep(1_000)]);',
+    to: '  io.disconnectSockets(true);\n  await Promise.race([io.close(), sleep(1_000)]);',
+    expectation: 'drill-sigterm-instance',
+    message: /of the disconnects were the server's own \(reason 'io server disconnect'\)/,
+    hint: /don't call socket\.disconnect\(\) or io\.disconnectSockets\(true\) on SIGTERM/,
+  },
+  {
+    step: 6,
     what: 'no guard around the adapter’s publish: the outage’s in-flight publishes reject unhandled',
     file: 'server.ts',
     from: /const publish = pub\.publish\.bind\(pub\);\nObject\.assign\(pub, \{[\s\S]*?\n\}\);\n/,

@@ -80,6 +80,7 @@ it('a drill result reads as a table: one labelled line each, values aligned', ()
     lost: 6,
     instancesBefore: { 'instance-1': 4, 'instance-2': 4, 'instance-3': 4 },
     instancesAfter: { 'instance-1': 6, 'instance-3': 6 },
+    disconnects: { 'transport close': 4 },
   });
   const lines = table.split('\n');
   expect(lines).toContain('after            instance-1: 6, instance-3: 6');

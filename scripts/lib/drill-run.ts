@@ -38,6 +38,8 @@ export interface DrillResult {
   lost: number;
   instancesBefore: Record<string, number>;
   instancesAfter: Record<string, number>;
+  /** How many times clients were disconnected, by socket.io's reason ('transport close', 'io server disconnect'…). */
+  disconnects: Record<string, number>;
 }
 
 export async function runDrill(
@@ -55,6 +57,7 @@ export async function runDrill(
   const instanceOf = new Map<TestClient, string>();
   let sequence = 0;
   const acked = new Set<number>();
+  const disconnects: Record<string, number> = {};
   let sender: NodeJS.Timeout | undefined;
   try {
     for (let i = 0; i < count; i++) {
@@ -67,6 +70,9 @@ export async function runDrill(
       seen.set(c, new Set());
       instanceOf.set(c, c.welcome.instance);
       c.socket.on('welcome', (w: { instance: string }) => instanceOf.set(c, w.instance));
+      c.socket.on('disconnect', (reason) => {
+        disconnects[reason] = (disconnects[reason] ?? 0) + 1;
+      });
       c.socket.on('chat', (m: { text?: string }) => {
         const match = m?.text?.startsWith(`${run}:`) ? Number(m.text.slice(run.length + 1)) : Number.NaN;
         if (!Number.isNaN(match)) seen.get(c)?.add(match);
@@ -140,6 +146,7 @@ export async function runDrill(
       lost: expected - delivered,
       instancesBefore,
       instancesAfter: spread(),
+      disconnects,
     };
   } finally {
     clearInterval(sender);

@@ -58,9 +58,17 @@ export function drillExpectation(
       }
       if (!result.recovered || (result.recoveryMs ?? Infinity) > bound) {
         const back = `${result.recoveryMs === undefined ? 'not all' : `all only after ${result.recoveryMs} ms`}`;
+        // The one disconnect a socket.io client never recovers from by itself: the server's own.
+        const kicked = result.disconnects['io server disconnect'];
         throw new CheckFailure(
-          `${result.action}. Of ${result.clients} clients, ${back} were connected again and reached by a broadcast (bound: ${bound} ms).`,
-          hint,
+          `${result.action}. Of ${result.clients} clients, ${back} were connected again and reached by a broadcast (bound: ${bound} ms).${
+            kicked
+              ? ` ${kicked} of the disconnects were the server's own (reason 'io server disconnect'), after which a socket.io client does not reconnect.`
+              : ''
+          }`,
+          kicked
+            ? "don't call socket.disconnect() or io.disconnectSockets(true) on SIGTERM: io.close() closes the clients' transports instead, and they reconnect to another instance"
+            : hint,
         );
       }
     },
