@@ -404,13 +404,24 @@ const MISTAKES: Mistake[] = [
   },
   {
     step: 5,
-    what: 'an IngressRoute that forgets the Middleware',
+    what: 'the Middleware defined but not listed on the route',
     file: 'k8s/ingressroute.yaml',
     from: '      middlewares:\n        - name: wsk-strip\n',
     to: '',
-    expectation: 'kubernetes-prefix',
-    message: /^Could not connect over websocket to http:\/\/127\.0\.0\.1:\d+\/wsk\/socket\.io\//,
-    hint: /reference the stripPrefix Middleware by name/,
+    expectation: 'manifests',
+    message:
+      /k8s\/middleware\.yaml:\d+ \(Middleware\/wsk-strip\): The StripPrefix middleware wsk-strip is defined, but no router uses it/,
+    hint: /middlewares: \[\{ name: wsk-strip \}\]/,
+  },
+  {
+    step: 5,
+    what: 'the strip middleware labelled but not attached to the router',
+    file: 'compose.yaml',
+    from: '      - traefik.http.routers.app.middlewares=wsk-strip@docker\n',
+    to: '',
+    expectation: 'compose',
+    message: /The StripPrefix middleware wsk-strip is defined, but no router uses it/,
+    hint: /traefik\.http\.routers\.app\.middlewares=wsk-strip@docker/,
   },
   // Step 6: load and failure.
   {

@@ -80,6 +80,27 @@ export function lintDynamicConfig({ config, staticConfig, replicas, syntax }: Mo
       );
   }
 
+  // A middleware no router lists does nothing, and Traefik says nothing about it.
+  const attached = new Set(Object.values(config.routers).flatMap((r) => r.middlewares));
+  const routerOf = (object?: string) =>
+    Object.values(config.routers).find((r) => r.source?.object === object)?.name ?? 'NAME';
+  for (const middleware of Object.values(config.middlewares)) {
+    if (attached.has(middleware.name)) continue;
+    const kind = middleware.stripPrefix ? 'StripPrefix ' : middleware.replacePath ? 'ReplacePath ' : '';
+    // A Kubernetes Middleware (its object is `Middleware/NAME`) is listed by its own name, not Traefik's.
+    const crd = /^Middleware\/(.+)$/.exec(middleware.source?.object ?? '')?.[1];
+    add(
+      middleware.source,
+      '',
+      'middleware-not-attached',
+      'error',
+      `The ${kind}middleware ${crd ?? middleware.name} is defined, but no router uses it, so it does nothing: requests reach the app unchanged.`,
+      crd
+        ? `list it on the IngressRoute's route: middlewares: [{ name: ${crd} }]`
+        : `attach it to the router: traefik.http.routers.${routerOf(middleware.source?.object)}.middlewares=${middleware.name}@docker`,
+    );
+  }
+
   const entryPoints = staticConfig && !staticConfig.configFile ? staticConfig.entryPoints : undefined;
   const known = Object.keys(entryPoints ?? {});
   for (const router of Object.values(config.routers)) {
