@@ -37,6 +37,12 @@ it('the workshop stack has no findings, and translates into routers, services an
   expect(stack.traefik?.static).toMatchObject({ accessLog: { enabled: true }, api: { insecure: true } });
 });
 
+it('sticky labels on a service no router uses are one finding, not also a missing port', () => {
+  const text = GOOD.replaceAll('services.app.loadbalancer.sticky', 'services.web.loadbalancer.sticky');
+  const codes = analyze(text).findings.filter((f) => f.severity === 'error').map((f) => f.code);
+  expect(codes).toEqual(['sticky-on-unrouted-service']);
+});
+
 describe('typical mistakes', () => {
   it.each([
     [
@@ -187,6 +193,14 @@ describe('typical mistakes', () => {
       'traefik-labels-under-deploy',
       'labels:',
       'beside `deploy:`',
+    ],
+    [
+      // Led by the cookie, not by "service web names no port" (the same mistake seen from the other side).
+      'the sticky labels on a service no router uses',
+      (t: string) => t.replaceAll('services.app.loadbalancer.sticky', 'services.web.loadbalancer.sticky'),
+      'sticky-on-unrouted-service',
+      'services.web.loadbalancer.sticky.cookie.name',
+      'put the sticky options on service app: traefik.http.services.app.loadbalancer.sticky.cookie.name=wsk_sticky',
     ],
     [
       'a misspelt Compose key',

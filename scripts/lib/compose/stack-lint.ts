@@ -211,7 +211,9 @@ export function lintStack(
   }
 
   for (const service of Object.values(config.services)) {
-    if (!service.port) {
+    // A service no router uses that holds only a sticky cookie is that cookie misplaced (lint.ts says so).
+    const unrouted = !Object.values(config.routers).some((r) => r.service === service.name);
+    if (!service.port && !(unrouted && service.sticky)) {
       findings.push({
         code: 'service-missing-port',
         severity: 'error',

@@ -136,7 +136,23 @@ export function lintDynamicConfig({ config, staticConfig, replicas, syntax }: Mo
         (r.entryPoints.length ? r.entryPoints : known).some((ep) => !(entryPoints?.[ep]?.tls ?? false)),
     );
     const backends = replicas[service.target] ?? 1;
-    if (!service.sticky && backends > 1)
+    // The cookie written on a service no router uses (a name copied from elsewhere): the likelier fix.
+    const misplaced = Object.values(config.services).find(
+      (other) =>
+        other.sticky &&
+        other.target === service.target &&
+        !Object.values(config.routers).some((r) => r.service === other.name),
+    );
+    if (!service.sticky && routers.length && misplaced)
+      add(
+        misplaced.source,
+        'sticky',
+        'sticky-on-unrouted-service',
+        'error',
+        `The sticky cookie is set on service ${misplaced.name}, which no router sends to: the routers send to service ${service.name}, which has none, so long-polling requests land on different instances and fail with HTTP 400 "Session ID unknown"`,
+        `put the sticky options on service ${service.name}: ${syntax.addStickyCookie(service)}`,
+      );
+    else if (!service.sticky && backends > 1)
       // A warning: the behavioural check shows the failure itself, through Traefik.
       add(
         service.source,
