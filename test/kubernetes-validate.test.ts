@@ -442,6 +442,11 @@ describe('cross-references', () => {
   it('reports an IngressRoute to a Service that does not exist, and to a port it does not have', () => {
     const missing = check({ 'k8s/ingressroute.yaml': [['- name: app', '- name: ap']] });
     expect(only(missing.findings, 'ingressroute-missing-service').fix).toBe('Write `name: app`.');
+    // A provider suffix, as labels write it: said as such, not only "does not exist".
+    const suffixed = check({ 'k8s/ingressroute.yaml': [['- name: app', '- name: app@kubernetescrd']] });
+    const f0 = only(suffixed.findings, 'ingressroute-missing-service');
+    expect(f0.message).toContain('named by their metadata.name alone; an @provider suffix names Traefik');
+    expect(f0.fix).toBe('Write `name: app`.');
     const port = check({ 'k8s/ingressroute.yaml': [['port: 80', 'port: 3000']] });
     const f = only(port.findings, 'ingressroute-service-port');
     expect(f.line).toBe(port.v.line('k8s/ingressroute.yaml', 'port: 3000'));

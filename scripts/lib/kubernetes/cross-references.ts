@@ -364,16 +364,24 @@ function routeService(
     const inNamespace = services.filter((s) => s.namespace === namespace).map((s) => s.name);
     const guess = nearest(name, inNamespace);
     const elsewhere = services.find((s) => s.name === name);
+    // `app@kubernetescrd`: a provider suffix is how labels and files name Traefik's objects, not Services.
+    const suffixed = /^([^@]+)@\w+$/.exec(name)?.[1];
     findings.push(
       report(
         'ingressroute-missing-service',
         [...item.path, 'name'],
-        `Service "${name}" does not exist in namespace ${namespace}: Traefik logs "kubernetes service not found" and serves 404`,
-        guess
-          ? `Write \`name: ${guess}\`.`
-          : elsewhere
-            ? `Service ${name} is in namespace ${elsewhere.namespace}: put the IngressRoute there too.`
-            : `Define a Service named ${name} in namespace ${namespace}${inNamespace.length ? `, or use one of: ${inNamespace.join(', ')}` : ''}.`,
+        `Service "${name}" does not exist in namespace ${namespace}: Traefik logs "kubernetes service not found" and serves 404${
+          suffixed
+            ? `. An IngressRoute's services are Kubernetes Services, named by their metadata.name alone; an @provider suffix names Traefik's own objects, from labels or files`
+            : ''
+        }`,
+        suffixed && inNamespace.includes(suffixed)
+          ? `Write \`name: ${suffixed}\`.`
+          : guess
+            ? `Write \`name: ${guess}\`.`
+            : elsewhere
+              ? `Service ${name} is in namespace ${elsewhere.namespace}: put the IngressRoute there too.`
+              : `Define a Service named ${name} in namespace ${namespace}${inNamespace.length ? `, or use one of: ${inNamespace.join(', ')}` : ''}.`,
       ),
     );
     return findings;
