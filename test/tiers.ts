@@ -8,6 +8,7 @@ export const TIERS = {
   unit: [
     'compose-validate',
     'diagnosis',
+    'diff',
     'dockerfile',
     'docs',
     'doctor',

@@ -71,22 +71,43 @@ export function listFiles(dir: string): string[] {
   return walk(dir).sort();
 }
 
-/** Unified diffs between the playground and the solution: the files the attendee edits first, then the rest of the solution. */
-export function diffWithSolution(step: Step): { file: string; patch: string }[] {
+/** What the diff leaves out unless asked: lock files (npm's, not the lesson) and the optional variant. */
+const NOT_THE_LESSON = (file: string) =>
+  /(^|\/)package-lock\.json$/.test(file) || file.startsWith('advanced/');
+
+/**
+ * Unified diffs between the playground and the solution: the files the attendee edits first, then the
+ * rest of the solution. Lock files and the advanced variant only with `all`; `left` names them.
+ */
+export function diffWithSolution(
+  step: Step,
+  { all = false } = {},
+): {
+  diffs: { file: string; patch: string }[];
+  left: string[];
+} {
   const mine = playgroundDir(step);
   const theirs = solutionDir(step);
-  const files = [...new Set([...step.files, ...listFiles(theirs)])];
   const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
-  return files.flatMap((file) => {
-    const [a, b] = [read(join(mine, file)), read(join(theirs, file))];
-    if (a === b) return [];
-    return [
-      {
-        file,
-        patch: createTwoFilesPatch(`playground/${file}`, `solution/${file}`, a, b, '', '', { context: 3 }),
-      },
-    ];
-  });
+  const changed = [...new Set([...step.files, ...listFiles(theirs)])].filter(
+    (file) => read(join(mine, file)) !== read(join(theirs, file)),
+  );
+  const shown = all ? changed : changed.filter((file) => !NOT_THE_LESSON(file));
+  return {
+    diffs: shown.map((file) => ({
+      file,
+      patch: createTwoFilesPatch(
+        `playground/${file}`,
+        `solution/${file}`,
+        read(join(mine, file)),
+        read(join(theirs, file)),
+        '',
+        '',
+        { context: 3 },
+      ),
+    })),
+    left: changed.filter((file) => !shown.includes(file)),
+  };
 }
 
 /** Writes JSON atomically: a temporary file, then a rename. */

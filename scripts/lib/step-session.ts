@@ -19,7 +19,7 @@ import {
   type Progress,
   setCurrentStep,
 } from './progress-file.ts';
-import { folderName, playgroundDir, STEPS, type Step, starterDir } from './steps.ts';
+import { folderName, playgroundDir, STEPS, type Step, solutionDir, starterDir } from './steps.ts';
 import { chooseTarget, type Target, targetModule } from './targets/index.ts';
 import { describeRouting } from './traefik-run/process.ts';
 import { useColor } from './ui/color.ts';
@@ -205,12 +205,19 @@ export async function actionMenu(step: Step): Promise<void> {
     if (action === 'solve' || action === 'reset')
       print(await replaceWith(step, action === 'solve' ? 'solution' : 'starter'));
     if (action === 'diff') {
-      const diffs = diffWithSolution(step);
+      const { diffs, left } = diffWithSolution(step);
       print(
         diffs.length
           ? diffs.map((d) => colorPatch(d.patch, useColor())).join('\n')
           : 'Your files match the solution.',
       );
+      if (left.length)
+        print(
+          styleText(
+            'dim',
+            `Not shown (not the lesson): ${left.join(', ')}. The solution's copy is in ${solutionDir(step)}.`,
+          ),
+        );
     }
     if (action === 'check' || (action === 'hint' && !last)) {
       [last] = (await checkSteps(step, {
