@@ -3,6 +3,7 @@
 // every client was back and how many broadcasts were lost. The rehearsal is started and stopped here;
 // the Docker and kind targets act on the stack you started with `npm run step N -- --start --target NAME`.
 
+import { styleText } from 'node:util';
 import { CheckFailure } from './lib/checks/types.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import {
@@ -84,6 +85,15 @@ await main(async () => {
   const target = parseTarget(values.target, step) ?? 'rehearsal';
   const { dir } = ensurePlayground(step);
 
+  // No router in front before step 3: the drill's clients all reach one instance's own address, and a
+  // client of a killed instance has nowhere else to go, so recovery there says nothing about scaling.
+  if (step.flavour === 'server' || step.flavour === 'instances')
+    console.error(
+      styleText(
+        'yellow',
+        `Step ${step.number} has no router: every drill client connects to ${step.flavour === 'server' ? 'the one server' : 'instance-1'} directly, and one whose instance is gone can only wait for it. The recovery figures mean something from step 3, where Traefik sends clients to the others.`,
+      ),
+    );
   const module = targetModule(target);
   // Rehearsal and API server: started and stopped here. Docker and kind: the stack `--start` keeps running.
   const env = await module.forDrill(step, dir, { url: values.url });

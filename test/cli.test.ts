@@ -158,3 +158,16 @@ it('check 3 --target docker says which part is missing (here: the engine)', asyn
     /docker target needs Docker with the Compose plugin: the Docker engine does not answer/,
   );
 }, 60_000);
+
+it('a drill on step 2 says that without a router its recovery figures mean nothing', async () => {
+  const home = tempHome();
+  expect((await runCli('solve.ts', ['2', '--yes'], { WORKSHOP_HOME: home })).code).toBe(0);
+  const { stderr, stdout } = await runCli(
+    'drill.ts',
+    ['sigterm-instance', '--step', '2', '--clients', '2'],
+    { WORKSHOP_HOME: home },
+    60_000,
+  );
+  expect(stderr).toMatch(/^Step 2 has no router: every drill client connects to instance-1 directly/m);
+  expect(stdout).toMatch(/^drill {12}sigterm-instance$/m);
+}, 90_000);
