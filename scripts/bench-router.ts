@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fmt, machine, median, row } from './lib/bench-figures.ts';
+import { finiteMedian, fmt, machine, measurements, median, row } from './lib/bench-figures.ts';
 import { closeAll, connectClient, type TestClient, type Transport } from './lib/checks/clients.ts';
 import { integerFlag, parseCommandLine } from './lib/cli.ts';
 import { main } from './lib/main.ts';
@@ -54,12 +54,15 @@ async function connect(url: string, v: Variant): Promise<TestClient> {
 async function roundTrip(url: string, v: Variant, count = 300): Promise<number> {
   const c = await connect(url, v);
   const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await c.socket.timeout(5_000).emitWithAck('chat', { text: `rt-${i}` });
-    times.push(performance.now() - t0);
+  try {
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      await c.socket.timeout(5_000).emitWithAck('chat', { text: `rt-${i}` });
+      times.push(performance.now() - t0);
+    }
+  } finally {
+    c.close();
   }
-  c.close();
   return median(times.slice(20)); // the first few warm the connection up
 }
 
@@ -70,7 +73,12 @@ async function roundTrip(url: string, v: Variant, count = 300): Promise<number> 
  */
 async function fanOut(urls: string[], v: Variant, clients = 30, inFlight = 60, seconds = 2) {
   const all: TestClient[] = [];
-  for (let i = 0; i < clients; i++) all.push(await connect(urls[i % urls.length], v));
+  try {
+    for (let i = 0; i < clients; i++) all.push(await connect(urls[i % urls.length], v));
+  } catch (err) {
+    closeAll(all);
+    throw err;
+  }
   let delivered = 0;
   for (const c of all) c.socket.on('chat', () => delivered++);
   let sent = 0;
@@ -82,10 +90,10 @@ async function fanOut(urls: string[], v: Variant, clients = 30, inFlight = 60, s
       await all[(k + sent) % clients].socket.timeout(5_000).emitWithAck('chat', { text: `fan-${sent}` });
     }
   };
-  await Promise.all(Array.from({ length: inFlight }, (_, k) => sender(k)));
-  // Every chat is acknowledged; its broadcast may still be on its way to the other clients.
-  const expected = sent * clients;
   try {
+    await Promise.all(Array.from({ length: inFlight }, (_, k) => sender(k)));
+    // Every chat is acknowledged; its broadcast may still be on its way to the other clients.
+    const expected = sent * clients;
     await waitFor(
       `all ${expected} deliveries (fan-out, ${v.name})`,
       async () => (delivered >= expected ? true : undefined),
@@ -177,6 +185,9 @@ interface Figures {
   routed: Record<string, Series>;
 }
 
+const { attempt, failures } = measurements();
+const med = finiteMedian;
+
 async function bench(rounds: number) {
   const env = await startInstances(solutionDir(STEPS[1]), { port: 0, count: 3, redis: true });
   const proxies: Proxy[] = [];
@@ -194,14 +205,15 @@ async function bench(rounds: number) {
       const routed = Object.fromEntries(proxies.map((p) => [p.name, { rt: [], fan: [] } as Series]));
       const f: Figures = { variant, direct: { rt: [], fan: [] }, routed };
       const ways = [
-        { series: f.direct, urls: env.entries },
-        ...proxies.map((p) => ({ series: routed[p.name], urls: [p.url] })),
+        { name: 'direct', series: f.direct, urls: env.entries },
+        ...proxies.map((p) => ({ name: p.name, series: routed[p.name], urls: [p.url] })),
       ];
       for (let r = 0; r < rounds; r++) {
         // Rotate which goes first, so that none always runs on a warmer (or busier) machine.
         for (const way of [...ways.slice(r % ways.length), ...ways.slice(0, r % ways.length)]) {
-          way.series.rt.push(await roundTrip(way.urls[0], variant));
-          way.series.fan.push(await fanOut(way.urls, variant));
+          const what = `${variant.name}, round ${r + 1}, ${way.name}`;
+          way.series.rt.push(await attempt(`${what}, round trip`, () => roundTrip(way.urls[0], variant)));
+          way.series.fan.push(await attempt(`${what}, fan-out`, () => fanOut(way.urls, variant)));
         }
         for (const p of proxies) if (p.rssMb) traefik?.rss.push(p.rssMb());
       }
@@ -221,21 +233,22 @@ async function bench(rounds: number) {
   console.log(`Wrote ${file}`);
   return results.every((f) => met(f, TRAEFIK)) ? 0 : 1;
 }
-const extra = (f: Figures, proxy: string) => median(f.routed[proxy].rt) - median(f.direct.rt);
-const share = (f: Figures, proxy: string) => median(f.routed[proxy].fan) / median(f.direct.fan);
+const extra = (f: Figures, proxy: string) => med(f.routed[proxy].rt) - med(f.direct.rt);
+const share = (f: Figures, proxy: string) => med(f.routed[proxy].fan) / med(f.direct.fan);
 const met = (f: Figures, proxy: string) =>
   extra(f, proxy) <= TARGET.extraMs && share(f, proxy) >= TARGET.fanOutShare;
-const ms = (x: number) => x.toFixed(2);
+const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'failed');
+const perSecond = (x: number) => (Number.isFinite(x) ? fmt(x) : 'failed');
 const signed = (x: number) => `${x < 0 ? '−' : '+'}${ms(Math.abs(x))}`;
 
 function summary(f: Figures): string[] {
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   return [
-    `${f.variant.name}: direct round trip p50 ${ms(median(f.direct.rt))} ms, fan-out ${fmt(median(f.direct.fan))}/s`,
+    `${f.variant.name}: direct round trip p50 ${ms(med(f.direct.rt))} ms, fan-out ${perSecond(med(f.direct.fan))}/s`,
     ...Object.entries(f.routed).map(
       ([proxy, s]) =>
-        `  ${proxy.padEnd(15)} round trip ${ms(median(s.rt))} ms (${signed(extra(f, proxy))} ms; target ≤ +${TARGET.extraMs}: ${verdict(extra(f, proxy) <= TARGET.extraMs)}), ` +
-        `fan-out ${fmt(median(s.fan))}/s (${Math.round(share(f, proxy) * 100)}%; target ≥ ${TARGET.fanOutShare * 100}%: ${verdict(share(f, proxy) >= TARGET.fanOutShare)})`,
+        `  ${proxy.padEnd(15)} round trip ${ms(med(s.rt))} ms (${signed(extra(f, proxy))} ms; target ≤ +${TARGET.extraMs}: ${verdict(extra(f, proxy) <= TARGET.extraMs)}), ` +
+        `fan-out ${perSecond(med(s.fan))}/s (${Math.round(share(f, proxy) * 100)}%; target ≥ ${TARGET.fanOutShare * 100}%: ${verdict(share(f, proxy) >= TARGET.fanOutShare)})`,
     ),
   ];
 }
@@ -255,7 +268,7 @@ function figuresMarkdown(results: Figures[], rounds: number, startLine: string):
         f.variant.name,
         String(i + 1),
         ...series.map((s) => ms(s.rt[i])),
-        ...series.map((s) => fmt(s.fan[i])),
+        ...series.map((s) => perSecond(s.fan[i])),
       ];
     }),
   );
@@ -293,7 +306,7 @@ ${results.flatMap(summary).join('\n')}
 ${row(header)}
 ${row(header.map((_, i) => (i === 0 ? '---' : '---:')))}
 ${rows.map(row).join('\n')}
-`;
+${failures.length ? `\nFailed measurements (left out of the medians):\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : ''}`;
 }
 
 await main(async () => {

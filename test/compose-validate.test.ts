@@ -39,7 +39,9 @@ it('the workshop stack has no findings, and translates into routers, services an
 
 it('sticky labels on a service no router uses are one finding, not also a missing port', () => {
   const text = GOOD.replaceAll('services.app.loadbalancer.sticky', 'services.web.loadbalancer.sticky');
-  const codes = analyze(text).findings.filter((f) => f.severity === 'error').map((f) => f.code);
+  const codes = analyze(text)
+    .findings.filter((f) => f.severity === 'error')
+    .map((f) => f.code);
   expect(codes).toEqual(['sticky-on-unrouted-service']);
 });
 

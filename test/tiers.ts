@@ -6,6 +6,7 @@ export type Tier = keyof typeof TIERS;
 export const TIERS = {
   /** Models, validators, the registry, the docs, the commands' plain paths: seconds, anywhere. */
   unit: [
+    'bench-figures',
     'compose-validate',
     'diagnosis',
     'diff',
