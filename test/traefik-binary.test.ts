@@ -145,7 +145,12 @@ describe('the Traefik binary', () => {
     }).catch((e) => e);
     expect(error).toBeInstanceOf(UserError);
     expect(error.message).toMatch(`Traefik ${TRAEFIK_VERSION} is not installed and could not be downloaded`);
-    expect(error.hint).toMatch(/WSK_TRAEFIK.*offline:load/);
+    // Which URL, and why in the network's words (fetch alone says only "fetch failed").
+    expect(error.message).toMatch(
+      new RegExp(`\\(GET http://127\\.0\\.0\\.1:${closed}/\\S+: ECONNREFUSED\\)`),
+    );
+    // The README's story: a traefik on PATH at the pinned version, or WSK_TRAEFIK, or the offline pack.
+    expect(error.hint).toMatch(new RegExp(`traefik ${TRAEFIK_VERSION} on PATH .*WSK_TRAEFIK.*offline:load`));
   });
 
   it('a traefik on PATH at another version is refused with the version it is and the one pinned', async () => {

@@ -149,6 +149,14 @@ export const RELEASE_PLATFORMS = ['linux', 'darwin', 'win32'].flatMap((platform)
  * Downloads one release archive to `to`, verified against the pinned sum (else the release's checksums file);
  * a mismatch deletes it. Resolves to its SHA-256.
  */
+/** Why a URL could not be fetched, in the network's words: fetch's own message is only "fetch failed". */
+function unreachable(url: string, err: Error): string {
+  const cause = err.cause as (Error & { code?: string }) | undefined;
+  const why =
+    err.name === 'TimeoutError' ? 'no answer in time' : (cause?.code ?? cause?.message ?? err.message);
+  return `GET ${url}: ${why}`;
+}
+
 export async function fetchVerifiedArchive(
   asset: string,
   to: string,
@@ -158,7 +166,7 @@ export async function fetchVerifiedArchive(
   const offline = (why: string) =>
     new UserError(
       `Traefik ${TRAEFIK_VERSION} is not installed and could not be downloaded (${why}).`,
-      'connect once to download it, install it yourself (set WSK_TRAEFIK to its path), or load the room’s offline pack: npm run offline:load',
+      `connect once to download it; or put a traefik ${TRAEFIK_VERSION} on PATH (or set WSK_TRAEFIK to its path); or load the room's offline pack: npm run offline:load`,
     );
   const pinned = (options.pinned ?? PINNED_SHA256)[asset];
   const expected = pinned ?? (await releaseChecksum(base, asset, offline));
@@ -166,7 +174,7 @@ export async function fetchVerifiedArchive(
     options.log?.(`Verifying ${asset} against the release's checksums file (no sum pinned in the workshop).`);
   const res = await fetch(`${base}/${asset}`, { signal: AbortSignal.timeout(600_000) }).catch(
     (err: Error) => {
-      throw offline(err.message);
+      throw offline(unreachable(`${base}/${asset}`, err));
     },
   );
   if (!res.ok || !res.body) throw offline(`GET ${base}/${asset} answered HTTP ${res.status}`);
@@ -217,7 +225,7 @@ async function releaseChecksum(
   if (!text) {
     text = fetch(url, { signal: AbortSignal.timeout(30_000) })
       .catch((err: Error) => {
-        throw offline(err.message);
+        throw offline(unreachable(url, err));
       })
       .then(async (res) => {
         if (!res.ok) throw offline(`GET ${url} answered HTTP ${res.status}`);
