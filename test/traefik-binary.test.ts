@@ -10,6 +10,7 @@ import { create } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../scripts/lib/errors.ts';
 import { freePort } from '../scripts/lib/ports.ts';
+import { startProcess, waitFor } from '../scripts/lib/processes.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
 import { startStep } from '../scripts/lib/targets/index.ts';
 import { TRAEFIK_TAG, TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
@@ -19,6 +20,7 @@ import {
   findTraefikBinary,
   releaseAsset,
 } from '../scripts/lib/traefik-run/binary.ts';
+import { startupNotesOnce } from '../scripts/lib/traefik-run/process.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'wsk-traefik-bin-'));
 const saved = {
@@ -29,6 +31,7 @@ const saved = {
 const asset = releaseAsset('linux', 'x64');
 let server: Server;
 let base: string;
+let realPath: string;
 let sum: string;
 
 beforeAll(async () => {
@@ -38,6 +41,7 @@ beforeAll(async () => {
     throw new Error(
       `These tests need Traefik ${TRAEFIK_VERSION} on PATH or in WSK_TRAEFIK (.ci/run provides it)`,
     );
+  realPath = real.path;
   const staging = join(work, 'staging');
   mkdirSync(staging);
   writeFileSync(join(staging, 'traefik'), readFileSync(real.path), { mode: 0o755 });
@@ -184,4 +188,42 @@ describe('the Traefik binary', () => {
       holder.close();
     }
   });
+});
+
+it("--start shows Traefik's two start-up walls once each, shortened, and its other lines as they are", async () => {
+  const [web, api] = [await freePort(), await freePort()];
+  const traefik = startProcess({
+    name: 'traefik',
+    command: realPath,
+    args: [
+      `--entrypoints.web.address=127.0.0.1:${web}`,
+      `--entrypoints.traefik.address=127.0.0.1:${api}`,
+      '--api.insecure=true',
+      '--log.level=INFO', // as the rehearsal runs it
+      '--global.checknewversion=false',
+      '--global.sendanonymoususage=false',
+    ],
+  });
+  try {
+    await waitFor(
+      'Traefik to start its providers',
+      async () => /Starting provider/.test(traefik.output()) || undefined,
+      {
+        timeoutMs: 15_000,
+        process: traefik,
+      },
+    );
+  } finally {
+    await traefik.stop({ graceMs: 300 });
+  }
+  // The pinned Traefik's own words, which the filter must keep recognising.
+  const raw = traefik.output().split('\n').filter(Boolean);
+  expect(raw.filter((l) => /aliasHeadersStrategy is not configured/.test(l)).length).toBe(2);
+  expect(raw.filter((l) => /reject some encoded characters/.test(l)).length).toBe(1);
+  const shown = raw.map(startupNotesOnce()).filter((l): l is string => l !== undefined);
+  expect(shown.filter((l) => l.includes('shortened by the workshop'))).toHaveLength(2);
+  expect(shown.join('\n')).not.toMatch(
+    /aliasHeadersStrategy is not configured|reject some encoded characters/,
+  );
+  expect(shown.some((l) => /Starting provider/.test(l))).toBe(true);
 });

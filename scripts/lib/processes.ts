@@ -34,8 +34,11 @@ export interface ProcessOptions {
   args: string[];
   cwd?: string;
   env?: Record<string, string | undefined>;
-  /** Print the process's output with a `[name]` prefix (for `--start`); checks keep it quiet. */
-  echo?: boolean;
+  /**
+   * Print the process's output with a `[name]` prefix (for `--start`); checks keep it quiet. A function
+   * prints what it returns for each line instead (nothing for undefined).
+   */
+  echo?: boolean | ((line: string) => string | undefined);
   /** Keep all of stdout, not its last 64 KiB (a command's answer: JSON must be whole). */
   wholeStdout?: boolean;
 }
@@ -101,7 +104,10 @@ export function startProcess(options: ProcessOptions): ManagedProcess {
     output = (output + text).slice(-OUTPUT_LIMIT);
     if (options.echo) {
       const prefix = `[${options.name}]`;
-      for (const line of text.split('\n').filter(Boolean)) {
+      const shown = typeof options.echo === 'function' ? options.echo : (line: string) => line;
+      for (const raw of text.split('\n').filter(Boolean)) {
+        const line = shown(raw);
+        if (line === undefined) continue;
         process.stdout.write(line.startsWith(prefix) ? `${line}\n` : `${styleText('dim', prefix)} ${line}\n`);
       }
     }

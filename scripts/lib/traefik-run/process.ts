@@ -140,7 +140,12 @@ export async function startTraefik(options: TraefikOptions): Promise<TraefikRun>
   let current = options.config;
   write(options.config, options.servers);
   const { args, notes } = rehearsalArgs(options.args, options.ports, options.apiPort, dir);
-  const traefik = startProcess({ name: 'traefik', command: binary.path, args, echo: options.echo });
+  const traefik = startProcess({
+    name: 'traefik',
+    command: binary.path,
+    args,
+    echo: options.echo && startupNotesOnce(),
+  });
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
   const stop = async () => {
     // Traefik's own graceful shutdown waits up to 10 s for open connections; a rehearsal has nothing to drain.
@@ -302,4 +307,31 @@ export async function describeRouting(apiUrl: string): Promise<string[]> {
     return `service ${bare(s.name)}: ${servers.length} server(s) ${servers.join(' ')}; ${sticky}`;
   });
   return [...routers, ...services];
+}
+
+/**
+ * Traefik 3.7's start-up warnings that are about other backends than the chat, each a wall of text and
+ * the second once per entry point: said once, in a line, with why it does not matter here.
+ */
+const STARTUP_NOTES = [
+  {
+    test: /Traefik can reject some encoded characters in the request path/,
+    note: "WRN (Traefik's, shortened by the workshop) encoded characters in paths (%2F, %00…): v3 may reject them; the chat's paths have none. Traefik's v3 migration notes explain the options.",
+  },
+  {
+    test: /aliasHeadersStrategy is not configured/,
+    note: "WRN (Traefik's, shortened by the workshop) aliasHeadersStrategy unset: headers such as X_Auth_User pass as they are, which matters for CGI/PHP-style backends that read them as X-Auth-User, not for the chat.",
+  },
+];
+
+/** An echo filter for Traefik's output: each known start-up warning once, shortened; everything else as is. */
+export function startupNotesOnce(): (line: string) => string | undefined {
+  const said = new Set<RegExp>();
+  return (line) => {
+    const known = STARTUP_NOTES.find((n) => n.test.test(line));
+    if (!known) return line;
+    if (said.has(known.test)) return undefined;
+    said.add(known.test);
+    return known.note;
+  };
 }

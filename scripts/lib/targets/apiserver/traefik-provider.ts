@@ -12,7 +12,13 @@ import { freePort } from '../../ports.ts';
 import { startProcess, waitFor } from '../../processes.ts';
 import { asArgs } from '../../traefik/static-config.ts';
 import type { TraefikBinary } from '../../traefik-run/binary.ts';
-import { notStarted, rehearsalArgs, routerErrors, type TraefikView } from '../../traefik-run/process.ts';
+import {
+  notStarted,
+  rehearsalArgs,
+  routerErrors,
+  startupNotesOnce,
+  type TraefikView,
+} from '../../traefik-run/process.ts';
 import type { ControlPlane, KubectlResult } from './control-plane.ts';
 
 const FIELD_MANAGER = 'wsk';
@@ -130,7 +136,7 @@ export async function startTraefikAs(
     args,
     // Traefik builds its client from KUBECONFIG when it is not inside a pod; the token stays off argv.
     env: { KUBECONFIG: kubeconfig, KUBERNETES_SERVICE_HOST: undefined, KUBERNETES_SERVICE_PORT: undefined },
-    echo,
+    echo: echo && startupNotesOnce(),
   });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const stop = async () => void (await process.stop({ graceMs: 300 }));
