@@ -1,14 +1,18 @@
 // npm run check [N] [-- --json] [-- --target NAME] [-- --report URL --name NAME]
 // Runs the checks of one step (or of every started step), prints the table, exits 0 only if all pass.
 import { resolve } from 'node:path';
+import { styleText } from 'node:util';
 import { checked, checkSteps } from './lib/checks/check-steps.ts';
 import { parseCommandLine } from './lib/cli.ts';
 import { UserError } from './lib/errors.ts';
 import { main } from './lib/main.ts';
-import { findStep } from './lib/steps.ts';
+import { findStep, type Step } from './lib/steps.ts';
 import { parseTarget, refuseOldFlags, TARGETS } from './lib/targets/index.ts';
 import { useColor } from './lib/ui/color.ts';
 import { renderPassed, renderResults, terminalProgress } from './lib/ui/results.ts';
+
+/** A step that also runs for real (Docker, kind, the API server), not only as a rehearsal. */
+const hasRealTarget = (step: Step) => step.targets.some((t) => t !== 'rehearsal');
 
 await main(async () => {
   refuseOldFlags(process.argv.slice(2), (t) => `npm run check N -- --target ${t}`);
@@ -55,6 +59,13 @@ await main(async () => {
     const color = useColor();
     process.stdout.write(results.map((r) => renderPassed(r, { color })).join(''));
     process.stdout.write(renderResults(rows, { color }));
+    // The one place the two commands choose differently: say so, and how to check the real thing.
+    const rehearsed =
+      values.target === undefined ? results.map((r) => findStep(r.step)).filter(hasRealTarget) : [];
+    if (rehearsed.length)
+      process.stdout.write(
+        `${styleText('dim', `Checked on the rehearsal, the checks' default (seconds, no Docker or cluster), where --start takes the real thing when it can. To check that: npm run check ${rehearsed[0].number} -- --target ${rehearsed[0].targets.filter((t) => t !== 'rehearsal').join('|')}`)}\n`,
+      );
   }
 
   if (values.report) await report(values.report, values.name, results);

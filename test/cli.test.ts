@@ -2,6 +2,7 @@
 // what to do instead; the target model's flags; the client's and the room's behaviour at the edges.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { drillTable } from '../scripts/lib/drill-run.ts';
 import { freePort } from '../scripts/lib/ports.ts';
@@ -170,4 +171,20 @@ it('a drill on step 2 says that without a router its recovery figures mean nothi
   );
   expect(stderr).toMatch(/^Step 2 has no router: every drill client connects to instance-1 directly/m);
   expect(stdout).toMatch(/^drill {12}sigterm-instance$/m);
+}, 90_000);
+
+it('check says where it checked when --start would have taken the real thing, and how to check that', async () => {
+  const home = tempHome();
+  const three = await runCli('check.ts', ['3', '--dir', join(ROOT, 'solutions/03-compose-traefik')], {
+    WORKSHOP_HOME: home,
+  });
+  expect(three.code, three.stderr).toBe(0);
+  expect(three.stdout).toMatch(
+    /^Checked on the rehearsal, the checks' default .* npm run check 3 -- --target docker$/m,
+  );
+  // Step 2 runs nowhere else: nothing to say.
+  const two = await runCli('check.ts', ['2', '--dir', join(ROOT, 'solutions/02-redis-adapter')], {
+    WORKSHOP_HOME: home,
+  });
+  expect(two.stdout).not.toMatch(/Checked on the rehearsal/);
 }, 90_000);
