@@ -423,6 +423,37 @@ const MISTAKES: Mistake[] = [
     message: /The StripPrefix middleware wsk-strip is defined, but no router uses it/,
     hint: /traefik\.http\.routers\.app\.middlewares=wsk-strip@docker/,
   },
+  {
+    step: 3,
+    what: 'dashboard.yaml left as the starter has it',
+    file: 'dashboard.yaml',
+    from: /rule: .*\n(.*\n)*.*stickyCookie: .*/,
+    to: 'rule:\n  priority:\nservice:\n  servers:\n  stickyCookie:',
+    expectation: 'dashboard',
+    message:
+      /^dashboard\.yaml: router\.rule, router\.priority, service\.servers, service\.stickyCookie are still blank/,
+    hint: /open the dashboard URL it prints/,
+  },
+  {
+    step: 3,
+    what: 'a priority guessed, not read off the dashboard',
+    file: 'dashboard.yaml',
+    from: 'priority: 15',
+    to: 'priority: 1',
+    expectation: 'dashboard',
+    message: /router\.priority is 1, Traefik's is 15 \(you set none: Traefik takes the length of the rule\)/,
+    hint: /read them off the dashboard/,
+  },
+  {
+    step: 4,
+    what: 'the servers counted as one Service, not its pods',
+    file: 'dashboard.yaml',
+    from: 'servers: 3',
+    to: 'servers: 1',
+    expectation: 'dashboard',
+    message: /service\.servers is 1, Traefik balances over 3/,
+    hint: /read them off the dashboard/,
+  },
   // Step 6: load and failure.
   {
     step: 6,

@@ -2,6 +2,7 @@
 // folder in steps/ and solutions/ plus one entry here.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { dashboard } from './checks/dashboard.ts';
 import {
   composeFiles,
   dockerfileFile,
@@ -93,7 +94,7 @@ export const STEPS: Step[] = [
     minutes: 60,
     summary:
       'A Dockerfile, compose.yaml with three replicas and Redis, Traefik v3.7 routing by labels with a sticky cookie.',
-    files: ['Dockerfile', 'compose.yaml'],
+    files: ['Dockerfile', 'compose.yaml', 'dashboard.yaml'],
     targets: ['rehearsal', 'docker'],
     socketPath: SOCKET_IO_PATH,
     flavour: 'compose',
@@ -106,6 +107,7 @@ export const STEPS: Step[] = [
         'add a sticky cookie to the service: traefik.http.services.app.loadbalancer.sticky.cookie.name=wsk_sticky (plus httponly=true, samesite=lax)',
       ),
       websocketThroughRouter,
+      dashboard,
     ],
     starterFailsAt: 'dockerfile',
   },
@@ -116,7 +118,7 @@ export const STEPS: Step[] = [
     minutes: 75,
     summary:
       'A kind cluster with port mappings, Deployments and Services, Traefik’s RBAC and an IngressRoute with a sticky cookie.',
-    files: ['kind-config.yaml', 'k8s/traefik-rbac.yaml', 'k8s/ingressroute.yaml'],
+    files: ['kind-config.yaml', 'k8s/traefik-rbac.yaml', 'k8s/ingressroute.yaml', 'dashboard.yaml'],
     targets: ['rehearsal', 'kind', 'apiserver'],
     socketPath: SOCKET_IO_PATH,
     flavour: 'kubernetes',
@@ -129,6 +131,7 @@ export const STEPS: Step[] = [
         'add sticky.cookie (name: wsk_sticky, httpOnly: true, sameSite: lax) to the IngressRoute’s service',
       ),
       websocketThroughRouter,
+      dashboard,
     ],
     starterFailsAt: 'kind-config',
   },
