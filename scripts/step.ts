@@ -44,6 +44,13 @@ await main(async () => {
     }
     return openStep(await stepMenu(), { interactive });
   }
+  // Each runs until Ctrl-C, printing as it goes: two terminals, not one command.
+  const modes = (['start', 'watch', 'down'] as const).filter((m) => values[m]);
+  if (modes.length > 1)
+    throw new UserError(
+      `--${modes.join(' and --')} do not go together.`,
+      `one terminal each: npm run step ${positionals[0] ?? 'N'} -- --start, and in another npm run step ${positionals[0] ?? 'N'} -- --watch`,
+    );
   const step = findStep(positionals[0]);
   const target = parseTarget(values.target, step);
   if (values.down) {

@@ -26,6 +26,11 @@ describe('bad input gets one clear line, a non-zero exit and no stack trace', ()
     ['reset.ts', ['1'], /needs a confirmation[\s\S]*--yes/],
     ['check.ts', ['1', '--bogus'], /Unknown option '--bogus'\.\n/],
     ['step.ts', ['3', '--strat'], /Unknown option '--strat'\. Did you mean --start\?/],
+    [
+      'step.ts',
+      ['2', '--start', '--watch'],
+      /--start and --watch do not go together[\s\S]*one terminal each/,
+    ],
     ['check.ts', ['3', '--tagret', 'kind'], /Unknown option '--tagret'\. Did you mean --target\?/],
   ])('%s %j', async (script, args, message) => {
     const { code, stderr } = await runCli(script, args, { WORKSHOP_HOME: tempHome() });
