@@ -98,6 +98,10 @@ it('--start says when an instance exits, with its error and the hint that matche
       /instance-1 exited \(code 1\): crashed at .*server\.ts:\d+: ReferenceError: undefinedHelper is not defined/,
     );
     expect(run.output()).toContain('hint: undefinedHelper is used but never declared or imported');
+    // Its only instance gone: the command ends, non-zero, instead of serving nothing.
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/Every instance of the step has ended, so nothing serves it any more/);
+    expect(run.output()).toMatch(/npm run step 1 -- --start/);
   } finally {
     run.child.kill('SIGINT');
     await run.exited;

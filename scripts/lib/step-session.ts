@@ -8,7 +8,7 @@ import { checkSteps } from './checks/check-steps.ts';
 import { matchHint } from './checks/diagnosis.ts';
 import type { StepResult } from './checks/types.ts';
 import type { Environment } from './environment.ts';
-import { describeError } from './errors.ts';
+import { describeError, UserError } from './errors.ts';
 import { diffWithSolution, ensurePlayground } from './playground.ts';
 import { replaceWith } from './playground-commands.ts';
 import { ephemeralOverlap } from './ports.ts';
@@ -77,9 +77,18 @@ export async function startInForeground(step: Step, { target }: { target?: Targe
   }
   if (env.reload) reloadOnSave(dir, env.reload);
   print(styleText('dim', '\nCtrl-C stops everything this command started.'));
-  reportExits(env, dir);
-  // Stay in the foreground; the signal handlers stop the processes and exit.
-  return new Promise<never>(() => {});
+  // Stay in the foreground; the signal handlers stop the processes and exit. With no instance left
+  // (every one crashed), end instead of serving nothing: non-zero, everything stopped.
+  return new Promise<never>((_, reject) =>
+    reportExits(env, dir, () =>
+      reject(
+        new UserError(
+          'Every instance of the step has ended, so nothing serves it any more (what each printed is above).',
+          `fix that, then start it again: npm run step ${step.number} -- --start`,
+        ),
+      ),
+    ),
+  );
 }
 
 /** Applies an edited compose.yaml or manifest to the running Traefik, live: no restart, no lost client. */
@@ -103,11 +112,16 @@ function reloadOnSave(dir: string, reload: () => Promise<string[]>) {
 /**
  * Says when an instance ends without being asked to (a crash, a process.exit): its last output scrolls
  * by among the others' logs, and the step goes on serving with one instance fewer. A restarted
- * instance has a new process, so the instances are looked at again each second.
+ * instance has a new process, so the instances are looked at again each second. `allGone` is called once
+ * no instance has run for 5 s.
  */
-function reportExits(env: Environment, dir: string): void {
+function reportExits(env: Environment, dir: string, allGone: () => void): void {
   const reported = new Set<unknown>();
+  // Seconds in a row with no instance running: a drill restarts one within that, a crash does not.
+  let empty = 0;
   setInterval(() => {
+    empty = env.instances.length && env.instances.every((i) => !i.process.running()) ? empty + 1 : 0;
+    if (empty === 5) allGone();
     for (const instance of env.instances) {
       const proc = instance.process;
       if (proc.running() || proc.stopRequested() || reported.has(proc)) continue;
