@@ -141,6 +141,20 @@ describe('the rehearsal runs the real Traefik', () => {
     });
   });
 
+  it('a rehearsal started with a broken rule: Traefik judges it, its error and the workshop finding both said', async () => {
+    const dir = solutionCopy(3, (t) => t.replace('PathPrefix(`/`)', 'PathPrefix(`/`, `/socket.io`)'));
+    await withStep(3, dir, async (env) => {
+      expect(env.notes.join('\n')).toMatch(
+        /compose\.yaml:\d+ \(service app\): Router app: .*has 2 values.* Traefik gets it as written/,
+      );
+      expect((await env.traefik?.problems())?.join('\n')).toMatch(
+        /router app: .*unexpected number of parameters/,
+      );
+      const log = stripVTControlCharacters(localTraefik(env)?.process.output() ?? '');
+      expect(log).toMatch(/unexpected number of parameters.*routerName=app@file/);
+    });
+  });
+
   it("step 3's log exercise, as the README tells it: the router per Host, then a broken rule's 404 and its error", async () => {
     const dir = solutionCopy(3);
     await withStep(3, dir, async (env) => {

@@ -3,7 +3,7 @@
 // attendee's own labels or IngressRoute (traefik-rehearsal.ts).
 import type { Environment, StartOptions } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
-import { formatFinding } from '../../findings.ts';
+import { type Finding, formatFinding } from '../../findings.ts';
 import { PortPlan } from '../../ports.ts';
 import { stepFiles } from '../../step-files.ts';
 import { parseStaticConfig } from '../../traefik/static-config.ts';
@@ -56,15 +56,26 @@ export const rehearsal: TargetModule = {
   forDrill: (step, dir) => rehearsal.start(step, dir, { port: 0 }),
 };
 
+/**
+ * Errors that stop a rehearsal, and those Traefik judges itself: a rule it cannot parse is handed to it as
+ * written (step 3's log exercise breaks one on purpose), so that its own error line shows.
+ */
+const TRAEFIK_JUDGES = new Set(['rule-invalid']);
+const blocking = (findings: Finding[]) =>
+  findings.find((f) => f.severity === 'error' && !TRAEFIK_JUDGES.has(f.code));
+const judgedByTraefik = (findings: Finding[]) =>
+  findings.filter((f) => f.severity === 'error' && TRAEFIK_JUDGES.has(f.code)).map(formatFinding);
+
 /** compose.yaml's replicas, labels and sticky cookie, rehearsed. */
 async function rehearseCompose(step: StepShape, dir: string, options: StartOptions): Promise<Environment> {
   const files = options.files ?? stepFiles(dir);
   const stack = await files.compose();
-  const error = stack.findings.find((f) => f.severity === 'error');
+  const error = blocking(stack.findings);
   if (error) throw new UserError(`compose.yaml can't be rehearsed: ${formatFinding(error)}`, error.fix);
   return startRehearsal(
     {
       dir,
+      problems: judgedByTraefik(stack.findings),
       config: stack.config,
       replicas: stack.replicas,
       environment: stack.environment,
@@ -86,13 +97,14 @@ async function rehearseCompose(step: StepShape, dir: string, options: StartOptio
 async function rehearseManifests(step: StepShape, dir: string, options: StartOptions): Promise<Environment> {
   const files = options.files ?? stepFiles(dir);
   const { objects, findings } = await files.manifests();
-  const error = findings.find((f) => f.severity === 'error');
+  const error = blocking(findings);
   if (error) throw new UserError(`The manifests can't be rehearsed: ${formatFinding(error)}`, error.fix);
   const { config, replicas, env } = await files.routing();
   const { findTraefik } = await import('../../kubernetes/workloads.ts');
   return startRehearsal(
     {
       dir,
+      problems: judgedByTraefik(findings),
       config,
       replicas,
       environment: env,

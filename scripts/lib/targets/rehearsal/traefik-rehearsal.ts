@@ -33,6 +33,8 @@ export interface RehearsalPlan {
    * (Traefik still gets the model, so that its own verdict shows too); throws when the file cannot be read.
    */
   reread?: () => Promise<{ config: DynamicConfig; problems: string[] }>;
+  /** The workshop's findings on what Traefik still gets as written (a rule it will refuse itself). */
+  problems?: string[];
 }
 
 /** The app's port inside its container: its PORT, else the protocol's default. */
@@ -192,6 +194,9 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
       `Rehearsal of ${plan.standsInFor}: the real Traefik ${run.binary.version} (${run.binary.path}) runs with your flags and your routing (through its file provider); Redis and the replicas are local processes. Docker and Kubernetes themselves are not rehearsed.`,
       ...run.notes,
       ...notes,
+      ...(plan.problems ?? []).map(
+        (p) => `${p} Traefik gets it as written: its own error is in its log above, and the router is left out.`,
+      ),
       ...plan.config.unsupported.map(
         (u) =>
           `Not rehearsed: ${u.key}${u.source ? ` (${u.source.file}${u.source.line ? `:${u.source.line}` : ''})` : ''}: the workshop does not pass it to Traefik yet.`,
