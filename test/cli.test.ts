@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { drillTable } from '../scripts/lib/drill-run.ts';
+import { drillTable, tally } from '../scripts/lib/drill-run.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { layoutBase, ROOT, removeTempHomes, runCli, startCli, tempHome } from './helpers/cli.ts';
 import { fakeTools } from './helpers/fake-tools.ts';
@@ -67,6 +67,18 @@ it('drill without a name and without a terminal lists the drills and never promp
   expect(stdout).toMatch(/npm run drill NAME/);
 });
 
+it("a client's tally: an acknowledged chat never received is lost, a second copy a duplicate", () => {
+  const acked = new Set([0, 1, 2, 3]);
+  // 0 once, 1 three times, 2 never, 3 once; 9 was never acknowledged and does not count.
+  const received = new Map([
+    [0, 1],
+    [1, 3],
+    [3, 1],
+    [9, 2],
+  ]);
+  expect(tally(acked, received)).toEqual({ lost: 1, duplicated: 2 });
+});
+
 it('a drill result reads as a table: one labelled line each, values aligned', () => {
   const table = drillTable({
     drill: 'sigkill-instance',
@@ -82,11 +94,18 @@ it('a drill result reads as a table: one labelled line each, values aligned', ()
     instancesBefore: { 'instance-1': 4, 'instance-2': 4, 'instance-3': 4 },
     instancesAfter: { 'instance-1': 6, 'instance-3': 6 },
     disconnects: { 'transport close': 4 },
+    duplicated: 1,
+    perClient: [
+      { client: 1, instance: 'instance-1', lost: 0, duplicated: 0 },
+      { client: 2, instance: 'instance-3', lost: 6, duplicated: 1 },
+    ],
   });
   const lines = table.split('\n');
   expect(lines).toContain('after            instance-1: 6, instance-3: 6');
   expect(lines).toContain('recovery         every client back and reached by a broadcast after 840 ms');
-  expect(lines).toContain('deliveries       690 of 696 arrived, 6 lost');
+  expect(lines).toContain('deliveries       690 of 696 arrived, 6 lost, 1 duplicated');
+  // Only the clients that lost or got a chat twice: the others are the rule.
+  expect(lines).toContain('per client       #2 (instance-3): 6 lost, 1 duplicated');
   expect(table).not.toMatch(/[{}"]/);
 });
 

@@ -40,6 +40,11 @@ it('loses (almost) no broadcast across an instance restart', async () => {
     expect(result.recovered).toBe(true);
     expect(result.sent).toBeGreaterThan(0);
     expect(result.lost / result.expected).toBeLessThanOrEqual(0.05);
+    // Recovery replays what a client missed: counted per client, the copies too (issue 24's measure).
+    expect(result.perClient).toHaveLength(12);
+    expect(result.perClient.reduce((n, c) => n + c.lost, 0)).toBe(result.lost);
+    expect(result.perClient.reduce((n, c) => n + c.duplicated, 0)).toBe(result.duplicated);
+    expect(result.delivered).toBe(result.expected - result.lost);
   } finally {
     await env.stop();
   }

@@ -36,6 +36,10 @@ export interface DrillResult {
   expected: number;
   delivered: number;
   lost: number;
+  /** Acknowledged chats a client received more than once (each extra copy counts). */
+  duplicated: number;
+  /** Each client's losses and duplicates, in connection order, with the instance it ended on. */
+  perClient: { client: number; instance: string; lost: number; duplicated: number }[];
   instancesBefore: Record<string, number>;
   instancesAfter: Record<string, number>;
   /** How many times clients were disconnected, by socket.io's reason ('transport close', 'io server disconnect'…). */
@@ -53,7 +57,8 @@ export async function runDrill(
 ): Promise<DrillResult> {
   const run = `drill-${Date.now().toString(36)}`;
   const clients: TestClient[] = [];
-  const seen = new Map<TestClient, Set<number>>();
+  // Per client, how many times each numbered chat arrived: a loss is a 0, a duplicate more than 1.
+  const seen = new Map<TestClient, Map<number, number>>();
   const instanceOf = new Map<TestClient, string>();
   let sequence = 0;
   const acked = new Set<number>();
@@ -67,7 +72,7 @@ export async function runDrill(
         reconnect: true,
       });
       clients.push(c);
-      seen.set(c, new Set());
+      seen.set(c, new Map());
       instanceOf.set(c, c.welcome.instance);
       c.socket.on('welcome', (w: { instance: string }) => instanceOf.set(c, w.instance));
       c.socket.on('disconnect', (reason) => {
@@ -75,7 +80,8 @@ export async function runDrill(
       });
       c.socket.on('chat', (m: { text?: string }) => {
         const match = m?.text?.startsWith(`${run}:`) ? Number(m.text.slice(run.length + 1)) : Number.NaN;
-        if (!Number.isNaN(match)) seen.get(c)?.add(match);
+        const counts = seen.get(c);
+        if (!Number.isNaN(match) && counts) counts.set(match, (counts.get(match) ?? 0) + 1);
       });
     }
     const spread = () => {
@@ -110,7 +116,9 @@ export async function runDrill(
       const firstAfter = sentAt.findIndex((t) => t !== undefined && t > failedAt);
       const allBack =
         firstAfter >= 0 &&
-        clients.every((c) => c.socket.connected && [...(seen.get(c) ?? [])].some((s) => s >= firstAfter));
+        clients.every(
+          (c) => c.socket.connected && [...(seen.get(c)?.keys() ?? [])].some((s) => s >= firstAfter),
+        );
       if (allBack) {
         recoveryMs = Date.now() - failedAt;
         break;
@@ -128,11 +136,13 @@ export async function runDrill(
     ) {
       await new Promise((r) => setTimeout(r, 25));
     }
-    const delivered = clients.reduce(
-      (n, c) => n + [...(seen.get(c) ?? [])].filter((s) => acked.has(s)).length,
-      0,
-    );
+    const perClient = clients.map((c, i) => ({
+      client: i + 1,
+      instance: instanceOf.get(c) ?? '?',
+      ...tally(acked, seen.get(c) ?? new Map()),
+    }));
     const expected = acked.size * clients.length;
+    const lost = perClient.reduce((n, c) => n + c.lost, 0);
     return {
       drill,
       action,
@@ -142,8 +152,10 @@ export async function runDrill(
       sent: sequence,
       acked: acked.size,
       expected,
-      delivered,
-      lost: expected - delivered,
+      delivered: expected - lost,
+      lost,
+      duplicated: perClient.reduce((n, c) => n + c.duplicated, 0),
+      perClient,
       instancesBefore,
       instancesAfter: spread(),
       disconnects,
@@ -152,6 +164,21 @@ export async function runDrill(
     clearInterval(sender);
     closeAll(clients);
   }
+}
+
+/**
+ * One client's count against the acknowledged chats (only those were surely broadcast): each one it never
+ * received is lost, each copy beyond the first a duplicate.
+ */
+export function tally(
+  acked: Set<number>,
+  received: Map<number, number>,
+): { lost: number; duplicated: number } {
+  const counts = [...received].filter(([seq]) => acked.has(seq));
+  return {
+    lost: acked.size - counts.length,
+    duplicated: counts.reduce((n, [, times]) => n + times - 1, 0),
+  };
 }
 
 /** The result as a two-column table a person reads at a glance. */
@@ -173,7 +200,17 @@ export function drillTable(result: DrillResult): string {
         : 'not every client came back in time',
     ],
     ['broadcasts sent', String(result.sent)],
-    ['deliveries', `${result.delivered} of ${result.expected} arrived, ${result.lost} lost`],
+    [
+      'deliveries',
+      `${result.delivered} of ${result.expected} arrived, ${result.lost} lost, ${result.duplicated} duplicated`,
+    ],
+    [
+      'per client',
+      result.perClient
+        .filter((c) => c.lost || c.duplicated)
+        .map((c) => `#${c.client} (${c.instance}): ${c.lost} lost, ${c.duplicated} duplicated`)
+        .join('; ') || 'none lost, none duplicated',
+    ],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
