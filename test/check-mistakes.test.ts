@@ -27,6 +27,20 @@ interface Mistake {
   hint: RegExp;
 }
 
+/** The adapter's publish left unguarded: the Redis outage's in-flight publishes end the instance. */
+const unguardedPublish = (step: number, instance: string): Mistake => ({
+  step,
+  what: 'no guard around the adapter’s publish: the outage’s in-flight publishes reject unhandled',
+  file: 'server.ts',
+  from: /const publish = pub\.publish\.bind\(pub\);\nObject\.assign\(pub, \{[\s\S]*?\n\}\);\n/,
+  to: '',
+  expectation: 'redis-outage',
+  message: new RegExp(
+    `^${instance}-\\d crashed when Redis went away: The server crashed: \\w*Error: (read ECONNRESET|Socket closed)`,
+  ),
+  hint: /wrap pub\.publish so that its rejection is caught and logged/,
+});
+
 const MISTAKES: Mistake[] = [
   // Step 1: one server.
   {
@@ -200,17 +214,7 @@ const MISTAKES: Mistake[] = [
     message: /^instance-\d exited when Redis went away, without printing an error/,
     hint: /log the error, don't exit/,
   },
-  {
-    step: 2,
-    what: 'no guard around the adapter’s publish: the outage’s in-flight publishes reject unhandled',
-    file: 'server.ts',
-    from: /const publish = pub\.publish\.bind\(pub\);\nObject\.assign\(pub, \{[\s\S]*?\n\}\);\n/,
-    to: '',
-    expectation: 'redis-outage',
-    message:
-      /^instance-\d crashed when Redis went away: The server crashed: \w*Error: (read ECONNRESET|Socket closed)/,
-    hint: /wrap pub\.publish so that its rejection is caught and logged/,
-  },
+  unguardedPublish(2, 'instance'),
   {
     step: 2,
     what: 'only the publisher connected: /readyz stays 503, and the count of Redis clients says why',
@@ -465,17 +469,7 @@ const MISTAKES: Mistake[] = [
     message: /of the disconnects were the server's own \(reason 'io server disconnect'\)/,
     hint: /don't call socket\.disconnect\(\) or io\.disconnectSockets\(true\) on SIGTERM/,
   },
-  {
-    step: 6,
-    what: 'no guard around the adapter’s publish: the outage’s in-flight publishes reject unhandled',
-    file: 'server.ts',
-    from: /const publish = pub\.publish\.bind\(pub\);\nObject\.assign\(pub, \{[\s\S]*?\n\}\);\n/,
-    to: '',
-    expectation: 'redis-outage',
-    message:
-      /^app-\d crashed when Redis went away: The server crashed: \w*Error: (read ECONNRESET|Socket closed)/,
-    hint: /wrap pub\.publish so that its rejection is caught and logged/,
-  },
+  unguardedPublish(6, 'app'),
   {
     step: 6,
     what: 'no SIGTERM handler: the drill sees the instance die instead of draining',
