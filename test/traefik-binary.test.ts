@@ -183,7 +183,9 @@ describe('the Traefik binary', () => {
         target: 'rehearsal',
       }).catch((e) => e);
       expect(error).toBeInstanceOf(UserError);
-      expect(error.message).toBe(`Port ${port} is already in use, so the step cannot listen on it.`);
+      expect(error.message).toBe(
+        `Port ${port} (the entry: step 1's server, Traefik's entry point from step 3) is already in use, so the step cannot listen on it.`,
+      );
     } finally {
       holder.close();
     }
