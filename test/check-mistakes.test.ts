@@ -408,6 +408,16 @@ const MISTAKES: Mistake[] = [
   },
   {
     step: 5,
+    what: 'a Middleware that strips /ws, not /wsk: valid everywhere, wrong at run time',
+    file: 'k8s/middleware.yaml',
+    from: '      - /wsk',
+    to: '      - /ws',
+    expectation: 'kubernetes-prefix',
+    message: /^Could not connect over websocket to http:\/\/127\.0\.0\.1:\d+\/wsk\/socket\.io\//,
+    hint: /reference the stripPrefix Middleware by name/,
+  },
+  {
+    step: 5,
     what: 'the Middleware defined but not listed on the route',
     file: 'k8s/ingressroute.yaml',
     from: '      middlewares:\n        - name: wsk-strip\n',
@@ -467,7 +477,7 @@ const MISTAKES: Mistake[] = [
     to: '  io.disconnectSockets(true);\n  await Promise.race([io.close(), sleep(1_000)]);',
     expectation: 'drill-sigterm-instance',
     message: /of the disconnects were the server's own \(reason 'io server disconnect'\)/,
-    hint: /don't call socket\.disconnect\(\) or io\.disconnectSockets\(true\) on SIGTERM/,
+    hint: /don't call socket\.disconnect\(\) or io\.disconnectSockets\(true\) \(on SIGTERM, io\.close\(\)/,
   },
   unguardedPublish(6, 'app'),
   {
@@ -490,7 +500,8 @@ const MISTAKES: Mistake[] = [
     // Through Traefik the refusals surface either as clients that never come back or as a refused connection.
     message:
       /^SIGKILL to app-\d\. Of 12 clients, not all were connected again|^Could not connect over websocket/,
-    hint: /reconnect through the router/,
+    // The capped clients are disconnected by the server (its own reason), or refused outright.
+    hint: /reconnect through the router|does not reconnect after the server disconnects it/,
   },
 ];
 

@@ -67,7 +67,7 @@ export function drillExpectation(
               : ''
           }`,
           kicked
-            ? "don't call socket.disconnect() or io.disconnectSockets(true) on SIGTERM: io.close() closes the clients' transports instead, and they reconnect to another instance"
+            ? "a socket.io client does not reconnect after the server disconnects it: don't call socket.disconnect() or io.disconnectSockets(true) (on SIGTERM, io.close() closes the transports instead, and clients reconnect to another instance)"
             : hint,
         );
       }

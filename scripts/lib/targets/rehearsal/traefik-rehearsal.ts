@@ -195,7 +195,8 @@ export async function startRehearsal(plan: RehearsalPlan, options: StartOptions)
       ...run.notes,
       ...notes,
       ...(plan.problems ?? []).map(
-        (p) => `${p} Traefik gets it as written: its own error is in its log above, and the router is left out.`,
+        (p) =>
+          `${p} Traefik gets it as written: its own error is in its log above, and the router is left out.`,
       ),
       ...plan.config.unsupported.map(
         (u) =>
