@@ -186,7 +186,6 @@ interface Figures {
 }
 
 const { attempt, failures } = measurements();
-const med = finiteMedian;
 
 async function bench(rounds: number) {
   const env = await startInstances(solutionDir(STEPS[1]), { port: 0, count: 3, redis: true });
@@ -233,8 +232,8 @@ async function bench(rounds: number) {
   console.log(`Wrote ${file}`);
   return results.every((f) => met(f, TRAEFIK)) ? 0 : 1;
 }
-const extra = (f: Figures, proxy: string) => med(f.routed[proxy].rt) - med(f.direct.rt);
-const share = (f: Figures, proxy: string) => med(f.routed[proxy].fan) / med(f.direct.fan);
+const extra = (f: Figures, proxy: string) => finiteMedian(f.routed[proxy].rt) - finiteMedian(f.direct.rt);
+const share = (f: Figures, proxy: string) => finiteMedian(f.routed[proxy].fan) / finiteMedian(f.direct.fan);
 const met = (f: Figures, proxy: string) =>
   extra(f, proxy) <= TARGET.extraMs && share(f, proxy) >= TARGET.fanOutShare;
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'failed');
@@ -244,11 +243,11 @@ const signed = (x: number) => `${x < 0 ? '−' : '+'}${ms(Math.abs(x))}`;
 function summary(f: Figures): string[] {
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   return [
-    `${f.variant.name}: direct round trip p50 ${ms(med(f.direct.rt))} ms, fan-out ${perSecond(med(f.direct.fan))}/s`,
+    `${f.variant.name}: direct round trip p50 ${ms(finiteMedian(f.direct.rt))} ms, fan-out ${perSecond(finiteMedian(f.direct.fan))}/s`,
     ...Object.entries(f.routed).map(
       ([proxy, s]) =>
-        `  ${proxy.padEnd(15)} round trip ${ms(med(s.rt))} ms (${signed(extra(f, proxy))} ms; target ≤ +${TARGET.extraMs}: ${verdict(extra(f, proxy) <= TARGET.extraMs)}), ` +
-        `fan-out ${perSecond(med(s.fan))}/s (${Math.round(share(f, proxy) * 100)}%; target ≥ ${TARGET.fanOutShare * 100}%: ${verdict(share(f, proxy) >= TARGET.fanOutShare)})`,
+        `  ${proxy.padEnd(15)} round trip ${ms(finiteMedian(s.rt))} ms (${signed(extra(f, proxy))} ms; target ≤ +${TARGET.extraMs}: ${verdict(extra(f, proxy) <= TARGET.extraMs)}), ` +
+        `fan-out ${perSecond(finiteMedian(s.fan))}/s (${Math.round(share(f, proxy) * 100)}%; target ≥ ${TARGET.fanOutShare * 100}%: ${verdict(share(f, proxy) >= TARGET.fanOutShare)})`,
     ),
   ];
 }
