@@ -63,7 +63,10 @@ export const dashboard: Expectation = {
   async run(ctx) {
     const seen = readDashboardFile(ctx.dir);
     const env = await ctx.environment();
-    if (!env.traefik) throw new CheckSkipped(`the check does not reach Traefik's API on ${ctx.target.name}`);
+    if (!env.traefik)
+      throw new CheckSkipped(
+        `the check does not reach Traefik's API on ${ctx.target.name} (compose.yaml publishes no dashboard on 127.0.0.1:8080)`,
+      );
     const api = env.traefik.apiUrl;
     const get = async <T>(path: string): Promise<T[]> =>
       ((await (await fetch(`${api}${path}`, { signal: AbortSignal.timeout(3_000) })).json()) as T[]).filter(

@@ -7,8 +7,15 @@ import type { Drills, Environment, StartOptions } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
 import { mustUndo, startProcess } from '../../processes.ts';
 import { composeV2Answers, dockerEngineAnswers, findExecutable } from '../../tools.ts';
+import { routerErrors } from '../../traefik-run/process.ts';
 import type { StepShape, TargetModule } from '../target.ts';
-import { composeProject, composeStack, portConflict, waitForTraefikRoutes } from './compose-stack.ts';
+import {
+  composeProject,
+  composeStack,
+  portConflict,
+  TRAEFIK_API,
+  waitForTraefikRoutes,
+} from './compose-stack.ts';
 
 export const DOCKER_MISSING = new UserError(
   'This needs a running Docker engine with the Compose plugin (docker compose), and none answered.',
@@ -56,6 +63,13 @@ export async function startDockerCompose(
       'read the output above; `docker compose logs` shows each container',
     );
   }
+  // Traefik's API where compose.yaml publishes it (the solution: on 127.0.0.1:8080), for the checks and
+  // --start; a stack that keeps it to itself has none, and what needs it says so.
+  const api = TRAEFIK_API.replace(/\/api$/, '');
+  const answers = await fetch(`${api}/api/version`, { signal: AbortSignal.timeout(2_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
   const logs = options.echo
     ? startProcess({
         name: 'compose',
@@ -71,6 +85,7 @@ export async function startDockerCompose(
     instances: [],
     stack: composeStack(dir),
     drills: composeDrills(dir),
+    ...(answers ? { traefik: { apiUrl: api, problems: () => routerErrors(api) } } : {}),
     links: [
       { label: 'chat (Traefik)', url: `http://localhost${step.socketPath.replace(/socket\.io\/$/, '')}` },
       { label: 'Traefik dashboard', url: 'http://127.0.0.1:8080/dashboard/' },
