@@ -30,7 +30,7 @@ import {
 import { createCluster, ensureContext } from './create.ts';
 import { kindDrills } from './drills.ts';
 import { buildFlags, imageStore, loadImagesIntoKind } from './image-archive.ts';
-import { type Ended, kindStack } from './stack.ts';
+import { type Ended, kindStack, podsOf } from './stack.ts';
 
 /** The app image's name when the manifests name none (a test's own stack). */
 export const APP_IMAGE = 'wsk-app:1.0.0';
@@ -146,7 +146,7 @@ export async function startKindCluster(
           apiUrl: api,
           problems: async () => [
             ...(await routerErrors(api).catch(() => [])),
-            ...(traefik ? providerErrors((await sh.tryKubectl(traefikLogs(traefik, routed))).output) : []),
+            ...(traefik ? providerErrors(await traefikLogs(sh, traefik, routed)) : []),
             ...unselected(manifests, workloadsOf(manifests)),
           ],
         }
@@ -167,11 +167,20 @@ export async function startKindCluster(
   };
 }
 
-/** `kubectl logs` of Traefik's pods (since a moment, when given): where its "forbidden" and provider errors are. */
-const traefikLogs = (traefik: WorkloadRef, since?: string) => [
-  ...['-n', traefik.namespace, 'logs', '-l', traefik.selector, '--tail=500'],
-  ...(since ? [`--since-time=${since}`] : []),
-];
+/**
+ * The logs of Traefik's live pods (since a moment, when given): where its "forbidden" and provider errors
+ * are. Not a pod being deleted: after a restart the old one logs on, refused under the RBAC just replaced.
+ */
+async function traefikLogs(sh: ClusterCommands, traefik: WorkloadRef, since?: string): Promise<string> {
+  const live = (await podsOf(sh, traefik)).filter((p) => !p.metadata.deletionTimestamp);
+  const logs = await Promise.all(
+    live.map(async (pod) => {
+      const args = ['-n', traefik.namespace, 'logs', pod.metadata.name, '--tail=500'];
+      return (await sh.tryKubectl([...args, ...(since ? [`--since-time=${since}`] : [])])).output;
+    }),
+  );
+  return logs.join('\n');
+}
 
 async function traefikAnswers(api: string): Promise<boolean> {
   const res = await fetch(`${api}/api/version`, { signal: AbortSignal.timeout(2_000) }).catch(
@@ -300,7 +309,7 @@ async function waitForRoutes(
   await waitFor(
     'Traefik to load every IngressRoute',
     async () => {
-      const logs = traefik ? (await sh.tryKubectl(traefikLogs(traefik, since))).output : '';
+      const logs = traefik ? await traefikLogs(sh, traefik, since) : '';
       const forbidden = forbiddenIn(logs);
       if (forbidden.length) {
         refusal = explainForbidden(forbidden, manifests);
@@ -324,7 +333,7 @@ async function waitForRoutes(
     },
     { timeoutMs: 60_000, intervalMs: 500 },
   ).catch(async () => {
-    const errors = traefik ? providerErrors((await sh.tryKubectl(traefikLogs(traefik, since))).output) : [];
+    const errors = traefik ? providerErrors(await traefikLogs(sh, traefik, since)) : [];
     throw new UserError(
       `Traefik in the cluster did not route your IngressRoutes within 60 s.${errors.length ? ` Its errors:\n  ${errors.join('\n  ')}` : ''}`,
       `${kubectl} get ingressroute,svc,endpointslices${traefik ? `; kubectl --context ${kubectl.split(' ')[2]} -n ${traefik.namespace} logs ${traefik.resource}` : ''}`,
