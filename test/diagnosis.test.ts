@@ -70,6 +70,8 @@ it('an unhandled rejection from a lost Redis connection points at the publish gu
     '    triggerUncaughtException(err, true /* fromPromise */);',
     '    ^',
     '',
+    // Written by another stream while Node printed the error: the clue must read past it.
+    '[app-2] redis sub: Socket closed unexpectedly',
     'Error: read ECONNRESET',
     '    at TCP.onStreamRead (node:internal/stream_base_commons:221:20) {',
   ].join('\n');

@@ -21,7 +21,8 @@ export const UNGUARDED_PUBLISH =
 export const CLUES: Clue[] = [
   {
     // Node's own words for an unhandled rejection, then the Redis client's for a connection that went away.
-    test: /fromPromise \*\/\);\s*\^\s*\w*Error: (?:read ECONNRESET|Socket closed unexpectedly)/,
+    // Other lines may land in between (stdout and stderr are read as they come): a bounded gap.
+    test: /fromPromise \*\/\);[\s\S]{0,600}?\b\w*Error: (?:read ECONNRESET|Socket closed unexpectedly)/,
     hint: () => UNGUARDED_PUBLISH,
   },
   {

@@ -473,7 +473,12 @@ export const redisOutage: Expectation = {
           throw new CheckFailure(
             `${instance.id} crashed when Redis went away: ${crash}`,
             matchHint(output) ??
-              'generic hint: the error above is the cause; a server must outlive its Redis (the clients reconnect by themselves) and answer 503 on /readyz meanwhile',
+              // Its connection to Redis reset while publishes were in flight, and no 'error' event was
+              // unhandled: the publish's rejection was (as on the real stacks below).
+              (/read ECONNRESET|Socket closed unexpectedly/.test(crash) &&
+              !/Unhandled 'error' event/.test(output)
+                ? UNGUARDED_PUBLISH
+                : 'generic hint: the error above is the cause; a server must outlive its Redis (the clients reconnect by themselves) and answer 503 on /readyz meanwhile'),
             { diagnosed: true },
           );
         }
