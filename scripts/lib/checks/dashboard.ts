@@ -4,18 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { type ApiRouter, type ApiService, apiList, bare } from '../traefik-run/api.ts';
 import { CheckFailure, CheckSkipped, type Expectation } from './types.ts';
-
-interface ApiRouter {
-  name: string;
-  rule: string;
-  priority?: number;
-  service: string;
-}
-interface ApiService {
-  name: string;
-  loadBalancer?: { servers?: { url: string }[]; sticky?: { cookie?: { name?: string } } };
-}
 
 /** What dashboard.yaml says, each value as written (undefined where left blank). */
 interface Seen {
@@ -68,11 +58,7 @@ export const dashboard: Expectation = {
         `the check does not reach Traefik's API on ${ctx.target.name} (compose.yaml publishes no dashboard on 127.0.0.1:8080)`,
       );
     const api = env.traefik.apiUrl;
-    const get = async <T>(path: string): Promise<T[]> =>
-      ((await (await fetch(`${api}${path}`, { signal: AbortSignal.timeout(3_000) })).json()) as T[]).filter(
-        (x) => !(x as { name: string }).name.endsWith('@internal'),
-      );
-    const routers = await get<ApiRouter>('/api/http/routers');
+    const routers = await apiList<ApiRouter>(api, '/api/http/routers', 3_000);
     const router = routers.find((r) => r.rule === seen.rule);
     if (!router)
       throw new CheckFailure(
@@ -84,10 +70,8 @@ export const dashboard: Expectation = {
       differences.push(
         `router.priority is ${seen.priority}, Traefik's is ${router.priority} (you set none: Traefik takes the length of the rule)`,
       );
-    const services = await get<ApiService>('/api/http/services');
-    const service = services.find(
-      (s) => s.name.replace(/@[\w-]+$/, '') === router.service.replace(/@[\w-]+$/, ''),
-    );
+    const services = await apiList<ApiService>(api, '/api/http/services', 3_000);
+    const service = services.find((s) => bare(s.name) === bare(router.service));
     const servers = service?.loadBalancer?.servers?.length ?? 0;
     if (servers !== seen.servers)
       differences.push(`service.servers is ${seen.servers}, Traefik balances over ${servers}`);

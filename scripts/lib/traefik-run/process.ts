@@ -10,6 +10,7 @@ import { UserError, WorkshopFailure } from '../errors.ts';
 import { type ManagedProcess, startProcess, waitFor } from '../processes.ts';
 import type { DynamicConfig } from '../traefik/dynamic-config.ts';
 import { TRAEFIK_VERSION } from '../traefik/version.ts';
+import { type ApiRouter, type ApiService, apiList, bare } from './api.ts';
 import { ensureTraefik, type TraefikBinary } from './binary.ts';
 import { fileProviderYaml, type Servers } from './file-provider.ts';
 
@@ -266,37 +267,16 @@ export async function routerErrors(apiUrl: string, config?: DynamicConfig): Prom
   });
 }
 
-interface ApiRouter {
-  name: string;
-  rule: string;
-  entryPoints?: string[];
-  middlewares?: string[];
-  service: string;
-  priority?: number;
-  status: string;
-}
-interface ApiService {
-  name: string;
-  loadBalancer?: { servers?: { url: string }[]; sticky?: { cookie?: Record<string, unknown> } };
-  serverStatus?: Record<string, string>;
-}
-
 /** What Traefik built from the attendee's configuration, as its API reports it: for `--start`. */
 export async function describeRouting(apiUrl: string): Promise<string[]> {
-  // The attendee's routing, whichever provider read it (file in the rehearsal, kubernetescrd on the API
-  // server); Traefik's own (@internal) are left out.
-  const get = async <T>(path: string) =>
-    ((await (await fetch(`${apiUrl}${path}`, { signal: AbortSignal.timeout(2_000) })).json()) as T[]).filter(
-      (x) => !(x as { name: string }).name.endsWith('@internal'),
-    );
-  const bare = (name: string) => name.replace(/@[\w-]+$/, '');
-  const routers = (await get<ApiRouter>('/api/http/routers')).map(
+  // The attendee's routing, whichever provider read it (file in the rehearsal, kubernetescrd on the API server).
+  const routers = (await apiList<ApiRouter>(apiUrl, '/api/http/routers')).map(
     (r) =>
       `router ${bare(r.name)}: ${r.rule} on ${r.entryPoints?.join(', ') || 'every entry point'} (priority ${r.priority}) → ${
         r.middlewares?.length ? `middlewares ${r.middlewares.map(bare).join(', ')} → ` : ''
       }service ${r.service}${r.status === 'enabled' ? '' : ` [${r.status}]`}`,
   );
-  const services = (await get<ApiService>('/api/http/services')).map((s) => {
+  const services = (await apiList<ApiService>(apiUrl, '/api/http/services')).map((s) => {
     const servers = s.loadBalancer?.servers?.map((x) => x.url) ?? [];
     const cookie = s.loadBalancer?.sticky?.cookie;
     const sticky = cookie
