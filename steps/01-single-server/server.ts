@@ -16,6 +16,9 @@ const http = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/healthz') return reply(res, 200, 'ok');
   if (path === '/readyz') return reply(res, 200, 'ready');
+  // What the system view (`--start` prints where) shows of this instance.
+  if (path === '/stats')
+    return reply(res, 200, JSON.stringify({ instance: INSTANCE, clients: io.engine.clientsCount, chats }));
   if (path === '/' || path === '/index.html') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     return res.end(page);
@@ -39,11 +42,15 @@ function invalid(payload: unknown): string | undefined {
   return undefined;
 }
 
+// Chats this instance took from its clients: the system view shows them per second.
+const chats = 0;
+
 io.on('connection', (socket) => {
   // TODO 1: greet the new client: emit 'welcome' with { instance: INSTANCE, id: socket.id }.
   // TODO 2: handle 'chat' (payload, ack): when invalid(payload) returns an error, ack { ok: false, error }
   //         and stop; else broadcast 'chat' { from: socket.id, text, instance: INSTANCE } to every client
   //         (io.emit, not socket.broadcast: the sender sees its own message too) and ack { ok: true, instance: INSTANCE }.
+  //         Count each chat you broadcast in `chats` (chats++): the system view shows them per second.
   //         A client may send no ack at all: call ack only if typeof ack === 'function', or the server crashes.
   console.log(`[${INSTANCE}] ${socket.id} connected`);
 });
