@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PORT_RANGE } from '../scripts/lib/ports.ts';
 import { STEPS } from '../scripts/lib/steps.ts';
 import {
   layoutBase,
@@ -144,8 +145,8 @@ describe('step', () => {
     async (signal) => {
       const home = tempHome();
       mkdirSync(home, { recursive: true });
-      // Port 0 is not a layout: a base of free ports away from the defaults attendees use.
-      const port = String(await layoutBase(7));
+      // Port 0 is not a layout: a base of free ports (the whole range --start may take) away from the defaults.
+      const port = String(await layoutBase(PORT_RANGE));
       const run = startCli('step.ts', ['2', '--start'], { WORKSHOP_HOME: home, PORT: port });
       await run.waitForOutput('Ctrl-C stops everything', 60_000);
       expect(await processesMentioning(home)).toHaveLength(3);
@@ -170,7 +171,7 @@ describe('step', () => {
 
   it('--start names the single instance of step 1 by INSTANCE_ID (the protocol)', async () => {
     const home = tempHome();
-    const port = await layoutBase(1);
+    const port = await layoutBase(PORT_RANGE);
     expect((await runCli('solve.ts', ['1', '--yes'], { WORKSHOP_HOME: home })).code).toBe(0);
     const run = startCli('step.ts', ['1', '--start'], {
       WORKSHOP_HOME: home,

@@ -5,6 +5,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { Expectation } from '../scripts/lib/checks/types.ts';
+import { PORT_RANGE } from '../scripts/lib/ports.ts';
 import { instructionsJustShown, JUST_SHOWN_MS, type Progress } from '../scripts/lib/progress-file.ts';
 import { stepMenuChoices } from '../scripts/lib/step-session.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
@@ -90,7 +91,7 @@ it('--start says when an instance exits, with its error and the hint that matche
     file,
     `${readFileSync(file, 'utf8')}\nsetTimeout(() => undefinedHelper(), 300);\ndeclare function undefinedHelper(): void;\n`,
   );
-  const port = String(await layoutBase(1));
+  const port = String(await layoutBase(PORT_RANGE));
   const run = startCli('step.ts', ['1', '--start'], { WORKSHOP_HOME: home, PORT: port });
   try {
     await run.waitForOutput('instance-1 exited (code 1)', 60_000);

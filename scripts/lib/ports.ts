@@ -14,7 +14,7 @@ export interface PortRole {
 
 /**
  * `--start`'s ports, from PORT: the instructor guide and the steps' READMEs show this table (a test holds
- * them to it). Offsets 33–39 are free for what comes next.
+ * them to it). Offsets 34–39 are free for what comes next.
  */
 export const PORT_LAYOUT = {
   entry: { offset: 0, count: 1, what: "the entry: step 1's server, Traefik's entry point from step 3" },
@@ -41,6 +41,11 @@ export const PORT_LAYOUT = {
   etcdClient: { offset: 30, count: 1, what: "etcd's clients (--target apiserver)" },
   etcdPeer: { offset: 31, count: 1, what: "etcd's peers (--target apiserver)" },
   apiserver: { offset: 32, count: 1, what: 'the Kubernetes API server (--target apiserver)' },
+  systemView: {
+    offset: 33,
+    count: 1,
+    what: 'the system view: clients, Traefik, instances and Redis, live (every step)',
+  },
 } as const satisfies Record<string, PortRole>;
 export type Role = keyof typeof PORT_LAYOUT;
 
@@ -65,8 +70,9 @@ export function portTable(roles: readonly Role[] = Object.keys(PORT_LAYOUT) as R
  * A step's flavour and targets as plain strings: environment.ts (their types) reaches this module.
  */
 export function rolesFor(flavour: string, targets: readonly string[]): Role[] {
-  if (flavour === 'server') return ['entry'];
-  if (flavour === 'instances') return ['instances', 'roundRobin', 'sticky', 'dashboard', 'redis'];
+  if (flavour === 'server') return ['entry', 'systemView'];
+  if (flavour === 'instances')
+    return ['instances', 'roundRobin', 'sticky', 'dashboard', 'redis', 'systemView'];
   return [
     'entry',
     'dashboard',
@@ -75,6 +81,7 @@ export function rolesFor(flavour: string, targets: readonly string[]): Role[] {
     'closed',
     'replicas',
     ...(targets.includes('apiserver') ? (['etcdClient', 'etcdPeer', 'apiserver'] as const) : []),
+    'systemView',
   ];
 }
 
