@@ -10,6 +10,7 @@ import {
   DRILLS,
   type DrillName,
   type DrillResult,
+  type DrillTarget,
   drillName,
   drillTable,
   runDrill,
@@ -18,6 +19,7 @@ import { UserError } from './lib/errors.ts';
 import { main } from './lib/main.ts';
 import { ensurePlayground } from './lib/playground.ts';
 import { findStep } from './lib/steps.ts';
+import { readRunningNote, remoteDrills } from './lib/system-view/running.ts';
 import { parseTarget, refuseOldFlags, TARGETS, targetModule } from './lib/targets/index.ts';
 import { choose, isInteractive } from './lib/ui/prompts.ts';
 
@@ -95,8 +97,17 @@ await main(async () => {
       ),
     );
   const module = targetModule(target);
-  // Rehearsal and API server: started and stopped here. Docker and kind: the stack `--start` keeps running.
-  const env = await module.forDrill(step, dir, { url: values.url });
+  // Rehearsal and API server: the `--start` of this step that runs here, so that its system view shows
+  // the drill; else started and stopped here. Docker and kind: the stack `--start` keeps running.
+  const running = module.runningStack ? undefined : readRunningNote(step.number);
+  const env: DrillTarget & { stop(): Promise<void> } =
+    running?.target === target
+      ? { ...running, drills: remoteDrills(running), stop: async () => {} }
+      : await module.forDrill(step, dir, { url: values.url });
+  if (running?.target === target)
+    console.error(
+      `Drilling the step ${step.number} --start running here (pid ${running.pid}): ${running.view}`,
+    );
   let result: DrillResult;
   try {
     result = await runDrill(env, drill, { clients, timeoutMs: module.drillTimeoutMs }).catch(

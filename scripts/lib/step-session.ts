@@ -11,7 +11,7 @@ import type { Environment } from './environment.ts';
 import { describeError, UserError } from './errors.ts';
 import { diffWithSolution, ensurePlayground } from './playground.ts';
 import { replaceWith } from './playground-commands.ts';
-import { ephemeralOverlap } from './ports.ts';
+import { ephemeralOverlap, PortPlan } from './ports.ts';
 import {
   instructionsJustShown,
   loadProgress,
@@ -20,6 +20,7 @@ import {
   setCurrentStep,
 } from './progress-file.ts';
 import { folderName, playgroundDir, STEPS, type Step, solutionDir, starterDir } from './steps.ts';
+import { startSystemView } from './system-view/server.ts';
 import { chooseTarget, type Target, targetModule } from './targets/index.ts';
 import { describeRouting } from './traefik-run/process.ts';
 import { useColor } from './ui/color.ts';
@@ -52,6 +53,10 @@ export async function startInForeground(step: Step, { target }: { target?: Targe
     print(styleText('yellow', `  The rehearsal, because ${choice.reason}. --target NAME chooses.`));
   const overlap = ephemeralOverlap(port);
   if (overlap) print(styleText('yellow', `  ${overlap}`));
+  // The system view's port is refused up front like the step's own: nothing starts on a busy layout.
+  const viewPorts = new PortPlan(port);
+  const viewPort = await viewPorts.port('systemView');
+  await viewPorts.ensureFree();
   const env = await targetModule(choice.target).start(step, dir, {
     port,
     echo: true,
@@ -63,6 +68,14 @@ export async function startInForeground(step: Step, { target }: { target?: Targe
   for (const note of env.notes) print(styleText('yellow', `  ${note}`));
   const page = new URL(step.socketPath.replace(/socket\.io\/$/, ''), env.entries[0]).href;
   print(`\n  The chat page: ${styleText('cyan', page.replace('127.0.0.1', 'localhost'))}`);
+  const view = await startSystemView(env, {
+    port: viewPort,
+    title: `Step ${step.number}: ${step.title} (${choice.target})`,
+    step: step.number,
+    target: choice.target,
+  });
+  // Flush left: instructors and tests find it by this beginning.
+  print(`system view  ${styleText('cyan', view.url)}  (clients → Traefik → instances → Redis, live)`);
   if (env.traefik) {
     print(
       styleText(
