@@ -144,3 +144,17 @@ it('answers 413 only for a body over the limit, and a broken upload as 400 (by c
   expect(err).toBeInstanceOf(Error);
   expect(err).not.toBeInstanceOf(TooLarge);
 });
+
+it("links to the system views of the steps running on the instructor's machine", async () => {
+  const views = [{ step: 3, target: 'rehearsal', url: 'http://localhost:3033/' }];
+  const linked = await createRoomServer({ port: 0, host: '127.0.0.1', views: () => views });
+  try {
+    const at = `http://127.0.0.1:${linked.port}`;
+    expect(((await (await fetch(`${at}/api/room`)).json()) as { views: unknown }).views).toEqual(views);
+    const page = await (await fetch(at)).text();
+    expect(page).toContain('<p id="views">');
+    expect(page).toContain("'System view on this machine: '");
+  } finally {
+    await linked.close();
+  }
+});

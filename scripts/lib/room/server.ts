@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Server } from 'socket.io';
 import { STEPS } from '../steps.ts';
+import { runningNotes } from '../system-view/running.ts';
 import { roomPage } from './page.ts';
 import { parseReport, type StepStatus } from './validate.ts';
 
@@ -17,18 +18,36 @@ interface Attendee {
   steps: Record<number, StepStatus>;
 }
 
+/** A system view running on the instructor's machine, which the room links to. */
+export interface ViewLink {
+  step: number;
+  target: string;
+  url: string;
+}
+
+const viewsHere = (): ViewLink[] =>
+  runningNotes().map(({ step, target, view }) => ({
+    step,
+    target,
+    url: view.replace('127.0.0.1', 'localhost'),
+  }));
+
 export async function createRoomServer({
   port = 4000,
   host = '0.0.0.0',
+  views = viewsHere,
 }: {
   port?: number;
   host?: string;
+  /** The system views to link to: the `--start`s running on this machine. */
+  views?: () => ViewLink[];
 } = {}) {
   const attendees = new Map<string, Attendee>();
   const lastReport = new Map<string, number>();
   const room = () => ({
     steps: STEPS.map((s) => ({ number: s.number, slug: s.slug, title: s.title })),
     attendees: [...attendees.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    views: views(),
   });
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, {

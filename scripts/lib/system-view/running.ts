@@ -1,7 +1,7 @@
 // A step's `--start` leaves a note saying where it runs, so that `npm run drill` on the same step and target
 // acts on it (and the system view shows the drill) rather than starting a stack of its own. The note goes
 // when `--start` ends; one left by a process that died is ignored.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DRILLS, type DrillName, type Drills } from '../environment.ts';
 import { UserError } from '../errors.ts';
@@ -39,6 +39,18 @@ export function readRunningNote(step: number): RunningStart | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Every `--start` running on this machine: the instructor's room links to their system views. */
+export function runningNotes(): RunningStart[] {
+  const dir = join(STATE_DIR, 'running');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((f) => /^step-(\d+)\.json$/.exec(f)?.[1])
+    .flatMap((n) => {
+      const note = n === undefined ? undefined : readRunningNote(Number(n));
+      return note ? [note] : [];
+    });
 }
 
 /** The drills of a running `--start`, asked of its system view: each resolves to what it did there. */
