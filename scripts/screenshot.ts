@@ -1,10 +1,14 @@
-// npm run screenshot: the chat page of step 2's solution in Debian's Chromium, saved for the docs.
+// npm run screenshot: the chat page of step 2's solution and the system view of step 3's, in Debian's
+// Chromium, saved for the docs.
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { io } from 'socket.io-client';
 import { parseCommandLine } from './lib/cli.ts';
 import { UserError } from './lib/errors.ts';
 import { main } from './lib/main.ts';
-import { ROOT, STEPS, solutionDir } from './lib/steps.ts';
+import { findStep, ROOT, STEPS, solutionDir } from './lib/steps.ts';
+import { startSystemView } from './lib/system-view/server.ts';
+import { rehearsal } from './lib/targets/rehearsal/index.ts';
 import { startInstances } from './lib/targets/rehearsal/instances.ts';
 import { findExecutable } from './lib/tools.ts';
 
@@ -14,20 +18,11 @@ await main(async () => {
     {
       usage: 'npm run screenshot',
       summary:
-        "The chat page of the first step with several instances, in Debian's Chromium, saved for the docs.",
+        "The chat page of step 2 and the system view of step 3, in Debian's Chromium, saved for the docs.",
     },
   );
   const executablePath = findExecutable('chromium') ?? findExecutable('chromium-browser');
   if (!executablePath) throw new UserError('No chromium on PATH.', 'sudo apt-get install chromium');
-  // The first step with several instances: the page then shows chats from more than one.
-  const step = STEPS.find((s) => s.flavour === 'instances');
-  if (!step) throw new Error('the registry has no step with several instances');
-  const env = await startInstances(solutionDir(step), {
-    port: 0,
-    count: 2,
-    redis: true,
-    heartbeatMs: 1_000,
-  });
   const browser = await chromium.launch({
     executablePath,
     args: [
@@ -40,6 +35,25 @@ await main(async () => {
       '--disable-component-update',
       '--disable-sync',
     ],
+  });
+  try {
+    await chatPage(browser);
+    await systemView(browser);
+  } finally {
+    await browser.close();
+  }
+});
+
+/** Step 2's chat page with two instances: chats from more than one. */
+async function chatPage(browser: Browser) {
+  // The first step with several instances: the page then shows chats from more than one.
+  const step = STEPS.find((s) => s.flavour === 'instances');
+  if (!step) throw new Error('the registry has no step with several instances');
+  const env = await startInstances(solutionDir(step), {
+    port: 0,
+    count: 2,
+    redis: true,
+    heartbeatMs: 1_000,
   });
   try {
     const page = await browser.newPage({ viewport: { width: 900, height: 640 } });
@@ -55,11 +69,54 @@ await main(async () => {
       .getByText(/^instance-2:/)
       .waitFor({ timeout: 5_000 })
       .catch(() => {});
-    const out = join(ROOT, 'docs/screenshots/chat.png');
-    await page.screenshot({ path: out });
-    console.log(`Saved ${out}`);
+    await save(page, 'chat.png');
   } finally {
-    await browser.close();
     await env.stop();
   }
-});
+}
+
+/**
+ * The system view of step 3's rehearsal at a projector's 1280×720, just after a SIGKILL: nine clients, two
+ * instances holding them, the third down, chats flowing through Redis.
+ */
+async function systemView(browser: Browser) {
+  const step = findStep('3');
+  const env = await rehearsal.start(step, solutionDir(step), { port: 0 });
+  const view = await startSystemView(env, {
+    port: 0,
+    title: `Step ${step.number}: ${step.title} (rehearsal)`,
+    step: step.number,
+    target: 'rehearsal',
+    drillable: false,
+  });
+  const clients = Array.from({ length: 9 }, () => io(env.entries[0], { transports: ['websocket'] }));
+  const chats = setInterval(() => clients.find((c) => c.connected)?.emit('chat', { text: 'hello' }), 100);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(view.url);
+    await page.locator('#clients', { hasText: '9' }).waitFor({ timeout: 15_000 });
+    await env.drills['sigkill-instance']('app-3');
+    await page.locator('.instance[data-instance="app-3"][data-state="down"]').waitFor({ timeout: 15_000 });
+    // Every client back, on the two left; then a few frames, for the rates.
+    await page.waitForFunction(
+      () =>
+        document.getElementById('clients')?.textContent === '9' &&
+        document.querySelectorAll('.instance[data-state="up"]').length === 2,
+      undefined,
+      { timeout: 15_000 },
+    );
+    await page.waitForFunction(() => Number(document.getElementById('status')?.dataset.tick) > 8);
+    await save(page, 'system-view.png');
+  } finally {
+    clearInterval(chats);
+    for (const c of clients) c.close();
+    await view.stop();
+    await env.stop();
+  }
+}
+
+async function save(page: Page, name: string) {
+  const out = join(ROOT, 'docs/screenshots', name);
+  await page.screenshot({ path: out });
+  console.log(`Saved ${out}`);
+}

@@ -82,6 +82,24 @@ itWith(
       const before = await pictureUntil(page, (p) => Object.keys(p).length === 3 && shows(p), 15_000);
       expect(Object.keys(before).sort()).toEqual(['app-1', 'app-2', 'app-3']);
       expect(shows(before), JSON.stringify({ page: before, clients: held() })).toBe(true);
+      // A laptop's and a projector's screen: all of it in view, nothing sideways, text a room can read.
+      for (const viewport of [
+        { width: 1280, height: 720 },
+        { width: 1920, height: 1080 },
+      ]) {
+        await page.setViewportSize(viewport);
+        const fit = await page.evaluate(() => ({
+          wide: document.documentElement.scrollWidth > innerWidth,
+          tall: document.documentElement.scrollHeight > innerHeight,
+          smallest: Math.min(
+            ...[...document.querySelectorAll('.instance strong, #routing div, #events li')].map((e) =>
+              Number.parseFloat(getComputedStyle(e).fontSize),
+            ),
+          ),
+        }));
+        expect(fit, `${viewport.width}×${viewport.height}`).toMatchObject({ wide: false, tall: false });
+        expect(fit.smallest, `${viewport.width}×${viewport.height}`).toBeGreaterThanOrEqual(13);
+      }
       // It keeps redrawing: three more frames arrive (at two a second, within a bounded wait).
       const tick = Number(await page.getAttribute('#status', 'data-tick'));
       await page.waitForFunction(

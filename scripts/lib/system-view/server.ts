@@ -27,6 +27,8 @@ export interface ViewOptions {
   target: string;
   /** Where its readings come from: the environment's own by default. */
   sources?: Sources;
+  /** Leave the note by which `npm run drill` acts on this stack (not for a screenshot's). Default true. */
+  drillable?: boolean;
 }
 
 export async function startSystemView(env: Environment, options: ViewOptions): Promise<SystemView> {
@@ -77,15 +79,18 @@ export async function startSystemView(env: Environment, options: ViewOptions): P
     server.listen(options.port, '127.0.0.1', resolve);
   });
   const url = `http://localhost:${(server.address() as AddressInfo).port}/`;
-  const forget = writeRunningNote({
-    pid: process.pid,
-    step: options.step,
-    target: options.target,
-    view: url.replace('localhost', '127.0.0.1'),
-    token,
-    entries: env.entries,
-    socketPath: env.socketPath,
-  });
+  const forget =
+    (options.drillable ?? true)
+      ? writeRunningNote({
+          pid: process.pid,
+          step: options.step,
+          target: options.target,
+          view: url.replace('localhost', '127.0.0.1'),
+          token,
+          entries: env.entries,
+          socketPath: env.socketPath,
+        })
+      : () => {};
 
   const stop = async () => {
     clearInterval(timer);
