@@ -1,6 +1,7 @@
 // The real Docker path: a Docker engine, Compose, the attendee's own Dockerfile and compose.yaml, the
 // real Traefik reading the containers' labels. Where no engine answers these tests are skipped, except
 // under CI=true, where that is a failure: CI brings the engine up (.ci/docker-tier.sh).
+
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { NODE_BASE_IMAGE, OFFLINE_IMAGES } from '../scripts/lib/offline/images.t
 import { ROOM_BASE_LABEL } from '../scripts/lib/offline/npm-cache.ts';
 import { waitFor } from '../scripts/lib/processes.ts';
 import { findStep, solutionDir, starterDir } from '../scripts/lib/steps.ts';
+import type { Snapshot } from '../scripts/lib/system-view/snapshot.ts';
 import { TRAEFIK_API } from '../scripts/lib/targets/docker/compose-stack.ts';
 import { startDockerCompose } from '../scripts/lib/targets/docker/index.ts';
 import type { StickyCookie } from '../scripts/lib/traefik/dynamic-config.ts';
@@ -118,6 +120,18 @@ describeWith(missing, 'the Docker target, for real', () => {
       const ws = await connectClient('http://localhost', { transport: 'websocket' });
       clients.push(ws);
       expect(ws.socket.io.engine.transport.name).toBe('websocket');
+
+      // The system view reads each container where Traefik reaches it: the clients each one holds.
+      const view = /^system view {2}(\S+)/m.exec(cli.output())?.[1] as string;
+      const snapshot = (await (await fetch(new URL('snapshot', view))).json()) as Snapshot;
+      const held: Record<string, number> = {};
+      for (const c of clients) held[c.welcome.instance] = (held[c.welcome.instance] ?? 0) + 1;
+      expect(
+        Object.fromEntries(snapshot.instances.map((i) => [i.id, `${i.state} ${i.clients ?? 0}`])),
+      ).toEqual(Object.fromEntries(Object.keys(held).map((id) => [id, `up ${held[id]}`])));
+      expect(snapshot.traefik?.services.flatMap((x) => x.servers.map((v) => v.instance)).sort()).toEqual(
+        Object.keys(held).sort(),
+      );
 
       const users = (
         await $({ cwd: dir, quiet: true })`docker compose exec -T app node -p ${'process.getuid()'}`

@@ -4,12 +4,14 @@
 // kind-wsk, and the checks through http://localhost (kind's port mapping) with real socket.io clients; the
 // drills act on real pods. The host's sysctls (which the node's kubelet writes) are put back after, and
 // KUBECONFIG is a file of this test's own.
+
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runStep } from '../scripts/lib/checks/runner.ts';
 import { runCommand } from '../scripts/lib/processes.ts';
 import { findStep, folderName, solutionDir, starterDir } from '../scripts/lib/steps.ts';
+import type { Snapshot } from '../scripts/lib/system-view/snapshot.ts';
 import { runCli, startCli, tempHome } from './helpers/cli.ts';
 import { keepHostSysctls, ownKubeconfig } from './helpers/host.ts';
 import { describeWith, lacking } from './helpers/needs.ts';
@@ -173,6 +175,13 @@ describeWith(missing, 'steps 4–6 on a real kind cluster', () => {
     const run = startCli('step.ts', ['4', '--start', '--target', 'kind'], { WORKSHOP_HOME: home });
     await run.waitForOutput('Ctrl-C stops everything', 600_000);
     expect(run.output()).toMatch(/The cluster stays up for the next run/);
+    // The system view lists the pods from the cluster and Traefik's servers from its API.
+    const view = /^system view {2}(\S+)/m.exec(run.output())?.[1] as string;
+    const snapshot = (await (await fetch(new URL('snapshot', view))).json()) as Snapshot;
+    expect(snapshot.traefik?.up).toBe(true);
+    const servers = snapshot.traefik?.services.flatMap((x) => x.servers) ?? [];
+    expect(servers.length).toBeGreaterThanOrEqual(2);
+    expect(snapshot.instances.filter((i) => i.state === 'up').length).toBe(servers.length);
     run.child.kill('SIGINT');
     await run.exited;
     expect(await clusters()).toEqual(['wsk']);
