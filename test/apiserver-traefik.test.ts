@@ -23,6 +23,7 @@ import {
 } from '../scripts/lib/targets/apiserver/traefik-provider.ts';
 import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
+import { type ApiRouter, apiList } from '../scripts/lib/traefik-run/api.ts';
 import { describeWith, lacking } from './helpers/needs.ts';
 
 const TRAEFIK = join(process.env.WSK_CACHE ?? '/var/cache/wsk', `traefik-${TRAEFIK_VERSION}`, 'traefik');
@@ -88,6 +89,22 @@ describeWith(missing, "step 4's RBAC under Traefik's real CRD provider", () => {
     expect(run.serviceAccount).toBe('system:serviceaccount:wsk:traefik');
     await waitForRouter(run, 'wsk-app');
     expect(forbiddenIn(run.process.output())).toEqual([]);
+    // Two routes to one Service: a router and a service each, as the rehearsal's translation makes them.
+    const routers = await waitFor(
+      'both routes of the IngressRoute as routers',
+      async () => {
+        const mine = (await apiList<ApiRouter>(run.apiUrl, '/api/http/routers')).filter((r) =>
+          r.name.startsWith('wsk-app'),
+        );
+        return mine.length === 2 ? mine : undefined;
+      },
+      { timeoutMs: 10_000, process: run.process },
+    );
+    expect(routers.map((r) => r.rule).sort()).toEqual([
+      'Host(`chat.localhost`) && PathPrefix(`/`)',
+      'PathPrefix(`/`)',
+    ]);
+    expect(new Set(routers.map((r) => r.service)).size).toBe(2);
     await run.stop();
   }, 60_000);
 

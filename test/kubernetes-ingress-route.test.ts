@@ -24,44 +24,51 @@ const STRIP_MIDDLEWARE =
   '---\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: strip\n  namespace: wsk\nspec:\n  stripPrefix:\n    prefixes:\n      - /wsk\n';
 
 describe('ingressRoutesToDynamicConfig', () => {
-  it("translates the workshop fixture: router, service on the pods' port, sticky cookie, strategy, replicas, env", () => {
+  it("translates the workshop fixture: a router and a service per route, on the pods' port, sticky cookie, strategy, replicas, env", () => {
     const { config, replicas, env } = ingressRoutesToDynamicConfig(loadManifests(`${GOOD}k8s`).objects);
+    const router = (name: string, rule: string, line: number, service: string) => ({
+      name,
+      rule,
+      entryPoints: ['web'],
+      service,
+      middlewares: [],
+      // Each setting's own line, for the model lints' findings.
+      source: {
+        file: `${GOOD}k8s/ingressroute.yaml`,
+        line,
+        object: 'IngressRoute/app',
+        fields: { rule: line, 'entryPoints.0': 8 },
+      },
+    });
+    // One router per route, numbered when there are several; the blog's Host route is the second.
     expect(config.routers).toEqual({
-      'wsk-app': {
-        name: 'wsk-app',
-        rule: 'PathPrefix(`/`)',
-        entryPoints: ['web'],
-        service: 'wsk-app-80',
-        middlewares: [],
-        source: {
-          file: `${GOOD}k8s/ingressroute.yaml`,
-          line: 10,
-          object: 'IngressRoute/app',
-          // Each setting's own line, for the model lints' findings.
-          fields: { rule: 10, 'entryPoints.0': 8 },
+      'wsk-app-0': router('wsk-app-0', 'PathPrefix(`/`)', 10, 'wsk-app-80-0'),
+      'wsk-app-1': router('wsk-app-1', 'Host(`chat.localhost`) && PathPrefix(`/`)', 23, 'wsk-app-80-1'),
+    });
+    // Both routes lead to Service app port 80, and each gets a Traefik service of its own, as the CRD
+    // provider gives them (test/apiserver-traefik.test.ts shows it on the real one).
+    const service = (name: string, line: number) => ({
+      name,
+      target: 'app',
+      // Service port 80 → targetPort `http` → containerPort 3000 of Deployment/app.
+      port: 3000,
+      sticky: { cookie: { name: 'wsk_sticky', httpOnly: true, secure: false, sameSite: 'lax' } },
+      strategy: 'wrr',
+      source: {
+        file: `${GOOD}k8s/ingressroute.yaml`,
+        line,
+        object: 'IngressRoute/app',
+        fields: {
+          'sticky.cookie.name': line + 5,
+          'sticky.cookie.httpOnly': line + 6,
+          'sticky.cookie.secure': line + 7,
+          'sticky.cookie.sameSite': line + 8,
         },
       },
     });
     expect(config.services).toEqual({
-      'wsk-app-80': {
-        name: 'wsk-app-80',
-        target: 'app',
-        // Service port 80 → targetPort `http` → containerPort 3000 of Deployment/app.
-        port: 3000,
-        sticky: { cookie: { name: 'wsk_sticky', httpOnly: true, secure: false, sameSite: 'lax' } },
-        strategy: 'wrr',
-        source: {
-          file: `${GOOD}k8s/ingressroute.yaml`,
-          line: 13,
-          object: 'IngressRoute/app',
-          fields: {
-            'sticky.cookie.name': 18,
-            'sticky.cookie.httpOnly': 19,
-            'sticky.cookie.secure': 20,
-            'sticky.cookie.sameSite': 21,
-          },
-        },
-      },
+      'wsk-app-80-0': service('wsk-app-80-0', 13),
+      'wsk-app-80-1': service('wsk-app-80-1', 26),
     });
     expect(config.middlewares).toEqual({});
     expect(config.unsupported).toEqual([]);
@@ -158,7 +165,7 @@ describe('ingressRoutesToDynamicConfig', () => {
     expect(config.unsupported.map((u) => u.key)).toEqual(['spec.routes[0].services[0].kind']);
   });
 
-  it('names one router per route when an IngressRoute has several, keeping priority', () => {
+  it('names one router and one service per route when an IngressRoute has several, keeping priority', () => {
     const { config } = translate({
       'k8s/ingressroute.yaml': [
         [
@@ -171,7 +178,10 @@ describe('ingressRoutesToDynamicConfig', () => {
     expect(config.routers['wsk-app-0']).toMatchObject({
       rule: 'Path(`/healthz`)',
       priority: 100,
-      service: 'wsk-app-80',
+      service: 'wsk-app-80-0',
     });
+    expect(config.routers['wsk-app-1']).toMatchObject({ rule: 'PathPrefix(`/`)', service: 'wsk-app-80-1' });
+    // The port by name (http) or by number, the same Service port: still a service per route.
+    expect(Object.keys(config.services).sort()).toEqual(['wsk-app-80-0', 'wsk-app-80-1']);
   });
 });

@@ -94,10 +94,13 @@ export function ingressRoutesToDynamicConfig(objects: ManifestObject[]): Kuberne
       const port =
         backends.map((w) => resolveTargetPort(targetPort, w)).find((p) => p !== undefined) ??
         (typeof item.spec.port === 'number' ? item.spec.port : undefined);
-      const serviceKey = `${namespace}-${name}-${String(servicePort?.port ?? item.spec.port ?? '')}`.replace(
+      const base = `${namespace}-${name}-${String(servicePort?.port ?? item.spec.port ?? '')}`.replace(
         /-$/,
         '',
       );
+      // Traefik's CRD provider gives each route a service of its own (named after its router), even where
+      // two lead to one Service: one route's sticky settings never reach the other's.
+      const serviceKey = routes.length > 1 ? `${base}-${i}` : base;
       const service: Service = {
         name: serviceKey,
         target: name,
