@@ -352,6 +352,27 @@ const MISTAKES: Mistake[] = [
     message: /HTTP 400 \{"code":1,"message":"Session ID unknown"\}[\s\S]*the router is not sticky/,
     hint: /add sticky\.cookie \(name: wsk_sticky/,
   },
+  {
+    step: 4,
+    what: 'the blog’s Host route left out',
+    file: 'k8s/ingressroute.yaml',
+    from: /\n {4}# The blog's rule[\s\S]*$/,
+    to: '\n',
+    expectation: 'host-route',
+    message:
+      /^Traefik has no router for Host\(`chat\.localhost`\)\. Its routers' rules: PathPrefix\(`\/`\)\.$/,
+    hint: /TODO 4: a second route/,
+  },
+  {
+    step: 4,
+    what: 'a priority on the path route that shadows the Host route',
+    file: 'k8s/ingressroute.yaml',
+    from: '    - match: PathPrefix(`/`)\n      kind: Rule\n',
+    to: '    - match: PathPrefix(`/`)\n      kind: Rule\n      priority: 100\n',
+    expectation: 'host-route',
+    message: /has priority 100, the Host route \d+: every request for chat\.localhost goes to/,
+    hint: /drop the explicit priority/,
+  },
   // Step 5: a path prefix.
   {
     step: 5,
@@ -418,9 +439,9 @@ const MISTAKES: Mistake[] = [
   },
   {
     step: 5,
-    what: 'the Middleware defined but not listed on the route',
+    what: 'the Middleware defined but not listed on the routes',
     file: 'k8s/ingressroute.yaml',
-    from: '      middlewares:\n        - name: wsk-strip\n',
+    from: / {6}middlewares:\n {8}- name: wsk-strip\n/g,
     to: '',
     expectation: 'manifests',
     message:

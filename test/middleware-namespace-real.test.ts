@@ -25,6 +25,7 @@ import {
 } from '../scripts/lib/targets/apiserver/traefik-provider.ts';
 import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
+import { firstRouteOnly } from './fixtures/kubernetes/variant.ts';
 import { describeWith, lacking } from './helpers/needs.ts';
 import { tempDir } from './helpers/temp.ts';
 
@@ -46,10 +47,12 @@ describeWith(missing, "step 5's Middleware reference under Traefik's CRD provide
     await plane?.stop();
   });
 
-  /** A copy of the solution's manifests with `[from, to]` edits, applied fresh (the old IngressRoute and Middlewares removed). */
+  /** A copy of the solution's manifests (its first route) with `[from, to]` edits, applied fresh (the old IngressRoute and Middlewares removed). */
   async function applied(edits: Record<string, [string, string][]>): Promise<string> {
     const dir = tempDir('wsk-mw-');
     cpSync(SOLUTION, dir, { recursive: true });
+    const routes = join(dir, 'ingressroute.yaml');
+    writeFileSync(routes, firstRouteOnly(readFileSync(routes, 'utf8')));
     for (const [file, pairs] of Object.entries(edits)) {
       let text = readFileSync(join(dir, file), 'utf8');
       for (const [from, to] of pairs) {

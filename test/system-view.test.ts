@@ -110,6 +110,17 @@ itWith(
         },
       );
 
+      // The blog's host needs no DNS in a browser: Chromium takes any *.localhost to this machine, and
+      // step 3's Host(`chat.localhost`) router serves the page (claim T6).
+      const chat = await browser.newPage();
+      await chat.goto(`http://chat.localhost:${port}/`);
+      await chat.locator('#status.connected').waitFor({ timeout: 10_000 });
+      await chat.close();
+
+      // Only `npm run drill` (it reads the token from --start's note) drills: a web page cannot.
+      const forged = await fetch(new URL('drill/sigkill-instance', url as string), { method: 'POST' });
+      expect(forged.status).toBe(403);
+
       const drill = await runCli(
         'drill.ts',
         ['sigkill-instance', '--step', '3'],

@@ -14,7 +14,12 @@ import {
 } from './checks/deployment-files.ts';
 import { drillExpectation } from './checks/drill-expectations.ts';
 import * as protocol from './checks/protocol.ts';
-import { pageThroughRouter, stickyLongPolling, websocketThroughRouter } from './checks/through-router.ts';
+import {
+  hostRoute,
+  pageThroughRouter,
+  stickyLongPolling,
+  websocketThroughRouter,
+} from './checks/through-router.ts';
 import type { Expectation } from './checks/types.ts';
 import { suggestion } from './did-you-mean.ts';
 import type { Flavour } from './environment.ts';
@@ -131,6 +136,9 @@ export const STEPS: Step[] = [
         'add sticky.cookie (name: wsk_sticky, httpOnly: true, sameSite: lax) to the IngressRoute’s service',
       ),
       websocketThroughRouter,
+      hostRoute(
+        'TODO 4: a second route in the IngressRoute, match: Host(`chat.localhost`) && PathPrefix(`/`), to the same Service with the same sticky cookie',
+      ),
       dashboard,
     ],
     starterFailsAt: 'kind-config',

@@ -32,6 +32,7 @@ export async function connectClient(
     timeoutMs = 3_000,
     reconnect = false,
     agent,
+    headers,
   }: {
     transport: Transport;
     path?: string;
@@ -43,6 +44,8 @@ export async function connectClient(
      * connection then, so only the sticky cookie keeps a session in place.
      */
     agent?: Agent;
+    /** Request headers (WebSocket's upgrade, Node only): `Host` for a router that matches on it. */
+    headers?: Record<string, string>;
   },
 ): Promise<TestClient> {
   const socket = io(url, {
@@ -58,6 +61,7 @@ export async function connectClient(
     forceNew: true,
     // engine.io-client hands it to its XMLHttpRequest; its types say string | boolean.
     ...(agent ? { agent: agent as unknown as string } : {}),
+    ...(headers ? { extraHeaders: headers } : {}),
   });
   const received: TestClient['received'] = [];
   socket.onAny((event, data) => received.push({ event, data }));

@@ -1,9 +1,10 @@
 // Behavioural checks through the router (the real Traefik, in the rehearsal or on the real stack): many
 // clients, both transports, sessions kept, load spread, chats fanned out to everyone. When one fails and
 // Traefik refused part of the configuration, its own words come with the failure.
+import { type ApiRouter, apiList, bare } from '../traefik-run/api.ts';
 import { closeAll, connectClient, type TestClient, type Transport } from './clients.ts';
 import { expectFanOut } from './protocol.ts';
-import { CheckFailure, type Expectation } from './types.ts';
+import { CheckFailure, CheckSkipped, type Expectation } from './types.ts';
 
 /** The expectation, with Traefik's own errors (and the attendee's file and line) added to a failure. */
 function throughTraefik(expectation: Expectation): Expectation {
@@ -133,3 +134,61 @@ export const pageThroughRouter: Expectation = throughTraefik({
     }
   },
 });
+
+/** The blog's host: browsers resolve any *.localhost to this machine without DNS; clients send the header. */
+const CHAT_HOST = 'chat.localhost';
+
+/**
+ * The blog's `Host(...) && PathPrefix(...)` rule: a router Traefik built for it, which wins over the plain
+ * path rule (its service, the same Service's, is sticky-long-polling's to check), and clients that name the
+ * host get through (WebSocket: a Node
+ * client sets the Host header of its upgrade).
+ */
+export function hostRoute(routeFix: string): Expectation {
+  return throughTraefik({
+    id: 'host-route',
+    title: `a route for Host(\`${CHAT_HOST}\`) that Traefik built and ranks above the path rule; clients naming that host get through`,
+    hint: routeFix,
+    timeoutMs: 20_000,
+    async run(ctx) {
+      const env = await ctx.environment();
+      if (!env.traefik)
+        throw new CheckSkipped(`the check does not reach Traefik's API on ${ctx.target.name}`);
+      const api = env.traefik.apiUrl;
+      const routers = await apiList<ApiRouter>(api, '/api/http/routers', 3_000);
+      const host = routers.find((r) => r.rule.includes(`Host(\`${CHAT_HOST}\`)`));
+      if (!host)
+        throw new CheckFailure(
+          `Traefik has no router for Host(\`${CHAT_HOST}\`). Its routers' rules: ${routers.map((r) => r.rule).join('; ') || 'none'}.`,
+        );
+      if (host.status !== 'enabled')
+        throw new CheckFailure(
+          `Traefik built the router ${bare(host.name)} (${host.rule}), but it is ${host.status}.`,
+        );
+      // Both rules match a request for chat.localhost: the higher priority takes it (the rule's length by default).
+      const shadow = routers.find(
+        (r) =>
+          r !== host &&
+          r.status === 'enabled' &&
+          !r.rule.includes('Host(') &&
+          (r.priority ?? 0) >= (host.priority ?? 0),
+      );
+      if (shadow)
+        throw new CheckFailure(
+          `The router ${bare(shadow.name)} (${shadow.rule}) has priority ${shadow.priority}, the Host route ${host.priority}: every request for ${CHAT_HOST} goes to ${bare(shadow.name)}, and the Host route never serves one.`,
+          'drop the explicit priority, and Traefik ranks the longer rule (the Host one) first',
+        );
+      const clients: TestClient[] = [];
+      ctx.defer(() => closeAll(clients));
+      for (let i = 0; i < 2; i++)
+        clients.push(
+          await connectClient(env.entries[0], {
+            transport: 'websocket',
+            path: env.socketPath,
+            headers: { host: CHAT_HOST },
+          }),
+        );
+      await expectFanOut(clients, 'host-route-fan-out');
+    },
+  });
+}
