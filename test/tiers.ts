@@ -62,6 +62,7 @@ export const TIERS = {
     'apiserver-traefik',
     'apply-errors',
     'control-plane',
+    'fencing-real',
     'middleware-namespace-real',
     'workshop-failures',
   ],
