@@ -54,6 +54,7 @@ export const TIERS = {
     'steps',
     'system-view',
     'traefik-binary',
+    'traefik-flags-real',
     'traefik-rehearsal',
   ],
   /** A real kube-apiserver and etcd (the `apiserver` target), as root. */
