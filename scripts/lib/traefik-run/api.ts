@@ -30,3 +30,11 @@ export async function apiList<T extends { name: string }>(
 
 /** A router's or service's name without its provider (`app@docker` → `app`). */
 export const bare = (name: string) => name.replace(/@[\w-]+$/, '');
+
+/** Whether Traefik's API answers at `apiUrl` (a stack may keep it to itself). */
+export async function traefikAnswers(apiUrl: string): Promise<boolean> {
+  const res = await fetch(`${apiUrl}/api/version`, { signal: AbortSignal.timeout(2_000) }).catch(
+    () => undefined,
+  );
+  return res?.ok === true;
+}

@@ -7,6 +7,7 @@ import type { Drills, Environment, StartOptions } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
 import { mustUndo, startProcess } from '../../processes.ts';
 import { composeV2Answers, dockerEngineAnswers, findExecutable } from '../../tools.ts';
+import { traefikAnswers } from '../../traefik-run/api.ts';
 import { routerErrors } from '../../traefik-run/process.ts';
 import type { StepShape, TargetModule } from '../target.ts';
 import {
@@ -66,10 +67,7 @@ export async function startDockerCompose(
   // Traefik's API where compose.yaml publishes it (the solution: on 127.0.0.1:8080), for the checks and
   // --start; a stack that keeps it to itself has none, and what needs it says so.
   const api = TRAEFIK_API.replace(/\/api$/, '');
-  const answers = await fetch(`${api}/api/version`, { signal: AbortSignal.timeout(2_000) }).then(
-    (r) => r.ok,
-    () => false,
-  );
+  const answers = await traefikAnswers(api);
   const logs = options.echo
     ? startProcess({
         name: 'compose',

@@ -17,6 +17,7 @@ import { workloadsOf } from '../../kubernetes/workloads.ts';
 import { startProcess, waitFor } from '../../processes.ts';
 import { stepFiles } from '../../step-files.ts';
 import { dockerEngineAnswers, findExecutable } from '../../tools.ts';
+import { traefikAnswers } from '../../traefik-run/api.ts';
 import { rawData, routerErrors } from '../../traefik-run/process.ts';
 import { traefikCrds } from '../kube-tools.ts';
 import type { StepShape, TargetModule } from '../target.ts';
@@ -180,13 +181,6 @@ async function traefikLogs(sh: ClusterCommands, traefik: WorkloadRef, since?: st
     }),
   );
   return logs.join('\n');
-}
-
-async function traefikAnswers(api: string): Promise<boolean> {
-  const res = await fetch(`${api}/api/version`, { signal: AbortSignal.timeout(2_000) }).catch(
-    () => undefined,
-  );
-  return res?.ok === true;
 }
 
 /** The API server's refusal of the manifests, at the attendee's file and line. */
