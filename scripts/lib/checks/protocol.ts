@@ -448,9 +448,12 @@ export const redisOutage: Expectation = {
     // first real outage kills every instance. Each ack follows io.emit, which has handed on its publish.
     const talkers: TestClient[] = [];
     for (const instance of env.instances) talkers.push(await client(ctx, env, 'websocket', instance.url));
-    await env.redis.freeze();
-    await Promise.all(talkers.map((c) => sendChat(c, { text: 'through the outage' }, 2_000).catch(() => {})));
-    await env.redis.stop();
+    const redis = env.redis;
+    await killWithChatsInFlight(
+      talkers,
+      () => redis.freeze(),
+      () => redis.stop(),
+    );
     for (const instance of env.instances) {
       // waitFor fails at once when the process exits: a crash is the likelier answer than a slow 503.
       await waitFor(
@@ -497,6 +500,17 @@ export const redisOutage: Expectation = {
   },
 };
 
+/** Redis stops answering, each talker sends a chat (its publish is then in flight), and Redis dies. */
+async function killWithChatsInFlight(
+  talkers: TestClient[],
+  freeze: () => Promise<void>,
+  kill: () => Promise<void>,
+): Promise<void> {
+  await freeze();
+  await Promise.all(talkers.map((c) => sendChat(c, { text: 'through the outage' }, 2_000).catch(() => {})));
+  await kill();
+}
+
 /** The same outage on a real stack: its Redis container stopped, each replica asked from inside. */
 async function redisOutageOnStack(ctx: CheckContext, env: Environment, stack: RealStack) {
   const replicas = (await stack.replicas()).filter((r) => r.running);
@@ -507,9 +521,11 @@ async function redisOutageOnStack(ctx: CheckContext, env: Environment, stack: Re
   while (spanned() < replicas.length && talkers.length < 4 * replicas.length)
     talkers.push(await client(ctx, env, 'websocket'));
   try {
-    await stack.freezeRedis();
-    await Promise.all(talkers.map((c) => sendChat(c, { text: 'through the outage' }, 2_000).catch(() => {})));
-    await stack.stopRedis();
+    await killWithChatsInFlight(
+      talkers,
+      () => stack.freezeRedis(),
+      () => stack.stopRedis(),
+    );
     for (const replica of replicas) {
       const answer = await waitFor(
         'a 503',
