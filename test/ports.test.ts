@@ -21,8 +21,10 @@ import {
 } from '../scripts/lib/ports.ts';
 import { findStep, ROOT, STEPS, solutionDir } from '../scripts/lib/steps.ts';
 import { targetModule } from '../scripts/lib/targets/index.ts';
-import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { layoutBase, runCli, tempHome } from './helpers/cli.ts';
+import { itWith, lacking } from './helpers/needs.ts';
+
+const noApiServer = await lacking('kube-apiserver', 'kubectl', 'traefik-crds', 'root');
 
 const listen = (port: number, host = '127.0.0.1') =>
   new Promise<Server>((resolve, reject) => {
@@ -99,10 +101,8 @@ describe('--start takes its ports from PORT by the layout', () => {
     }
   }, 60_000);
 
-  const apiserverReady =
-    (['kube-apiserver', 'kubectl', 'traefik-crds'] as const).every((t) => cachedTool(t)) &&
-    process.getuid?.() === 0;
-  it.skipIf(!apiserverReady && process.env.CI !== 'true')(
+  itWith(
+    noApiServer,
     'step 4 on the apiserver target: the control plane too',
     async () => {
       const base = await layoutBase(PORT_RANGE);

@@ -2,7 +2,7 @@
 // port it chose), the check says so and does not blame the attendee's code: each part is broken here behind
 // the workshop's back, on a correct solution, and the failure must name it, with the workshop's hint.
 
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runStep } from '../scripts/lib/checks/runner.ts';
 import type { Environment, StepShape } from '../scripts/lib/environment.ts';
 import { WORKSHOP_HINT, WorkshopFailure } from '../scripts/lib/errors.ts';
@@ -10,9 +10,9 @@ import { freePort } from '../scripts/lib/ports.ts';
 import { redisPid, startRedisServer } from '../scripts/lib/redis.ts';
 import { findStep, solutionDir } from '../scripts/lib/steps.ts';
 import { targetModule } from '../scripts/lib/targets/index.ts';
-import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import type { TargetModule } from '../scripts/lib/targets/target.ts';
 import type { TraefikRun } from '../scripts/lib/traefik-run/process.ts';
+import { describeWith, lacking } from './helpers/needs.ts';
 
 /** The target, with `harm` done to each environment it starts, as if by something else on the machine. */
 function harmed(name: 'rehearsal' | 'apiserver', harm: (env: Environment) => Promise<void>): TargetModule {
@@ -98,16 +98,17 @@ it('a port chosen for its Redis, taken by another Redis: a workshop failure nami
   }
 }, 30_000);
 
-const apiserverReady =
-  (['kube-apiserver', 'kubectl', 'traefik-crds'] as const).every((t) => cachedTool(t)) &&
-  process.getuid?.() === 0;
-describe.skipIf(!apiserverReady && process.env.CI !== 'true')('the apiserver target', () => {
-  it('its Redis killed: check 4 says the workshop’s Redis exited, not "add sticky.cookie"', async () => {
-    const step = findStep(4);
-    const result = await runStep(step, solutionDir(step), { target: harmed('apiserver', killRedis) });
-    expectWorkshopBlamed(
-      result.failure,
-      /the workshop's Redis \(redis:\/\/127\.0\.0\.1:\d+\) exited \(SIGKILL\)/,
-    );
-  }, 120_000);
-});
+describeWith(
+  await lacking('kube-apiserver', 'kubectl', 'traefik-crds', 'root'),
+  'the apiserver target',
+  () => {
+    it('its Redis killed: check 4 says the workshop’s Redis exited, not "add sticky.cookie"', async () => {
+      const step = findStep(4);
+      const result = await runStep(step, solutionDir(step), { target: harmed('apiserver', killRedis) });
+      expectWorkshopBlamed(
+        result.failure,
+        /the workshop's Redis \(redis:\/\/127\.0\.0\.1:\d+\) exited \(SIGKILL\)/,
+      );
+    }, 120_000);
+  },
+);
