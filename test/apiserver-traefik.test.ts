@@ -2,7 +2,7 @@
 // with server-side apply, then the real Traefik binary's CRD provider run as the solution's ServiceAccount.
 // The solution's RBAC lets every informer list and watch; a ClusterRole without endpointslices does not,
 // and the API server's own "forbidden" names what to add. Skipped without the binaries, except under CI.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -24,13 +24,10 @@ import {
 import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
 import { type ApiRouter, apiList } from '../scripts/lib/traefik-run/api.ts';
-import { describeWith, lacking } from './helpers/needs.ts';
+import { crdProviderMissing, TRAEFIK } from './helpers/crd-provider.ts';
+import { describeWith } from './helpers/needs.ts';
 
-const TRAEFIK = join(process.env.WSK_CACHE ?? '/var/cache/wsk', `traefik-${TRAEFIK_VERSION}`, 'traefik');
-const missing = [
-  ...(await lacking('kube-apiserver', 'kubectl', 'traefik-crds', 'etcd')),
-  ...(existsSync(TRAEFIK) ? [] : [`no Traefik binary at ${TRAEFIK}`]),
-];
+const missing = await crdProviderMissing();
 const SOLUTION = join(ROOT, 'solutions', '04-kind-traefik', 'k8s');
 
 describeWith(missing, "step 4's RBAC under Traefik's real CRD provider", () => {

@@ -3,7 +3,6 @@
 // a client whose sticky cookie names it still reaches it. Once it stops serving, the cookie goes elsewhere.
 // No kubelet here: the EndpointSlices are written by hand, with the conditions the controller would set.
 
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -24,13 +23,10 @@ import {
 } from '../scripts/lib/targets/apiserver/traefik-provider.ts';
 import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
-import { describeWith, lacking } from './helpers/needs.ts';
+import { crdProviderMissing, TRAEFIK } from './helpers/crd-provider.ts';
+import { describeWith } from './helpers/needs.ts';
 
-const TRAEFIK = join(process.env.WSK_CACHE ?? '/var/cache/wsk', `traefik-${TRAEFIK_VERSION}`, 'traefik');
-const missing = [
-  ...(await lacking('kube-apiserver', 'kubectl', 'traefik-crds', 'etcd', 'root')),
-  ...(existsSync(TRAEFIK) ? [] : [`no Traefik binary at ${TRAEFIK}`]),
-];
+const missing = await crdProviderMissing('root');
 const SOLUTION = join(ROOT, 'solutions', '04-kind-traefik', 'k8s');
 
 describeWith(missing, 'a terminating pod under the real CRD provider', () => {

@@ -3,7 +3,7 @@
 // namespaces, or the `<namespace>-<name>@kubernetescrd` form, is refused unless Traefik runs with
 // --providers.kubernetescrd.allowCrossNamespace=true, and the validators say so first, on the line.
 // The solutions keep the Middleware in the IngressRoute's namespace. Skipped without the binaries, except under CI.
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
@@ -26,14 +26,11 @@ import {
 import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
 import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
 import { firstRouteOnly } from './fixtures/kubernetes/variant.ts';
-import { describeWith, lacking } from './helpers/needs.ts';
+import { crdProviderMissing, TRAEFIK } from './helpers/crd-provider.ts';
+import { describeWith } from './helpers/needs.ts';
 import { tempDir } from './helpers/temp.ts';
 
-const TRAEFIK = join(process.env.WSK_CACHE ?? '/var/cache/wsk', `traefik-${TRAEFIK_VERSION}`, 'traefik');
-const missing = [
-  ...(await lacking('kube-apiserver', 'kubectl', 'traefik-crds', 'etcd')),
-  ...(existsSync(TRAEFIK) ? [] : [`no Traefik binary at ${TRAEFIK}`]),
-];
+const missing = await crdProviderMissing();
 const SOLUTION = join(ROOT, 'solutions', '05-path-prefix', 'k8s');
 const ALLOW = '--providers.kubernetescrd.allowCrossNamespace=true';
 
