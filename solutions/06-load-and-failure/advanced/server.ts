@@ -40,6 +40,9 @@ const http = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/healthz') return reply(res, 200, 'ok');
   if (path === '/readyz') return redisReady() ? reply(res, 200, 'ready') : reply(res, 503, 'redis not ready');
+  // What the system view (`--start` prints where) shows of this instance.
+  if (path === '/stats')
+    return reply(res, 200, JSON.stringify({ instance: INSTANCE, clients: io.engine.clientsCount, chats }));
   if (path === '/' || path === '/index.html') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     return res.end(page);
@@ -68,12 +71,16 @@ function invalid(payload: unknown): string | undefined {
   return undefined;
 }
 
+// Chats this instance took from its clients: the system view shows them per second.
+let chats = 0;
+
 io.on('connection', (socket) => {
   socket.emit('welcome', { instance: INSTANCE, id: socket.id });
   socket.on('chat', (payload: unknown, ack?: unknown) => {
     const answer = typeof ack === 'function' ? ack : () => {};
     const error = invalid(payload);
     if (error) return answer({ ok: false, error });
+    chats++;
     io.emit('chat', { from: socket.id, text: (payload as { text: string }).text, instance: INSTANCE });
     answer({ ok: true, instance: INSTANCE });
   });
