@@ -1,8 +1,12 @@
 // The system view's reading, from sources made up here: rates from counters, the states' changes as events
 // (a Redis restart quicker than a frame included), Traefik's servers joined to the instances.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { ROOT } from '../scripts/lib/paths.ts';
 import { Observer } from '../scripts/lib/system-view/snapshot.ts';
 import {
   type RedisReading,
@@ -126,4 +130,18 @@ it("reads Traefik's routers and servers, joins each server to its instance, and 
     routers: [],
     services: [],
   });
+});
+
+it("every server the workshop ships has the view's /stats line, starters, solutions and advanced/ alike", () => {
+  const servers = execFileSync('git', ['ls-files', '*server.ts'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => /^(steps|solutions)\//.test(f));
+  expect(servers.length).toBeGreaterThanOrEqual(13);
+  const without = servers.filter(
+    (f) =>
+      !/if \(path === '\/stats'\)\s+return reply\(res, 200, JSON\.stringify\(\{ instance: INSTANCE, clients: io\.engine\.clientsCount, chats \}\)\)/.test(
+        readFileSync(join(ROOT, f), 'utf8'),
+      ),
+  );
+  expect(without).toEqual([]);
 });
