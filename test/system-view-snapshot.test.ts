@@ -96,10 +96,10 @@ const api = createServer((req, res) => {
           {
             name: 'app@file',
             loadBalancer: {
-              servers: [{ url: 'http://127.0.0.1:3010' }, { url: 'http://127.0.0.1:3011' }],
+              servers: [{ url: 'http://127.0.0.1:3010' }, { url: 'http://198.19.0.2:3011' }],
               sticky: { cookie: { name: 'wsk_sticky' } },
             },
-            serverStatus: { 'http://127.0.0.1:3011': 'DOWN' },
+            serverStatus: { 'http://198.19.0.2:3011': 'DOWN' },
           },
         ];
   res.end(JSON.stringify(body));
@@ -110,7 +110,12 @@ it("reads Traefik's routers and servers, joins each server to its instance, and 
   await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
   const { state, sources } = madeUp();
   state.traefikApi = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  state.replicas = [{ id: 'app-1', state: 'up', url: 'http://localhost:3010', clients: 1 }];
+  // app-2 is a pod of the API server target: a local process, reached by Traefik at the pod's address.
+  state.replicas = [
+    { id: 'app-1', state: 'up', url: 'http://localhost:3010', clients: 1 },
+    { id: 'app-2', state: 'down', url: 'http://127.0.0.1:3011' },
+    { id: 'app-3', state: 'up', url: 'http://127.0.0.1:3012' },
+  ];
   const { traefik } = await new Observer(sources, 'Step 3').read();
   expect(traefik?.routers).toEqual([{ name: 'app', rule: 'PathPrefix(`/`)', status: 'enabled' }]);
   expect(traefik?.services).toEqual([
@@ -119,7 +124,7 @@ it("reads Traefik's routers and servers, joins each server to its instance, and 
       sticky: 'wsk_sticky',
       servers: [
         { url: 'http://127.0.0.1:3010', status: 'UP', instance: 'app-1' },
-        { url: 'http://127.0.0.1:3011', status: 'DOWN', instance: undefined },
+        { url: 'http://198.19.0.2:3011', status: 'DOWN', instance: 'app-2' },
       ],
     },
   ]);

@@ -107,10 +107,16 @@ export class Observer {
   }
 }
 
-/** 127.0.0.1 and localhost are one host to Traefik's server list. */
-const sameServer = (a: string, b: string) =>
-  a.replace('localhost', '127.0.0.1').replace(/\/$/, '') ===
-  b.replace('localhost', '127.0.0.1').replace(/\/$/, '');
+/**
+ * Whether Traefik's server `url` is the replica at `replica`: the same address, or, for a process of this
+ * machine (it listens on every interface), the same port at another of its addresses (the API server's pods).
+ */
+function sameServer(replica: string, url: string): boolean {
+  const a = new URL(replica);
+  const b = new URL(url);
+  const local = (host: string) => host === 'localhost' || host === '127.0.0.1';
+  return a.port === b.port && (a.hostname === b.hostname || local(a.hostname));
+}
 
 async function readTraefik(api: string): Promise<NonNullable<Snapshot['traefik']>> {
   try {
