@@ -10,7 +10,7 @@ import { mustUndo } from '../processes.ts';
 import { PAGE } from './page.ts';
 import { writeRunningNote } from './running.ts';
 import { Observer, type Snapshot } from './snapshot.ts';
-import { type Sources, sourcesOf } from './sources.ts';
+import { sourcesOf } from './sources.ts';
 
 /** Twice a second: the drills' moves show as they happen. */
 export const TICK_MS = 500;
@@ -25,14 +25,12 @@ export interface ViewOptions {
   title: string;
   step: number;
   target: string;
-  /** Where its readings come from: the environment's own by default. */
-  sources?: Sources;
   /** Leave the note by which `npm run drill` acts on this stack (not for a screenshot's). Default true. */
   drillable?: boolean;
 }
 
 export async function startSystemView(env: Environment, options: ViewOptions): Promise<SystemView> {
-  const sources = options.sources ?? sourcesOf(env);
+  const sources = sourcesOf(env);
   const observer = new Observer(sources, options.title);
   const watchers = new Set<ServerResponse>();
   const token = randomBytes(16).toString('hex');
