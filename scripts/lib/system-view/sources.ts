@@ -153,9 +153,11 @@ function stackReplicas(stack: RealStack, traefikApi?: string): Sources['replicas
           (s) => s.loadBalancer?.servers?.map((x) => x.url) ?? [],
         )
       : [];
-    const stats = (
-      await Promise.all(servers.map(async (url) => ({ url, stats: await readStats(url) })))
-    ).filter((s) => s.stats?.instance);
+    const stats =
+      // Once per address: several routers' services (the Host route's, the path route's) list the same.
+      (
+        await Promise.all([...new Set(servers)].map(async (url) => ({ url, stats: await readStats(url) })))
+      ).filter((s) => s.stats?.instance);
     return (await listed).map((r): ReplicaReading => {
       const read = stats.find((s) => s.stats?.instance === r.instance);
       return {
