@@ -1,7 +1,7 @@
 // Failure drills: clients connected through the entry, chats numbered and sent at a steady rate, then one
 // failure (an instance stopped or killed, Redis restarted, a rolling restart). Reports how long until
 // every client is back and reached by a broadcast, and how many broadcasts were lost, by sequence number.
-import { closeAll, connectClient, type TestClient } from './checks/clients.ts';
+import { closeAllFlushed, connectClient, type TestClient } from './checks/clients.ts';
 import { suggestion } from './did-you-mean.ts';
 import { DRILLS, type DrillName, type Environment } from './environment.ts';
 import { UserError } from './errors.ts';
@@ -162,7 +162,7 @@ export async function runDrill(
     };
   } finally {
     clearInterval(sender);
-    closeAll(clients);
+    await closeAllFlushed(clients);
   }
 }
 

@@ -154,6 +154,37 @@ export const closeAll = (clients: TestClient[]) => {
 };
 
 /**
+ * Closes every client, then waits (bounded) until each long-polling one's close packet has been sent: a
+ * command that exits at once would leave its server holding such a client until its ping timeout (45 s),
+ * counted among the clients the system view shows. A WebSocket's end reaches the server with its TCP close.
+ */
+export async function closeAllFlushed(clients: TestClient[], timeoutMs = 2_000): Promise<void> {
+  await Promise.all(
+    clients.map((c) => {
+      const engine = c.socket.io.engine as
+        | {
+            readyState: string;
+            transport?: { name: string; once(event: 'drain', listener: () => void): void };
+          }
+        | undefined;
+      const transport = engine?.transport;
+      // Open, whether or not socket.io has connected over it yet (a client reconnecting after a drill).
+      const polling = transport?.name === 'polling' && engine?.readyState === 'open';
+      c.close();
+      if (!polling) return undefined;
+      // The polling transport writes the close packet as a POST, and says 'drain' once it has been sent.
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        transport.once('drain', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }),
+  );
+}
+
+/**
  * A TCP connection to `url` that never sends a request, as Traefik's HTTP transport and browsers keep
  * spare ones to a server: Node's `server.close()` waits for it to end, so a drain that waits for every
  * connection (io.close()'s callback) waits until its safety timer. Resolves once connected, to its closer.
