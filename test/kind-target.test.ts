@@ -8,8 +8,9 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { closeAll, connectClient } from '../scripts/lib/checks/clients.ts';
 import { runStep } from '../scripts/lib/checks/runner.ts';
-import { runCommand } from '../scripts/lib/processes.ts';
+import { runCommand, waitFor } from '../scripts/lib/processes.ts';
 import { findStep, folderName, solutionDir, starterDir } from '../scripts/lib/steps.ts';
 import type { Snapshot } from '../scripts/lib/system-view/snapshot.ts';
 import { runCli, startCli, tempHome } from './helpers/cli.ts';
@@ -182,6 +183,31 @@ describeWith(missing, 'steps 4–6 on a real kind cluster', () => {
     const servers = snapshot.traefik?.services.flatMap((x) => x.servers) ?? [];
     expect(servers.length).toBeGreaterThanOrEqual(2);
     expect(snapshot.instances.filter((i) => i.state === 'up').length).toBe(servers.length);
+    // Each pod's clients, read from inside one pod (the host cannot reach pods' addresses).
+    const clients = [];
+    for (let i = 0; i < 6; i++)
+      clients.push(await connectClient('http://localhost', { transport: 'websocket' }));
+    try {
+      const held: Record<string, number> = {};
+      for (const c of clients) held[c.welcome.instance] = (held[c.welcome.instance] ?? 0) + 1;
+      const want = JSON.stringify(
+        Object.fromEntries(snapshot.instances.map((i) => [i.id, held[i.id] ?? 0]).sort()),
+      );
+      let seen = '';
+      await waitFor(
+        `the view to show each pod's clients, ${want}`,
+        async () => {
+          const now = (await (await fetch(new URL('snapshot', view))).json()) as Snapshot;
+          seen = JSON.stringify(Object.fromEntries(now.instances.map((i) => [i.id, i.clients]).sort()));
+          return seen === want ? true : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; the view showed ${seen}`);
+      });
+    } finally {
+      closeAll(clients);
+    }
     run.child.kill('SIGINT');
     await run.exited;
     expect(await clusters()).toEqual(['wsk']);

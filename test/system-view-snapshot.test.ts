@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { ROOT } from '../scripts/lib/paths.ts';
+import { waitFor } from '../scripts/lib/processes.ts';
+import { INSIDE_SCRIPT, insideReader } from '../scripts/lib/system-view/inside.ts';
 import { Observer } from '../scripts/lib/system-view/snapshot.ts';
 import {
   type RedisReading,
@@ -149,4 +151,33 @@ it("every server the workshop ships has the view's /stats line, starters, soluti
       ),
   );
   expect(without).toEqual([]);
+});
+
+it('reads /stats through one process kept inside the stack, and starts another when it ends', async () => {
+  const stats = createServer((_req, res) =>
+    res.end(JSON.stringify({ instance: 'app-1', clients: 7, chats: 3 })),
+  );
+  await new Promise<void>((r) => stats.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(stats.address() as AddressInfo).port}`;
+  // Here the "replica" is a node process of this machine: what kubectl exec runs in a pod.
+  let started = 0;
+  const inside = insideReader(async () => {
+    started++;
+    return [process.execPath, '-e', INSIDE_SCRIPT];
+  }, 5_000);
+  try {
+    expect(await inside.read([url, 'http://127.0.0.1:9'])).toEqual([
+      { instance: 'app-1', clients: 7, chats: 3 },
+      undefined,
+    ]);
+    expect(await inside.read([url])).toEqual([{ instance: 'app-1', clients: 7, chats: 3 }]);
+    expect(started).toBe(1);
+    inside.close();
+    await waitFor('the reader to start again', async () =>
+      (await inside.read([url]))[0]?.clients === 7 && started === 2 ? true : undefined,
+    );
+  } finally {
+    inside.close();
+    stats.close();
+  }
 });

@@ -121,6 +121,11 @@ export interface RealStack {
   /** GET `path` (/healthz, /readyz) asked from inside a running replica: its status, 0 when nothing answered. */
   status(replica: Replica, path: string): Promise<number>;
   /**
+   * The argv that runs `node -e script` inside a running replica with stdin and stdout kept open, where
+   * this machine cannot reach the replicas' addresses (kind's pods): the system view reads through it.
+   */
+  insideNode?(replica: Replica, script: string): string[];
+  /**
    * Redis stops answering without closing a connection (SIGSTOP) until stopRedis: what the replicas send
    * meanwhile is in flight when it dies, as under load.
    */

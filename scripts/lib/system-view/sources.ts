@@ -4,6 +4,7 @@
 import { createClient } from 'redis';
 import type { Environment, RealStack, Replica } from '../environment.ts';
 import { type ApiService, apiList } from '../traefik-run/api.ts';
+import { INSIDE_SCRIPT, insideReader } from './inside.ts';
 
 export type ReplicaState = 'up' | 'draining' | 'down';
 
@@ -111,24 +112,27 @@ export function redisReader(url: string): Pick<Sources, 'redis' | 'close'> {
 /** The sources of a running step: local processes here, containers or pods on a real stack. */
 export function sourcesOf(env: Environment): Sources {
   const redis = env.redis ? redisReader(env.redis.url) : undefined;
+  const stack =
+    env.stack && !env.instances.length ? stackReplicas(env.stack, env.traefik?.apiUrl) : undefined;
+  const local = async () =>
+    Promise.all(
+      env.instances.map(async (i): Promise<ReplicaReading> => {
+        if (!i.process.running()) return { id: i.id, state: 'down', url: i.url };
+        const stats = await readStats(i.url);
+        // Asked to stop and still running: it is draining its clients.
+        const state = i.process.stopRequested() ? 'draining' : stats ? 'up' : 'down';
+        return { id: i.id, state, url: i.url, clients: stats?.clients, chats: stats?.chats };
+      }),
+    );
   return {
     traefikApi: env.traefik?.apiUrl,
-    replicas:
-      env.stack && !env.instances.length
-        ? stackReplicas(env.stack, env.traefik?.apiUrl)
-        : async () =>
-            Promise.all(
-              env.instances.map(async (i): Promise<ReplicaReading> => {
-                if (!i.process.running()) return { id: i.id, state: 'down', url: i.url };
-                const stats = await readStats(i.url);
-                // Asked to stop and still running: it is draining its clients.
-                const state = i.process.stopRequested() ? 'draining' : stats ? 'up' : 'down';
-                return { id: i.id, state, url: i.url, clients: stats?.clients, chats: stats?.chats };
-              }),
-            ),
+    replicas: stack?.replicas ?? local,
     redis: redis?.redis,
     redisNote: env.stack && !redis ? 'inside the stack: the view does not reach it' : undefined,
-    close: async () => redis?.close(),
+    close: async () => {
+      await redis?.close();
+      await stack?.close();
+    },
   };
 }
 
@@ -137,13 +141,20 @@ const LIST_EVERY_MS = 2_000;
 
 /**
  * Containers or pods: listed by the engine or the cluster every two seconds, and read at each tick where
- * Traefik reaches them (a container's address answers from this machine on Linux; a pod's, inside kind's
- * node, does not: there the counts stay unknown and the states come from the listing).
+ * Traefik reaches them: from here (a container's address answers from this machine on Linux), or from
+ * inside one replica where the stack says how (a pod's address is reachable only within kind's node).
  */
-function stackReplicas(stack: RealStack, traefikApi?: string): Sources['replicas'] {
+function stackReplicas(stack: RealStack, traefikApi?: string): Pick<Sources, 'replicas' | 'close'> {
   let listed: Promise<Replica[]> | undefined;
   let listedAt = 0;
-  return async () => {
+  const { insideNode } = stack;
+  const inside = insideNode
+    ? insideReader(async () => {
+        const running = (await listed)?.find((r) => r.running);
+        return running && insideNode(running, INSIDE_SCRIPT);
+      })
+    : undefined;
+  const replicas = async () => {
     if (!listed || Date.now() - listedAt > LIST_EVERY_MS) {
       listedAt = Date.now();
       listed = stack.replicas().catch(() => []);
@@ -153,20 +164,22 @@ function stackReplicas(stack: RealStack, traefikApi?: string): Sources['replicas
           (s) => s.loadBalancer?.servers?.map((x) => x.url) ?? [],
         )
       : [];
-    const stats =
-      // Once per address: several routers' services (the Host route's, the path route's) list the same.
-      (
-        await Promise.all([...new Set(servers)].map(async (url) => ({ url, stats: await readStats(url) })))
-      ).filter((s) => s.stats?.instance);
+    // Once per address: several routers' services (the Host route's, the path route's) list the same.
+    const addresses = [...new Set(servers)];
+    const read = inside
+      ? (await inside.read(addresses)).map((stats, i) => ({ url: addresses[i], stats }))
+      : await Promise.all(addresses.map(async (url) => ({ url, stats: await readStats(url) })));
+    const stats = read.filter((s) => s.stats?.instance);
     return (await listed).map((r): ReplicaReading => {
-      const read = stats.find((s) => s.stats?.instance === r.instance);
+      const own = stats.find((s) => s.stats?.instance === r.instance);
       return {
         id: r.instance,
         state: r.running ? 'up' : 'down',
-        url: read?.url,
-        clients: read?.stats?.clients,
-        chats: read?.stats?.chats,
+        url: own?.url,
+        clients: own?.stats?.clients,
+        chats: own?.stats?.chats,
       };
     });
   };
+  return { replicas, close: async () => inside?.close() };
 }

@@ -41,6 +41,8 @@ export interface ClusterCommands {
   attempt(argv: string[]): Promise<CommandResult>;
   /** kubectl on the cluster, its failure an answer rather than an error. */
   tryKubectl(args: string[]): Promise<CommandResult>;
+  /** kubectl's whole argv for the cluster, for a process that outlives one command (a kept exec). */
+  kubectlArgv(args: string[]): string[];
 }
 
 /** A failed command in one line: the command, and the tool's own words, not a warning printed before them. */
@@ -78,5 +80,6 @@ export function clusterCommands(
     run,
     attempt,
     tryKubectl: (args) => attempt(['kubectl', ...kubectlArgs(cluster, args)]),
+    kubectlArgv: (args) => ['kubectl', ...kubectlArgs(cluster, args)],
   };
 }

@@ -118,6 +118,20 @@ export function kindStack(sh: ClusterCommands, objects: StepObjects, ended: Ende
       }));
       return [...live.filter((r) => !ended.has(r.id)), ...gone];
     },
+    insideNode: (replica, script) =>
+      sh.kubectlArgv([
+        '-n',
+        app.namespace,
+        'exec',
+        '-i',
+        replica.id,
+        '-c',
+        app.container,
+        '--',
+        'node',
+        '-e',
+        script,
+      ]),
     async status(replica, path) {
       // From inside the pod: the app's port is published to no one but its Service.
       const probe = `fetch('http://127.0.0.1:'+(process.env.PORT||3000)+${JSON.stringify(path)}).then(r=>console.log(r.status),()=>console.log(0))`;
