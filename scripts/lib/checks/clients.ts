@@ -158,7 +158,7 @@ export const closeAll = (clients: TestClient[]) => {
  * command that exits at once would leave its server holding such a client until its ping timeout (45 s),
  * counted among the clients the system view shows. A WebSocket's end reaches the server with its TCP close.
  */
-export async function closeAllFlushed(clients: TestClient[], timeoutMs = 2_000): Promise<void> {
+export async function closeAllFlushed(clients: TestClient[], timeoutMs = 3_000): Promise<void> {
   await Promise.all(
     clients.map((c) => {
       const engine = c.socket.io.engine as
@@ -168,8 +168,10 @@ export async function closeAllFlushed(clients: TestClient[], timeoutMs = 2_000):
           }
         | undefined;
       const transport = engine?.transport;
-      // Open, whether or not socket.io has connected over it yet (a client reconnecting after a drill).
-      const polling = transport?.name === 'polling' && engine?.readyState === 'open';
+      // Open, or its handshake on the way (a client reconnecting after a drill): the server holds a session
+      // for it either way, and the transport sends the close packet once it is open.
+      const polling =
+        transport?.name === 'polling' && (engine?.readyState === 'open' || engine?.readyState === 'opening');
       c.close();
       if (!polling) return undefined;
       // The polling transport writes the close packet as a POST, and says 'drain' once it has been sent.
