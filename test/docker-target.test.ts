@@ -121,17 +121,32 @@ describeWith(missing, 'the Docker target, for real', () => {
       clients.push(ws);
       expect(ws.socket.io.engine.transport.name).toBe('websocket');
 
-      // The system view reads each container where Traefik reaches it: the clients each one holds.
+      // The system view reads each container from inside one: the clients each holds, and Redis.
       const view = /^system view {2}(\S+)/m.exec(cli.output())?.[1] as string;
-      const snapshot = (await (await fetch(new URL('snapshot', view))).json()) as Snapshot;
       const held: Record<string, number> = {};
       for (const c of clients) held[c.welcome.instance] = (held[c.welcome.instance] ?? 0) + 1;
-      expect(
-        Object.fromEntries(snapshot.instances.map((i) => [i.id, `${i.state} ${i.clients ?? 0}`])),
-      ).toEqual(Object.fromEntries(Object.keys(held).map((id) => [id, `up ${held[id]}`])));
-      expect(snapshot.traefik?.services.flatMap((x) => x.servers.map((v) => v.instance)).sort()).toEqual(
-        Object.keys(held).sort(),
+      const want = JSON.stringify(
+        Object.keys(held)
+          .sort()
+          .map((id) => [id, `up ${held[id]}`, id]),
       );
+      let seen = '';
+      await waitFor(
+        `the view to show ${want} and Redis up`,
+        async () => {
+          const snapshot = (await (await fetch(new URL('snapshot', view))).json()) as Snapshot;
+          const servers = snapshot.traefik?.services.flatMap((x) => x.servers.map((v) => v.instance)) ?? [];
+          seen = JSON.stringify(
+            snapshot.instances
+              .map((i) => [i.id, `${i.state} ${i.clients ?? 0}`, servers.find((s) => s === i.id)])
+              .sort(),
+          );
+          return seen === want && snapshot.redis?.up ? true : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 500 },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; the view showed ${seen}`);
+      });
 
       const users = (
         await $({ cwd: dir, quiet: true })`docker compose exec -T app node -p ${'process.getuid()'}`

@@ -198,10 +198,12 @@ describeWith(missing, 'steps 4–6 on a real kind cluster', () => {
       );
       let seen = '';
       await waitFor(
-        `the view to show each pod's clients, ${want}`,
+        `the view to show each pod's clients, ${want}, and Redis up`,
         async () => {
           const now = (await (await fetch(new URL('snapshot', view))).json()) as Snapshot;
           seen = JSON.stringify(Object.fromEntries(now.instances.map((i) => [i.id, i.clients]).sort()));
+          // Redis too, as a pod sees it.
+          seen += now.redis?.up ? '' : ', redis not up';
           return seen === want ? true : undefined;
         },
         { timeoutMs: 30_000, intervalMs: 500 },

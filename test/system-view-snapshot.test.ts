@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { ROOT } from '../scripts/lib/paths.ts';
@@ -165,7 +165,15 @@ it('reads /stats through one process kept inside the stack, and starts another w
     started++;
     return [process.execPath, '-e', INSIDE_SCRIPT];
   }, 5_000);
+  // A Redis of one answer: INFO commandstats, in RESP, as the script asks it.
+  const info = '# Commandstats\r\ncmdstat_publish:calls=42,usec=1\r\n';
+  const redis = createNetServer((socket) =>
+    socket.once('data', () => socket.end(`$${Buffer.byteLength(info)}\r\n${info}\r\n`)),
+  );
+  await new Promise<void>((r) => redis.listen(0, '127.0.0.1', r));
+  process.env.REDIS_URL = `redis://127.0.0.1:${(redis.address() as AddressInfo).port}`;
   try {
+    expect(sentThroughRedis((await inside.redisInfo()) ?? '')).toBe(42);
     expect(await inside.read([url, 'http://127.0.0.1:9'])).toEqual([
       { instance: 'app-1', clients: 7, chats: 3 },
       undefined,
@@ -177,7 +185,9 @@ it('reads /stats through one process kept inside the stack, and starts another w
       (await inside.read([url]))[0]?.clients === 7 && started === 2 ? true : undefined,
     );
   } finally {
+    delete process.env.REDIS_URL;
     inside.close();
     stats.close();
+    redis.close();
   }
 });

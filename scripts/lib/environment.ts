@@ -121,8 +121,8 @@ export interface RealStack {
   /** GET `path` (/healthz, /readyz) asked from inside a running replica: its status, 0 when nothing answered. */
   status(replica: Replica, path: string): Promise<number>;
   /**
-   * The argv that runs `node -e script` inside a running replica with stdin and stdout kept open, where
-   * this machine cannot reach the replicas' addresses (kind's pods): the system view reads through it.
+   * The argv that runs `node -e script` inside a running replica with stdin and stdout kept open: the
+   * system view reads the replicas and Redis through it, whose addresses this machine may not reach.
    */
   insideNode?(replica: Replica, script: string): string[];
   /**

@@ -5,32 +5,57 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mustUndo } from '../processes.ts';
 
+interface Answer {
+  stats?: (InsideStats | null)[];
+  info?: string | null;
+}
+
 export interface InsideStats {
   instance?: string;
   clients?: number;
   chats?: number;
 }
 
-/** The script the replica runs: CommonJS, as `node -e` takes it; fetch is global from Node 18. */
+/**
+ * The script the replica runs: CommonJS, as `node -e` takes it; fetch is global from Node 18. A line
+ * `{ id, urls }` asks each URL's /stats; `{ id, redis: true }` asks the replica's Redis (its REDIS_URL) for
+ * INFO commandstats in plain RESP, null when Redis does not answer within 300 ms.
+ */
 export const INSIDE_SCRIPT = [
+  "const net = require('net');",
+  'const redisInfo = () => new Promise((resolve) => {',
+  "  const u = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');",
+  '  const s = net.connect(Number(u.port) || 6379, u.hostname);',
+  "  let buf = '';",
+  '  const done = (v) => { s.destroy(); resolve(v); };',
+  '  s.setTimeout(300, () => done(null));',
+  "  s.on('error', () => done(null));",
+  "  s.on('connect', () => s.write('*2\\r\\n$4\\r\\nINFO\\r\\n$12\\r\\ncommandstats\\r\\n'));",
+  "  s.on('data', (d) => {",
+  '    buf += d;',
+  '    const m = /^\\$(\\d+)\\r\\n/.exec(buf);',
+  '    if (m && Buffer.byteLength(buf) >= m[0].length + Number(m[1])) done(buf.slice(m[0].length));',
+  '  });',
+  '});',
   "const rl = require('readline').createInterface({ input: process.stdin });",
   "rl.on('line', async (line) => {",
-  '  const { id, urls } = JSON.parse(line);',
-  '  const stats = await Promise.all(urls.map((u) =>',
-  "    fetch(u + '/stats', { signal: AbortSignal.timeout(300) }).then((r) => (r.ok ? r.json() : {})).catch(() => null)));",
-  "  process.stdout.write(JSON.stringify({ id, stats }) + '\\n');",
+  '  const { id, urls, redis } = JSON.parse(line);',
+  '  const answer = redis ? { info: await redisInfo() } : { stats: await Promise.all(urls.map((u) =>',
+  "    fetch(u + '/stats', { signal: AbortSignal.timeout(300) }).then((r) => (r.ok ? r.json() : {})).catch(() => null))) };",
+  "  process.stdout.write(JSON.stringify({ id, ...answer }) + '\\n');",
   '});',
 ].join('\n');
 
 /**
- * Reads /stats of `urls` through a process that `argv()` starts inside the stack (undefined: none can run
- * now). Each answer is matched to its request by id: a late one is dropped, never taken for the next.
+ * Reads /stats of `urls`, and Redis, through a process that `argv()` starts inside the stack (undefined:
+ * none can run now). Each answer is matched to its request by id: a late one is dropped, never taken for
+ * the next.
  */
 export function insideReader(argv: () => Promise<string[] | undefined>, timeoutMs = 1_000) {
   let child: ChildProcess | undefined;
   let starting: Promise<ChildProcess | undefined> | undefined;
   let next = 0;
-  const waiting = new Map<number, (stats: (InsideStats | null)[]) => void>();
+  const waiting = new Map<number, (answer: Answer) => void>();
   let undo: (() => void) | undefined;
 
   const start = async () => {
@@ -44,8 +69,8 @@ export function insideReader(argv: () => Promise<string[] | undefined>, timeoutM
         const line = buffer.slice(0, end);
         buffer = buffer.slice(end + 1);
         try {
-          const { id, stats } = JSON.parse(line) as { id: number; stats: (InsideStats | null)[] };
-          waiting.get(id)?.(stats);
+          const answer = JSON.parse(line) as Answer & { id: number };
+          waiting.get(answer.id)?.(answer);
         } catch {
           // Not an answer (kubectl's own words): nothing waits for it.
         }
@@ -60,28 +85,38 @@ export function insideReader(argv: () => Promise<string[] | undefined>, timeoutM
     return proc;
   };
 
+  /** One request, answered by id within the bound; undefined when no process runs or none answered. */
+  const ask = async (request: { urls: string[] } | { redis: true }): Promise<Answer | undefined> => {
+    if (!child) {
+      starting ??= start().finally(() => {
+        starting = undefined;
+      });
+      child = await starting;
+    }
+    const proc = child;
+    if (!proc?.stdin?.writable) return undefined;
+    const id = next++;
+    const answer = new Promise<Answer | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      waiting.set(id, (a) => {
+        clearTimeout(timer);
+        resolve(a);
+      });
+    });
+    proc.stdin.write(`${JSON.stringify({ id, ...request })}\n`);
+    const got = await answer;
+    waiting.delete(id);
+    return got;
+  };
+
   return {
     async read(urls: string[]): Promise<(InsideStats | undefined)[]> {
-      if (!child) {
-        starting ??= start().finally(() => {
-          starting = undefined;
-        });
-        child = await starting;
-      }
-      const proc = child;
-      if (!proc?.stdin?.writable) return urls.map(() => undefined);
-      const id = next++;
-      const answer = new Promise<(InsideStats | null)[] | undefined>((resolve) => {
-        const timer = setTimeout(() => resolve(undefined), timeoutMs);
-        waiting.set(id, (stats) => {
-          clearTimeout(timer);
-          resolve(stats);
-        });
-      });
-      proc.stdin.write(`${JSON.stringify({ id, urls })}\n`);
-      const stats = await answer;
-      waiting.delete(id);
-      return urls.map((_, i) => stats?.[i] ?? undefined);
+      const answer = await ask({ urls });
+      return urls.map((_, i) => answer?.stats?.[i] ?? undefined);
+    },
+    /** Redis's INFO commandstats, seen from the replica: null when it does not answer, undefined unknown. */
+    async redisInfo(): Promise<string | null | undefined> {
+      return (await ask({ redis: true }))?.info;
     },
     close() {
       child?.kill();

@@ -127,8 +127,9 @@ export function sourcesOf(env: Environment): Sources {
   return {
     traefikApi: env.traefik?.apiUrl,
     replicas: stack?.replicas ?? local,
-    redis: redis?.redis,
-    redisNote: env.stack && !redis ? 'inside the stack: the view does not reach it' : undefined,
+    redis: redis?.redis ?? stack?.redis,
+    redisNote:
+      env.stack && !redis && !stack?.redis ? 'inside the stack: the view does not reach it' : undefined,
     close: async () => {
       await redis?.close();
       await stack?.close();
@@ -141,10 +142,10 @@ const LIST_EVERY_MS = 2_000;
 
 /**
  * Containers or pods: listed by the engine or the cluster every two seconds, and read at each tick where
- * Traefik reaches them: from here (a container's address answers from this machine on Linux), or from
- * inside one replica where the stack says how (a pod's address is reachable only within kind's node).
+ * Traefik reaches them, from inside one replica where the stack says how (a pod's address is reachable
+ * only within kind's node, a container's not from Docker Desktop's host), else from here; Redis too.
  */
-function stackReplicas(stack: RealStack, traefikApi?: string): Pick<Sources, 'replicas' | 'close'> {
+function stackReplicas(stack: RealStack, traefikApi?: string): Pick<Sources, 'replicas' | 'redis' | 'close'> {
   let listed: Promise<Replica[]> | undefined;
   let listedAt = 0;
   const { insideNode } = stack;
@@ -181,5 +182,18 @@ function stackReplicas(stack: RealStack, traefikApi?: string): Pick<Sources, 're
       };
     });
   };
-  return { replicas, close: async () => inside?.close() };
+  // Redis as a replica sees it, through the same process. A count that went down means it restarted
+  // between two readings.
+  let last: RedisReading | undefined;
+  const redis = inside
+    ? async (): Promise<RedisReading> => {
+        const info = await inside.redisInfo();
+        if (info === undefined) return last ?? { up: false };
+        const sent = info === null ? undefined : sentThroughRedis(info);
+        const drops = sent !== undefined && last?.sent !== undefined && sent < last.sent ? 1 : 0;
+        last = info === null ? { up: false } : { up: true, sent };
+        return { ...last, drops };
+      }
+    : undefined;
+  return { replicas, redis, close: async () => inside?.close() };
 }

@@ -145,6 +145,7 @@ export function composeStack(dir: string): RealStack {
           };
         });
     },
+    insideNode: (replica, script) => ['docker', 'exec', '-i', replica.id, 'node', '-e', script],
     async status(replica, path) {
       // From inside the container: its port is published to no one but Traefik.
       const probe = `fetch('http://127.0.0.1:'+(process.env.PORT||3000)+${JSON.stringify(path)}).then(r=>console.log(r.status),()=>console.log(0))`;
