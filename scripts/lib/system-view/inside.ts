@@ -19,32 +19,34 @@ export interface InsideStats {
 /**
  * The script the replica runs: CommonJS, as `node -e` takes it; fetch is global from Node 18. A line
  * `{ id, urls }` asks each URL's /stats; `{ id, redis: true }` asks the replica's Redis (its REDIS_URL) for
- * INFO commandstats in plain RESP, null when Redis does not answer within 300 ms.
+ * INFO commandstats in plain RESP. Each read has `timeoutMs`: a /stats or a Redis that does not answer within
+ * it is null.
  */
-export const INSIDE_SCRIPT = [
-  "const net = require('net');",
-  'const redisInfo = () => new Promise((resolve) => {',
-  "  const u = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');",
-  '  const s = net.connect(Number(u.port) || 6379, u.hostname);',
-  "  let buf = '';",
-  '  const done = (v) => { s.destroy(); resolve(v); };',
-  '  s.setTimeout(300, () => done(null));',
-  "  s.on('error', () => done(null));",
-  "  s.on('connect', () => s.write('*2\\r\\n$4\\r\\nINFO\\r\\n$12\\r\\ncommandstats\\r\\n'));",
-  "  s.on('data', (d) => {",
-  '    buf += d;',
-  '    const m = /^\\$(\\d+)\\r\\n/.exec(buf);',
-  '    if (m && Buffer.byteLength(buf) >= m[0].length + Number(m[1])) done(buf.slice(m[0].length));',
-  '  });',
-  '});',
-  "const rl = require('readline').createInterface({ input: process.stdin });",
-  "rl.on('line', async (line) => {",
-  '  const { id, urls, redis } = JSON.parse(line);',
-  '  const answer = redis ? { info: await redisInfo() } : { stats: await Promise.all(urls.map((u) =>',
-  "    fetch(u + '/stats', { signal: AbortSignal.timeout(300) }).then((r) => (r.ok ? r.json() : {})).catch(() => null))) };",
-  "  process.stdout.write(JSON.stringify({ id, ...answer }) + '\\n');",
-  '});',
-].join('\n');
+export const insideScript = (timeoutMs = 300) =>
+  [
+    "const net = require('net');",
+    'const redisInfo = () => new Promise((resolve) => {',
+    "  const u = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');",
+    '  const s = net.connect(Number(u.port) || 6379, u.hostname);',
+    "  let buf = '';",
+    '  const done = (v) => { s.destroy(); resolve(v); };',
+    `  s.setTimeout(${timeoutMs}, () => done(null));`,
+    "  s.on('error', () => done(null));",
+    "  s.on('connect', () => s.write('*2\\r\\n$4\\r\\nINFO\\r\\n$12\\r\\ncommandstats\\r\\n'));",
+    "  s.on('data', (d) => {",
+    '    buf += d;',
+    '    const m = /^\\$(\\d+)\\r\\n/.exec(buf);',
+    '    if (m && Buffer.byteLength(buf) >= m[0].length + Number(m[1])) done(buf.slice(m[0].length));',
+    '  });',
+    '});',
+    "const rl = require('readline').createInterface({ input: process.stdin });",
+    "rl.on('line', async (line) => {",
+    '  const { id, urls, redis } = JSON.parse(line);',
+    '  const answer = redis ? { info: await redisInfo() } : { stats: await Promise.all(urls.map((u) =>',
+    `    fetch(u + '/stats', { signal: AbortSignal.timeout(${timeoutMs}) }).then((r) => (r.ok ? r.json() : {})).catch(() => null))) };`,
+    "  process.stdout.write(JSON.stringify({ id, ...answer }) + '\\n');",
+    '});',
+  ].join('\n');
 
 /**
  * Reads /stats of `urls`, and Redis, through a process that `argv()` starts inside the stack (undefined:

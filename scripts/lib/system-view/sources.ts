@@ -4,7 +4,7 @@
 import { createClient } from 'redis';
 import type { Environment, RealStack, Replica } from '../environment.ts';
 import { type ApiService, apiList } from '../traefik-run/api.ts';
-import { INSIDE_SCRIPT, insideReader } from './inside.ts';
+import { insideReader, insideScript } from './inside.ts';
 
 export type ReplicaState = 'up' | 'draining' | 'down';
 
@@ -152,7 +152,7 @@ function stackReplicas(stack: RealStack, traefikApi?: string): Pick<Sources, 're
   const inside = insideNode
     ? insideReader(async () => {
         const running = (await listed)?.find((r) => r.running);
-        return running && insideNode(running, INSIDE_SCRIPT);
+        return running && insideNode(running, insideScript());
       })
     : undefined;
   const replicas = async () => {
