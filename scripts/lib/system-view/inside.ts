@@ -122,6 +122,8 @@ export function insideReader(argv: () => Promise<string[] | undefined>, timeoutM
     },
     close() {
       child?.kill();
+      // Gone for the next read at once, not when its exit is heard: that one starts another.
+      child = undefined;
       undo?.();
     },
   };
