@@ -51,6 +51,16 @@ export function kindStack(sh: ClusterCommands, objects: StepObjects, ended: Ende
       );
     return redis;
   };
+  /** `POD -c CONTAINER -- node -e SCRIPT`: kubectl exec's arguments for node in the replica's app container. */
+  const nodeIn = (replica: Replica, script: string) => [
+    replica.id,
+    '-c',
+    app.container,
+    '--',
+    'node',
+    '-e',
+    script,
+  ];
   /** Each running Redis container: the node it runs on and the runtime's own id (containerd://… stripped). */
   const redisContainers = async () => {
     const r = requireRedis();
@@ -119,34 +129,11 @@ export function kindStack(sh: ClusterCommands, objects: StepObjects, ended: Ende
       return [...live.filter((r) => !ended.has(r.id)), ...gone];
     },
     insideNode: (replica, script) =>
-      sh.kubectlArgv([
-        '-n',
-        app.namespace,
-        'exec',
-        '-i',
-        replica.id,
-        '-c',
-        app.container,
-        '--',
-        'node',
-        '-e',
-        script,
-      ]),
+      sh.kubectlArgv(['-n', app.namespace, 'exec', '-i', ...nodeIn(replica, script)]),
     async status(replica, path) {
       // From inside the pod: the app's port is published to no one but its Service.
       const probe = `fetch('http://127.0.0.1:'+(process.env.PORT||3000)+${JSON.stringify(path)}).then(r=>console.log(r.status),()=>console.log(0))`;
-      const out = await sh.tryKubectl([
-        '-n',
-        app.namespace,
-        'exec',
-        replica.id,
-        '-c',
-        app.container,
-        '--',
-        'node',
-        '-e',
-        probe,
-      ]);
+      const out = await sh.tryKubectl(['-n', app.namespace, 'exec', ...nodeIn(replica, probe)]);
       return Number(out.stdout.trim()) || 0;
     },
     async freezeRedis() {
