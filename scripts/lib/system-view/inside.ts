@@ -4,16 +4,11 @@
 // when its pod goes (a drill), the next tick starts another in a pod still running.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mustUndo } from '../processes.ts';
+import { type Stats, statsOf } from './stats.ts';
 
 interface Answer {
-  stats?: (InsideStats | null)[];
+  stats?: unknown[];
   info?: string | null;
-}
-
-export interface InsideStats {
-  instance?: string;
-  clients?: number;
-  chats?: number;
 }
 
 /**
@@ -112,9 +107,13 @@ export function insideReader(argv: () => Promise<string[] | undefined>, timeoutM
   };
 
   return {
-    async read(urls: string[]): Promise<(InsideStats | undefined)[]> {
+    async read(urls: string[]): Promise<(Stats | undefined)[]> {
       const answer = await ask({ urls });
-      return urls.map((_, i) => answer?.stats?.[i] ?? undefined);
+      // null: that replica did not answer in time; an answer is held to the fields the view knows.
+      return urls.map((_, i) => {
+        const body = answer?.stats?.[i];
+        return body === undefined || body === null ? undefined : statsOf(body);
+      });
     },
     /** Redis's INFO commandstats, seen from the replica: null when it does not answer, undefined unknown. */
     async redisInfo(): Promise<string | null | undefined> {

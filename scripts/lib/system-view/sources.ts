@@ -5,6 +5,7 @@ import { createClient } from 'redis';
 import type { Environment, RealStack, Replica } from '../environment.ts';
 import { type ApiService, apiList } from '../traefik-run/api.ts';
 import { insideReader, insideScript } from './inside.ts';
+import { type Stats, statsOf } from './stats.ts';
 
 export type ReplicaState = 'up' | 'draining' | 'down';
 
@@ -43,19 +44,10 @@ const TIMEOUT_MS = 400;
  * A replica's /stats: undefined when nothing answers within the tick (gone, frozen), no counts when it
  * answers without them (a server.ts from before /stats).
  */
-export async function readStats(
-  url: string,
-): Promise<{ instance?: string; clients?: number; chats?: number } | undefined> {
+export async function readStats(url: string): Promise<Stats | undefined> {
   try {
     const res = await fetch(`${url}/stats`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-    if (!res.ok) return {};
-    const body = (await res.json()) as { instance?: unknown; clients?: unknown; chats?: unknown };
-    const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-    return {
-      instance: typeof body.instance === 'string' ? body.instance : undefined,
-      clients: count(body.clients),
-      chats: count(body.chats),
-    };
+    return res.ok ? statsOf(await res.json()) : {};
   } catch {
     return undefined;
   }
