@@ -35,18 +35,30 @@ export async function startSystemView(env: Environment, options: ViewOptions): P
   const watchers = new Set<ServerResponse>();
   const token = randomBytes(16).toString('hex');
   let latest: Snapshot | undefined;
-  let reading = false;
+  let reading: Promise<Snapshot> | undefined;
 
+  /**
+   * One reading at a time, shared by whoever asks while it runs (the tick, GET /snapshot): two at once would
+   * double the requests and turn the rates into counts over a few milliseconds.
+   */
+  const read = () => {
+    reading ??= observer.read().then(
+      (snapshot) => {
+        latest = snapshot;
+        reading = undefined;
+        return snapshot;
+      },
+      (err) => {
+        reading = undefined;
+        throw err;
+      },
+    );
+    return reading;
+  };
   const tick = async () => {
     if (reading || !watchers.size) return;
-    reading = true;
-    try {
-      latest = await observer.read();
-      const frame = `data: ${JSON.stringify(latest)}\n\n`;
-      for (const res of watchers) res.write(frame);
-    } finally {
-      reading = false;
-    }
+    const frame = `data: ${JSON.stringify(await read())}\n\n`;
+    for (const res of watchers) res.write(frame);
   };
   const timer = setInterval(() => void tick().catch(() => {}), TICK_MS);
 
@@ -64,7 +76,7 @@ export async function startSystemView(env: Environment, options: ViewOptions): P
       return;
     }
     if (req.method === 'GET' && path === '/snapshot')
-      return void observer.read().then(
+      return void read().then(
         (s) => json(res, 200, s),
         (err) => json(res, 500, { error: describeError(err) }),
       );
