@@ -8,23 +8,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { forbiddenIn } from '../scripts/lib/kubernetes/cluster-verdicts.ts';
-import { findTraefik, loadManifests, type TraefikInstall } from '../scripts/lib/kubernetes/index.ts';
+import { loadManifests } from '../scripts/lib/kubernetes/index.ts';
 import type { ManifestObject } from '../scripts/lib/kubernetes/manifest.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { waitFor } from '../scripts/lib/processes.ts';
-import { type ControlPlane, startControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
+import type { ControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
 import {
-  applyCrds,
   endpointSliceFor,
   type KubernetesTraefik,
   serverSideApply,
-  startTraefikAs,
   waitForRouter,
 } from '../scripts/lib/targets/apiserver/traefik-provider.ts';
-import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
-import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
 import { type ApiRouter, apiList } from '../scripts/lib/traefik-run/api.ts';
-import { crdProviderMissing, TRAEFIK } from './helpers/crd-provider.ts';
+import { crdPlane, crdProviderMissing, crdTraefik } from './helpers/crd-provider.ts';
 import { describeWith } from './helpers/needs.ts';
 
 const missing = await crdProviderMissing();
@@ -35,8 +31,7 @@ describeWith(missing, "step 4's RBAC under Traefik's real CRD provider", () => {
   const runs: KubernetesTraefik[] = [];
   const dirs: string[] = [];
   beforeAll(async () => {
-    plane = await startControlPlane();
-    await applyCrds(plane, cachedTool('traefik-crds') as string);
+    plane = await crdPlane();
   }, 90_000);
   afterAll(async () => {
     for (const run of runs) await run.stop();
@@ -56,11 +51,7 @@ describeWith(missing, "step 4's RBAC under Traefik's real CRD provider", () => {
       input: JSON.stringify(slice),
     });
     expect(written.code, written.stderr).toBe(0);
-    const run = await startTraefikAs(
-      plane,
-      { path: TRAEFIK, version: TRAEFIK_VERSION, source: 'cache' },
-      findTraefik(loadManifests(manifests).objects) as TraefikInstall,
-    );
+    const run = await crdTraefik(plane, manifests);
     runs.push(run);
     return run;
   }

@@ -6,24 +6,20 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { findTraefik, loadManifests, type TraefikInstall } from '../scripts/lib/kubernetes/index.ts';
+import { loadManifests } from '../scripts/lib/kubernetes/index.ts';
 import type { ManifestObject } from '../scripts/lib/kubernetes/manifest.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { waitFor } from '../scripts/lib/processes.ts';
-import { type ControlPlane, startControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
+import type { ControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
 import { type PodNetwork, startPodNetwork } from '../scripts/lib/targets/apiserver/pod-network.ts';
 import {
-  applyCrds,
   endpointSliceFor,
   type KubernetesTraefik,
   serverSideApply,
-  startTraefikAs,
   waitForRouter,
 } from '../scripts/lib/targets/apiserver/traefik-provider.ts';
-import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
-import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
-import { crdProviderMissing, TRAEFIK } from './helpers/crd-provider.ts';
+import { crdPlane, crdProviderMissing, crdTraefik } from './helpers/crd-provider.ts';
 import { describeWith } from './helpers/needs.ts';
 
 const missing = await crdProviderMissing('root');
@@ -38,8 +34,7 @@ describeWith(missing, 'a terminating pod under the real CRD provider', () => {
   let port: number;
 
   beforeAll(async () => {
-    plane = await startControlPlane();
-    await applyCrds(plane, cachedTool('traefik-crds') as string);
+    plane = await crdPlane();
     const applied = await serverSideApply(plane, SOLUTION);
     expect(applied.code, applied.stderr).toBe(0);
     // Two pods, each a tiny server that answers with its own address, on an address of its own.
@@ -54,11 +49,7 @@ describeWith(missing, 'a terminating pod under the real CRD provider', () => {
       (o) => o.kind === 'Service' && o.name === 'app',
     ) as ManifestObject;
     for (const [i, address] of network.addresses.entries()) await slice(`pod-${i}`, address, 'ready');
-    run = await startTraefikAs(
-      plane,
-      { path: TRAEFIK, version: TRAEFIK_VERSION, source: 'cache' },
-      findTraefik(loadManifests(SOLUTION).objects) as TraefikInstall,
-    );
+    run = await crdTraefik(plane, SOLUTION);
     await waitForRouter(run, 'wsk-app');
   }, 120_000);
   afterAll(async () => {

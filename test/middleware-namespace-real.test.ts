@@ -6,27 +6,18 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  findTraefik,
-  loadManifests,
-  type TraefikInstall,
-  validateManifests,
-} from '../scripts/lib/kubernetes/index.ts';
+import { loadManifests, validateManifests } from '../scripts/lib/kubernetes/index.ts';
 import type { ManifestObject } from '../scripts/lib/kubernetes/manifest.ts';
 import { ROOT } from '../scripts/lib/paths.ts';
 import { waitFor } from '../scripts/lib/processes.ts';
-import { type ControlPlane, startControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
+import type { ControlPlane } from '../scripts/lib/targets/apiserver/control-plane.ts';
 import {
-  applyCrds,
   endpointSliceFor,
   type KubernetesTraefik,
   serverSideApply,
-  startTraefikAs,
 } from '../scripts/lib/targets/apiserver/traefik-provider.ts';
-import { cachedTool } from '../scripts/lib/targets/kube-tools.ts';
-import { TRAEFIK_VERSION } from '../scripts/lib/traefik/version.ts';
 import { firstRouteOnly } from './fixtures/kubernetes/variant.ts';
-import { crdProviderMissing, TRAEFIK } from './helpers/crd-provider.ts';
+import { crdPlane, crdProviderMissing, crdTraefik } from './helpers/crd-provider.ts';
 import { describeWith } from './helpers/needs.ts';
 import { tempDir } from './helpers/temp.ts';
 
@@ -37,8 +28,7 @@ const ALLOW = '--providers.kubernetescrd.allowCrossNamespace=true';
 describeWith(missing, "step 5's Middleware reference under Traefik's CRD provider", () => {
   let plane: ControlPlane;
   beforeAll(async () => {
-    plane = await startControlPlane();
-    await applyCrds(plane, cachedTool('traefik-crds') as string);
+    plane = await crdPlane();
   }, 90_000);
   afterAll(async () => {
     await plane?.stop();
@@ -74,11 +64,7 @@ describeWith(missing, "step 5's Middleware reference under Traefik's CRD provide
 
   /** Traefik's verdict on the route: its router with the middleware, or the error it logged instead. */
   async function traefikSays(dir: string): Promise<string> {
-    const run: KubernetesTraefik = await startTraefikAs(
-      plane,
-      { path: TRAEFIK, version: TRAEFIK_VERSION, source: 'cache' },
-      findTraefik(loadManifests(dir).objects) as TraefikInstall,
-    );
+    const run: KubernetesTraefik = await crdTraefik(plane, dir);
     try {
       return await waitFor(
         'Traefik to build the route or refuse its middleware',
