@@ -154,14 +154,14 @@ export const closeAll = (clients: TestClient[]) => {
 };
 
 /**
- * Closes every client, then waits (bounded) until each long-polling one's close packet has been sent: a
+ * Closes every socket, then waits (bounded) until each long-polling one's close packet has been sent: a
  * command that exits at once would leave its server holding such a client until its ping timeout (45 s),
  * counted among the clients the system view shows. A WebSocket's end reaches the server with its TCP close.
  */
-export async function closeAllFlushed(clients: TestClient[], timeoutMs = 3_000): Promise<void> {
+export async function closeFlushed(sockets: Socket[], timeoutMs = 3_000): Promise<void> {
   await Promise.all(
-    clients.map((c) => {
-      const engine = c.socket.io.engine as
+    sockets.map((socket) => {
+      const engine = socket.io.engine as
         | {
             readyState: string;
             transport?: { name: string; once(event: 'drain', listener: () => void): void };
@@ -172,7 +172,7 @@ export async function closeAllFlushed(clients: TestClient[], timeoutMs = 3_000):
       // for it either way, and the transport sends the close packet once it is open.
       const polling =
         transport?.name === 'polling' && (engine?.readyState === 'open' || engine?.readyState === 'opening');
-      c.close();
+      socket.close();
       if (!polling) return undefined;
       // The polling transport writes the close packet as a POST, and says 'drain' once it has been sent.
       return new Promise<void>((resolve) => {
@@ -185,6 +185,9 @@ export async function closeAllFlushed(clients: TestClient[], timeoutMs = 3_000):
     }),
   );
 }
+
+/** closeFlushed for the checks' and drills' clients. */
+export const closeAllFlushed = (clients: TestClient[]) => closeFlushed(clients.map((c) => c.socket));
 
 /**
  * A TCP connection to `url` that never sends a request, as Traefik's HTTP transport and browsers keep

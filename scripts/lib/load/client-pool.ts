@@ -2,7 +2,7 @@
 // own connection (forceNew: socket.io would otherwise multiplex them all over one), each counting the
 // run's chats it receives and remembering the instance that welcomed it.
 import { io, type Socket } from 'socket.io-client';
-import { describeTransportError } from '../checks/clients.ts';
+import { closeFlushed, describeTransportError } from '../checks/clients.ts';
 import { chatPrefix, sequenceOf } from './messages.ts';
 import type { LoadOptions } from './options.ts';
 import type { LoadStats } from './stats.ts';
@@ -122,9 +122,10 @@ export class ClientPool {
     client.delivered = 0;
   }
 
-  closeAll() {
+  /** Every client closed, long-polling ones flushed: a load run leaves no client behind on the servers. */
+  async closeAll() {
     this.closing = true;
-    for (const c of this.all) c.socket.close();
+    await closeFlushed(this.all.map((c) => c.socket));
   }
 
   private settle(client: LoadClient) {

@@ -72,7 +72,7 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks = {}): Promi
     });
   } finally {
     ticker.stop();
-    pool.closeAll();
+    await pool.closeAll();
   }
 }
 
