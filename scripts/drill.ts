@@ -1,4 +1,5 @@
-// npm run drill [NAME] [-- --target rehearsal|docker|kind|apiserver] [--step N] [--clients 12] [--json]
+// npm run drill [NAME] [-- --target rehearsal|docker|kind|apiserver] [--step N] [--clients 12] [--rate 20]
+//                [--retry] [--json]
 // A failure drill: connects clients, sends numbered chats, causes the failure, and reports how long until
 // every client was back and how many broadcasts were lost. The rehearsal is started and stopped here;
 // the Docker and kind targets act on the stack you started with `npm run step N -- --start --target NAME`.
@@ -55,17 +56,22 @@ await main(async () => {
         target: { type: 'string', default: 'rehearsal' },
         step: { type: 'string', default: '6' },
         clients: { type: 'string', default: '12' },
+        rate: { type: 'string', default: '20' },
+        retry: { type: 'boolean', default: false },
         url: { type: 'string', default: 'http://localhost' },
         json: { type: 'boolean', default: false },
       },
     },
     {
-      usage: 'npm run drill [NAME] [-- --target NAME] [--step N] [--clients 12] [--json]',
+      usage:
+        'npm run drill [NAME] [-- --target NAME] [--step N] [--clients 12] [--rate 20] [--retry] [--json]',
       summary: `A failure drill on a step (6 by default): how long until every client is back, and what was lost.\nDrills:\n${drillList()}`,
       flags: {
         target: `${TARGETS.join(', ')} (default: rehearsal, started and stopped here)`,
         step: 'the step whose environment to drill (default 6)',
         clients: 'how many clients (1 to 1000, default 12)',
+        rate: 'chats a second, all clients together (1 to 1000, default 20)',
+        retry: 'each chat carries an id and is sent again until acknowledged (step 7)',
         url: 'docker and kind: where Traefik answers (default http://localhost)',
         json: 'print the result as JSON',
       },
@@ -83,6 +89,7 @@ await main(async () => {
     );
   else drill = drillName(positionals[0]);
   const clients = integerFlag('--clients', values.clients, 1, 1_000);
+  const rate = integerFlag('--rate', values.rate, 1, 1_000);
   const step = findStep(values.step);
   const target = parseTarget(values.target, step) ?? 'rehearsal';
   const { dir } = ensurePlayground(step);
@@ -110,9 +117,12 @@ await main(async () => {
     );
   let result: DrillResult;
   try {
-    result = await runDrill(env, drill, { clients, timeoutMs: module.drillTimeoutMs }).catch(
-      module.runningStack ? notReached(step.number, target) : rethrow,
-    );
+    result = await runDrill(env, drill, {
+      clients,
+      rate,
+      retry: values.retry,
+      timeoutMs: module.drillTimeoutMs,
+    }).catch(module.runningStack ? notReached(step.number, target) : rethrow);
   } finally {
     await env.stop();
   }

@@ -86,8 +86,11 @@ it('a drill result reads as a table: one labelled line each, values aligned', ()
     clients: 12,
     recovered: true,
     recoveryMs: 840,
+    actionMs: 12,
+    retry: true,
     sent: 60,
     acked: 58,
+    unacknowledged: 2,
     expected: 696,
     delivered: 690,
     lost: 6,
@@ -95,17 +98,21 @@ it('a drill result reads as a table: one labelled line each, values aligned', ()
     instancesAfter: { 'instance-1': 6, 'instance-3': 6 },
     disconnects: { 'transport close': 4 },
     duplicated: 1,
+    copies: 3,
     perClient: [
       { client: 1, instance: 'instance-1', lost: 0, duplicated: 0 },
       { client: 2, instance: 'instance-3', lost: 6, duplicated: 1 },
     ],
   });
   const lines = table.split('\n');
-  expect(lines).toContain('after            instance-1: 6, instance-3: 6');
-  expect(lines).toContain('recovery         every client back and reached by a broadcast after 840 ms');
-  expect(lines).toContain('deliveries       690 of 696 arrived, 6 lost, 1 duplicated');
+  expect(lines).toContain('after          instance-1: 6, instance-3: 6');
+  expect(lines).toContain('recovery       every client back and reached by a broadcast after 840 ms');
+  expect(lines).toContain('chats sent     60, each sent again until acknowledged, 2 never acknowledged');
+  expect(lines).toContain(
+    'deliveries     690 of 696 arrived, 6 lost, 1 duplicated (and 3 copies of a broadcast already received, dropped by id)',
+  );
   // Only the clients that lost or got a chat twice: the others are the rule.
-  expect(lines).toContain('per client       #2 (instance-3): 6 lost, 1 duplicated');
+  expect(lines).toContain('per client     #2 (instance-3): 6 lost, 1 duplicated');
   expect(table).not.toMatch(/[{}"]/);
 });
 
@@ -189,7 +196,7 @@ it('a drill on step 2 says that without a router its recovery figures mean nothi
     60_000,
   );
   expect(stderr).toMatch(/^Step 2 has no router: every drill client connects to instance-1 directly/m);
-  expect(stdout).toMatch(/^drill {12}sigterm-instance$/m);
+  expect(stdout).toMatch(/^drill {10}sigterm-instance$/m);
 }, 90_000);
 
 it('check says where it checked when --start would have taken the real thing, and how to check that', async () => {

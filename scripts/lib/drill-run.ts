@@ -1,6 +1,7 @@
 // Failure drills: clients connected through the entry, chats numbered and sent at a steady rate, then one
 // failure (an instance stopped or killed, Redis restarted, a rolling restart). Reports how long until
 // every client is back and reached by a broadcast, and how many broadcasts were lost, by sequence number.
+// With `retry`, each chat carries an id and its client sends it again until acknowledged (step 7).
 import { closeAllFlushed, connectClient, type TestClient } from './checks/clients.ts';
 import { suggestion } from './did-you-mean.ts';
 import { DRILLS, type DrillName, type Environment } from './environment.ts';
@@ -28,16 +29,28 @@ export interface DrillResult {
   clients: number;
   /** ms from the failure until every client was connected and had received a broadcast sent after it. */
   recoveryMs?: number;
+  /** ms the failure itself took to cause (a rolling restart restarts every instance first). */
+  actionMs: number;
   recovered: boolean;
+  /** Whether clients sent each chat again until acknowledged, with its id (`--retry`). */
+  retry: boolean;
   sent: number;
   /** Chats a server acknowledged: only those were broadcast for sure, so only those count. */
   acked: number;
+  /** Chats sent that no server ever acknowledged: lost on their way in, before any broadcast. */
+  unacknowledged: number;
   /** acked × clients: the deliveries a lossless system makes. */
   expected: number;
   delivered: number;
   lost: number;
-  /** Acknowledged chats a client received more than once (each extra copy counts). */
+  /** Acknowledged chats a client received more than once, in separate broadcasts (each extra one counts). */
   duplicated: number;
+  /**
+   * The same broadcast received again (the same stream offset: a replay overlapping what the client had),
+   * which a receiver drops by the chat's id. Without connection state recovery there are no offsets, and
+   * every second arrival counts as duplicated.
+   */
+  copies: number;
   /** Each client's losses and duplicates, in connection order, with the instance it ended on. */
   perClient: { client: number; instance: string; lost: number; duplicated: number }[];
   instancesBefore: Record<string, number>;
@@ -53,7 +66,8 @@ export async function runDrill(
     clients: count = 12,
     rate = 20,
     timeoutMs = 15_000,
-  }: { clients?: number; rate?: number; timeoutMs?: number } = {},
+    retry = false,
+  }: { clients?: number; rate?: number; timeoutMs?: number; retry?: boolean } = {},
 ): Promise<DrillResult> {
   const run = `drill-${Date.now().toString(36)}`;
   const clients: TestClient[] = [];
@@ -61,6 +75,7 @@ export async function runDrill(
   const seen = new Map<TestClient, Map<number, number>>();
   const instanceOf = new Map<TestClient, string>();
   let sequence = 0;
+  let copies = 0;
   const acked = new Set<number>();
   const disconnects: Record<string, number> = {};
   let sender: NodeJS.Timeout | undefined;
@@ -70,6 +85,8 @@ export async function runDrill(
         transport: i % 2 ? 'polling' : 'websocket',
         path: target.socketPath,
         reconnect: true,
+        // Sent again each second without an answer, and at once on reconnecting: a minute's worth.
+        ...(retry ? { retries: { count: 60, ackTimeoutMs: 1_000 } } : {}),
       });
       clients.push(c);
       seen.set(c, new Map());
@@ -78,10 +95,16 @@ export async function runDrill(
       c.socket.on('disconnect', (reason) => {
         disconnects[reason] = (disconnects[reason] ?? 0) + 1;
       });
-      c.socket.on('chat', (m: { text?: string }) => {
+      const offsets = new Set<string>();
+      c.socket.on('chat', (m: { text?: string }, offset?: unknown) => {
         const match = m?.text?.startsWith(`${run}:`) ? Number(m.text.slice(run.length + 1)) : Number.NaN;
         const counts = seen.get(c);
-        if (!Number.isNaN(match) && counts) counts.set(match, (counts.get(match) ?? 0) + 1);
+        if (Number.isNaN(match) || !counts) return;
+        if (typeof offset === 'string') {
+          if (offsets.has(`${match}@${offset}`)) return void copies++;
+          offsets.add(`${match}@${offset}`);
+        }
+        counts.set(match, (counts.get(match) ?? 0) + 1);
       });
     }
     const spread = () => {
@@ -97,22 +120,26 @@ export async function runDrill(
     // Numbered chats at a steady rate from whichever client is connected: the loss count's ground truth.
     const sentAt: number[] = [];
     sender = setInterval(() => {
-      const from = clients.find((c) => c.socket.connected);
+      // Retrying clients take turns, connected or not: a chat queued on a client that is away goes out
+      // when it is back. The others send from whichever client is connected.
+      const from = retry ? clients[sequence % clients.length] : clients.find((c) => c.socket.connected);
       if (!from) return;
       const seq = sequence++;
       sentAt[seq] = Date.now();
+      const text = `${run}:${seq}`;
+      const onAck = (err: Error | null, answer?: { ok?: boolean }) => {
+        if (!err && answer?.ok) acked.add(seq);
+      };
       // A chat lost on its way *to* a dying server was never broadcast: it is counted by its missing ack.
-      from.socket
-        .timeout(3_000)
-        .emit('chat', { text: `${run}:${seq}` }, (err: Error | null, answer?: { ok?: boolean }) => {
-          if (!err && answer?.ok) acked.add(seq);
-        });
+      if (retry) from.socket.emit('chat', { text, id: text }, onAck);
+      else from.socket.timeout(3_000).emit('chat', { text }, onAck);
     }, 1000 / rate);
 
     const failedAt = Date.now();
     const action = await target.drills[drill](busiest);
+    const actionMs = Date.now() - failedAt;
     let recoveryMs: number | undefined;
-    while (Date.now() - failedAt < timeoutMs) {
+    while (Date.now() - failedAt - actionMs < timeoutMs) {
       const firstAfter = sentAt.findIndex((t) => t !== undefined && t > failedAt);
       const allBack =
         firstAfter >= 0 &&
@@ -127,13 +154,16 @@ export async function runDrill(
     }
     clearInterval(sender);
     sender = undefined;
-    // Let the last chats and acks in flight arrive before counting (bounded: two seconds at most).
+    // Let the last chats and acks in flight arrive before counting (bounded: two seconds at most, ten
+    // when clients retry: a chat queued on a client still away goes out, and is answered, once it is back).
     const last = sequence - 1;
-    const drainUntil = Date.now() + 2_000;
-    while (
-      Date.now() < drainUntil &&
-      !(acked.has(last) && clients.every((c) => !c.socket.connected || seen.get(c)?.has(last)))
-    ) {
+    const drainUntil = Date.now() + (retry ? 10_000 : 2_000);
+    const settled = () =>
+      retry
+        ? acked.size === sequence &&
+          clients.every((c) => c.socket.connected && [...acked].every((seq) => seen.get(c)?.has(seq)))
+        : acked.has(last) && clients.every((c) => !c.socket.connected || seen.get(c)?.has(last));
+    while (Date.now() < drainUntil && !settled()) {
       await new Promise((r) => setTimeout(r, 25));
     }
     const perClient = clients.map((c, i) => ({
@@ -148,13 +178,17 @@ export async function runDrill(
       action,
       clients: clients.length,
       recoveryMs,
+      actionMs,
       recovered: recoveryMs !== undefined,
+      retry,
       sent: sequence,
       acked: acked.size,
+      unacknowledged: sequence - acked.size,
       expected,
       delivered: expected - lost,
       lost,
       duplicated: perClient.reduce((n, c) => n + c.duplicated, 0),
+      copies,
       perClient,
       instancesBefore,
       instancesAfter: spread(),
@@ -199,10 +233,13 @@ export function drillTable(result: DrillResult): string {
         ? `every client back and reached by a broadcast after ${result.recoveryMs} ms`
         : 'not every client came back in time',
     ],
-    ['broadcasts sent', String(result.sent)],
+    [
+      'chats sent',
+      `${result.sent}${result.retry ? ', each sent again until acknowledged' : ''}, ${result.unacknowledged} never acknowledged`,
+    ],
     [
       'deliveries',
-      `${result.delivered} of ${result.expected} arrived, ${result.lost} lost, ${result.duplicated} duplicated`,
+      `${result.delivered} of ${result.expected} arrived, ${result.lost} lost, ${result.duplicated} duplicated${result.copies ? ` (and ${result.copies} copies of a broadcast already received, dropped by id)` : ''}`,
     ],
     [
       'per client',

@@ -33,6 +33,7 @@ export async function connectClient(
     reconnect = false,
     agent,
     headers,
+    retries,
   }: {
     transport: Transport;
     path?: string;
@@ -46,6 +47,11 @@ export async function connectClient(
     agent?: Agent;
     /** Request headers (WebSocket's upgrade, Node only): `Host` for a router that matches on it. */
     headers?: Record<string, string>;
+    /**
+     * Emits go out one at a time and are sent again until acknowledged: after each `ackTimeoutMs` without an
+     * answer, and at once on reconnecting (socket.io-client's `retries`), `count` times at most.
+     */
+    retries?: { count: number; ackTimeoutMs: number };
   },
 ): Promise<TestClient> {
   const socket = io(url, {
@@ -62,6 +68,7 @@ export async function connectClient(
     // engine.io-client hands it to its XMLHttpRequest; its types say string | boolean.
     ...(agent ? { agent: agent as unknown as string } : {}),
     ...(headers ? { extraHeaders: headers } : {}),
+    ...(retries ? { retries: retries.count, ackTimeout: retries.ackTimeoutMs } : {}),
   });
   const received: TestClient['received'] = [];
   socket.onAny((event, data) => received.push({ event, data }));

@@ -1,4 +1,5 @@
-// Step 6's checks: the failure drills themselves, on whichever target runs the step, with the brief's bounds.
+// Steps 6 and 7's checks: the failure drills themselves, on whichever target runs the step, with the brief's
+// bounds; step 7's with clients that retry, and nothing lost or doubled.
 
 import { type DrillName, runDrill } from '../drill-run.ts';
 import { spareConnection } from './clients.ts';
@@ -9,13 +10,21 @@ export function drillExpectation(
   drill: DrillName,
   title: string,
   hint: string,
-  boundMs = 3_000,
+  {
+    boundMs = 3_000,
+    exactlyOnce = false,
+  }: {
+    boundMs?: number;
+    /** Clients retry each chat by id until acknowledged, and every client must get each one once. */
+    exactlyOnce?: boolean;
+  } = {},
 ): Expectation {
   return {
     id: `drill-${drill}`,
     title,
     hint,
-    timeoutMs: 30_000,
+    // A rolling restart on a real stack restarts every replica before the clients can be counted.
+    timeoutMs: drill === 'rolling-restart' ? 240_000 : 30_000,
     disturbs: true,
     destructive: true,
     async run(ctx) {
@@ -32,6 +41,7 @@ export function drillExpectation(
         clients: 12,
         rate: 20,
         timeoutMs: bound + 2_000,
+        retry: exactlyOnce,
       });
       if (drill === 'sigterm-instance' && env.stack) {
         const stopped = (await env.stack.replicas()).find((r) => !r.running);
@@ -56,8 +66,13 @@ export function drillExpectation(
           );
         }
       }
-      if (!result.recovered || (result.recoveryMs ?? Infinity) > bound) {
-        const back = `${result.recoveryMs === undefined ? 'not all' : `all only after ${result.recoveryMs} ms`}`;
+      // A rolling restart's clients are counted from its last restart: the restarts themselves take longer.
+      const recoveryMs =
+        result.recoveryMs === undefined
+          ? undefined
+          : result.recoveryMs - (drill === 'rolling-restart' ? result.actionMs : 0);
+      if (!result.recovered || (recoveryMs ?? Infinity) > bound) {
+        const back = `${recoveryMs === undefined ? 'not all' : `all only after ${recoveryMs} ms`}`;
         // The one disconnect a socket.io client never recovers from by itself: the server's own.
         const kicked = result.disconnects['io server disconnect'];
         throw new CheckFailure(
@@ -71,6 +86,30 @@ export function drillExpectation(
             : hint,
         );
       }
+      if (exactlyOnce && (result.lost || result.duplicated || result.unacknowledged))
+        throw new CheckFailure(
+          `${result.action}. With every chat retried until acknowledged, ${[
+            result.unacknowledged &&
+              `${result.unacknowledged} of ${result.sent} chats were never acknowledged`,
+            result.lost && `${result.lost} of ${result.expected} deliveries were lost`,
+            result.duplicated && `${result.duplicated} arrived twice`,
+          ]
+            .filter(Boolean)
+            .join(', ')} (per client: ${
+            result.perClient
+              .filter((c) => c.lost || c.duplicated)
+              .map((c) => `#${c.client} on ${c.instance} ${c.lost} lost, ${c.duplicated} doubled`)
+              .join('; ') || 'none'
+          }).`,
+          result.duplicated ? EXACTLY_ONCE_HINTS.duplicated : result.lost ? EXACTLY_ONCE_HINTS.lost : hint,
+        );
     },
   };
 }
+
+/** What each kind of miss in an exactly-once drill points to. */
+const EXACTLY_ONCE_HINTS = {
+  duplicated:
+    'a retried chat was broadcast again: de-duplicate by id before broadcasting (TODO 2), with SET NX in Redis so that every instance sees the first copy',
+  lost: 'a client missed broadcasts across the restart: turn on connection state recovery (TODO 1), and drain in order (TODO 3): draining first, chats in flight finished, then io.close()',
+};
