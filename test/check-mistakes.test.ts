@@ -524,6 +524,27 @@ const MISTAKES: Mistake[] = [
     // The capped clients are disconnected by the server (its own reason), or refused outright.
     hint: /reconnect through the router|does not reconnect after the server disconnects it/,
   },
+  // Step 7: exactly once.
+  {
+    step: 7,
+    what: 'no de-duplication: a chat sent again with the same id is broadcast again',
+    file: 'server.ts',
+    from: '    if (id !== undefined && !(await firstTime(id)))',
+    to: '    if (false)',
+    expectation: 'chat-dedup',
+    message: /^One chat sent three times with the same id \(through app-\d and app-\d\) was broadcast 3 times\.$/,
+    hint: /SET wsk:chat:<id> with \{ condition: 'NX'/,
+  },
+  {
+    step: 7,
+    what: 'io.disconnectSockets(true) on SIGTERM: the rolling restart leaves the clients it kicks behind',
+    file: 'server.ts',
+    from: '  await Promise.race([io.close(), sleep(1_000)]);',
+    to: '  io.disconnectSockets(true);\n  await Promise.race([io.close(), sleep(1_000)]);',
+    expectation: 'drill-rolling-restart',
+    message: /of the disconnects were the server's own \(reason 'io server disconnect'\)/,
+    hint: /don't call socket\.disconnect\(\) or io\.disconnectSockets\(true\)/,
+  },
 ];
 
 /** A copy of the step's solution with the mistake made (the text must be there to change). */

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRoomServer, MAX_ATTENDEES, readBody, TooLarge } from '../scripts/lib/room/server.ts';
+import { STEPS } from '../scripts/lib/steps.ts';
 import { ROOT, removeTempHomes, runCli, tempHome } from './helpers/cli.ts';
 
 let room: Awaited<ReturnType<typeof createRoomServer>>;
@@ -65,7 +66,7 @@ it('takes many attendees at once and shows them live, as data', async () => {
   page.close();
 
   const json = await (await fetch(`${base}/api/room`)).json();
-  expect(json.steps.map((s: { number: number }) => s.number)).toEqual([1, 2, 3, 4, 5, 6]);
+  expect(json.steps.map((s: { number: number }) => s.number)).toEqual(STEPS.map((s) => s.number));
   const one = json.attendees.find((a: { name: string }) => a.name === 'Attendee 1');
   expect(one.steps['2']).toEqual({
     ok: false,

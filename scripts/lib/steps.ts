@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dashboard } from './checks/dashboard.ts';
+import { chatDeduplication, connectionRecovery } from './checks/delivery.ts';
 import {
   composeFiles,
   dockerfileFile,
@@ -194,7 +195,41 @@ export const STEPS: Step[] = [
     ],
     starterFailsAt: 'redis-outage',
   },
+  {
+    number: 7,
+    slug: 'exactly-once',
+    title: 'Exactly once across restarts (optional)',
+    minutes: 45,
+    summary:
+      'From at most once to exactly once: connection state recovery on a Redis stream, retried chats de-duplicated by id, a drain that finishes its work.',
+    files: ['server.ts'],
+    targets: ['rehearsal', 'docker', 'kind', 'apiserver'],
+    socketPath: WSK_PATH,
+    flavour: 'compose-and-kubernetes',
+    expectations: [
+      protocol.starts,
+      connectionRecovery,
+      chatDeduplication,
+      drillExpectation(
+        'rolling-restart',
+        'every instance restarted in turn, clients retrying by id: nothing lost, nothing twice',
+        'each restart is a SIGTERM: the same drain, recovery and de-duplication carry the clients through all of them',
+        { exactlyOnce: true },
+      ),
+      drillExpectation(
+        'sigterm-instance',
+        'SIGTERM to one instance, clients retrying by id: nothing lost, nothing twice, every client back within 3 s',
+        'TODO 3: on SIGTERM set draining first (/readyz 503, new chats unanswered), await Promise.allSettled(inFlight), then io.close()',
+        { exactlyOnce: true },
+      ),
+    ],
+    starterFailsAt: 'connection-recovery',
+  },
 ];
+
+/** The numbers of the steps that run on `target`, in order. */
+export const stepsOn = (target: Target) =>
+  STEPS.filter((s) => s.targets.includes(target)).map((s) => s.number);
 
 export const folderName = (step: Step) => `${String(step.number).padStart(2, '0')}-${step.slug}`;
 export const starterDir = (step: Step) => join(ROOT, 'steps', folderName(step));
