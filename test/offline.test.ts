@@ -52,7 +52,7 @@ it('pack pulls only what the machine lacks (kind by digest), saves the images, a
     `docker save -o ${join(out, 'images.tar')} ${OFFLINE_IMAGES.join(' ')}`,
     `npm cache add --cache ${join(out, 'npm-cache')} ${specs.join(' ')}`,
   ]);
-  // Every app's dependencies, the advanced variant of step 6 included.
+  // Every app's dependencies, step 7's streams adapter included.
   expect(specs).toEqual(
     expect.arrayContaining([
       expect.stringMatching(/^socket\.io@4\./),

@@ -139,7 +139,7 @@ it("reads Traefik's routers and servers, joins each server to its instance, and 
   });
 });
 
-it("every server the workshop ships has the view's /stats line, starters, solutions and advanced/ alike", () => {
+it("every server the workshop ships has the view's /stats line, starters and solutions alike", () => {
   const servers = execFileSync('git', ['ls-files', '*server.ts'], { cwd: ROOT, encoding: 'utf8' })
     .split('\n')
     .filter((f) => /^(steps|solutions)\//.test(f));

@@ -71,13 +71,12 @@ export function listFiles(dir: string): string[] {
   return walk(dir).sort();
 }
 
-/** What the diff leaves out unless asked: lock files (npm's, not the lesson) and the optional variant. */
-const NOT_THE_LESSON = (file: string) =>
-  /(^|\/)package-lock\.json$/.test(file) || file.startsWith('advanced/');
+/** What the diff leaves out unless asked: lock files, npm's and not the lesson. */
+const NOT_THE_LESSON = (file: string) => /(^|\/)package-lock\.json$/.test(file);
 
 /**
  * Unified diffs between the playground and the solution: the files the attendee edits first, then the
- * rest of the solution. Lock files and the advanced variant only with `all`; `left` names them.
+ * rest of the solution. Lock files only with `all`; `left` names them.
  */
 export function diffWithSolution(
   step: Step,
