@@ -75,6 +75,7 @@ export const GUIDES = [
   { file: 'router-figures.md', title: 'Traefik in the rehearsal: figures' },
   { file: 'claims.md', title: 'Claims and the tests that prove them' },
   { file: 'soak-figures.md', title: 'Soak figures: every check, many times, under load' },
+  { file: 'delivery-figures.md', title: 'Delivery figures: at most once, at least once, exactly once' },
 ];
 
 /** Each step's background and deep dives, beside the guides: `docs/learn-more/NN-slug.md`. */
