@@ -118,7 +118,7 @@ let chats = 0;
 
 io.on('connection', (socket) => {
   socket.emit('welcome', { instance: INSTANCE, id: socket.id });
-  if (socket.recovered) void replayAgain(socket, socket.handshake.auth.offset);
+  void replayAgain(socket, socket.handshake.auth.offset);
   socket.on('chat', (payload: unknown, ack?: unknown) => {
     const answer: (reply: unknown) => void = typeof ack === 'function' ? (reply) => ack(reply) : () => {};
     const error = invalid(payload);
@@ -144,14 +144,16 @@ async function handle(from: string, { text, id }: Chat, answer: (reply: unknown)
   answer({ ok: true, instance: INSTANCE });
 }
 
-// socket.io replays what a recovered client missed from one read of the stream, then adds the socket to
-// the broadcasts: a chat this instance delivers in between reaches everyone but that client (Redis
-// flushes its replies newest first, so the stream's news can overtake the read). Measured: about one
-// recovery in a hundred during a rolling restart. So read the stream once more, now that the socket
-// takes broadcasts, and send every chat since the client's offset again, with its offset: the client
-// has some of them already, and drops a copy by its id.
+// socket.io's replay misses in two ways, both measured in the drills. It reads the stream, then adds the
+// socket to the broadcasts: a chat this instance delivers in between reaches everyone but that client
+// (Redis flushes its replies newest first, so the stream's news can overtake the read), about one
+// recovery in a hundred. And a recovery the client never saw (its long-polling request failed while the
+// session was restored) uses the session up: the client comes back as a new one, replayed nothing. Either
+// way, a client that comes back names the last offset it got: read the stream from there, now that the
+// socket takes broadcasts, and send it every chat since, with its offset. It has some of them already,
+// and drops a copy by its id.
 async function replayAgain(socket: import('socket.io').Socket, offset: unknown) {
-  if (typeof offset !== 'string') return;
+  if (typeof offset !== 'string' || !/^\d+-\d+$/.test(offset)) return;
   try {
     // On an instance that just started, after its first read: what came before is in this one.
     await readingStream;
