@@ -1,10 +1,12 @@
 // The chat page in a real browser: it shows this tab's instance and transport (polling, then the upgrade
 // to WebSocket), what it can know about the sticky cookie, heartbeats per instance on a timeline, chats,
 // and the loss and reconnection when its instance is killed; a refused chat is said on the page, never in an
-// alert(). CI installs Debian's chromium, so there it must run.
+// alert(); step 7's page shows a chat once when a replay brings it again. CI installs Debian's chromium,
+// so there it must run.
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { connectClient, sendChat } from '../scripts/lib/checks/clients.ts';
 import type { Environment } from '../scripts/lib/environment.ts';
 import { STEPS, solutionDir } from '../scripts/lib/steps.ts';
 import { startInstances } from '../scripts/lib/targets/rehearsal/instances.ts';
@@ -135,6 +137,48 @@ itWith(
     } finally {
       await page.close();
       await step5.stop();
+    }
+  },
+  60_000,
+);
+
+itWith(
+  missing,
+  "step 7: a chat sent while the tab was away arrives with the replay, and again from the server's own: shown once",
+  async () => {
+    const step7 = await startInstances(solutionDir(STEPS[6]), { port: 0, count: 1, redis: true });
+    const page = await browser.newPage();
+    const sender = await connectClient(step7.instances[0].url, { transport: 'websocket' });
+    try {
+      // The page counts what it receives, copies included, before its own handler drops them.
+      await page.addInitScript(() => {
+        (window as unknown as { arrivals: string[] }).arrivals = [];
+      });
+      await page.goto(step7.instances[0].url);
+      await page.locator('#status.connected').waitFor({ timeout: 10_000 });
+      // The page's script is a classic one: its top-level `socket` is a global binding, reachable by name.
+      await page.evaluate("socket.on('chat', (m) => window.arrivals.push(m.text))");
+      // A first chat gives the tab a stream offset to come back with.
+      await sendChat(sender, { text: 'before', id: 'browser-before' });
+      await page.getByText('] before').waitFor({ timeout: 5_000 });
+      const away = page.waitForFunction(() => document.querySelector('#status.disconnected') !== null);
+      await page.evaluate('socket.io.engine.close()');
+      await away;
+      await sendChat(sender, { text: 'while away', id: 'browser-while-away' });
+      await page.getByText('] while away').waitFor({ timeout: 10_000 });
+      // Both replays have arrived once the copy is counted: the tab shows the chat once all the same.
+      await page.waitForFunction(
+        () =>
+          (window as unknown as { arrivals: string[] }).arrivals.filter((t) => t === 'while away').length >=
+          2,
+        undefined,
+        { timeout: 5_000 },
+      );
+      expect(await page.locator('#messages li', { hasText: 'while away' }).count()).toBe(1);
+    } finally {
+      sender.close();
+      await page.close();
+      await step7.stop();
     }
   },
   60_000,
