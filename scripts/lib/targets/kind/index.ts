@@ -31,14 +31,13 @@ import {
 import { createCluster, ensureContext } from './create.ts';
 import { kindDrills } from './drills.ts';
 import { buildFlags, imageStore, loadImagesIntoKind } from './image-archive.ts';
-import { type Ended, kindStack, podsOf } from './stack.ts';
+import { type Ended, kindStack, podsOf, TRAEFIK_API } from './stack.ts';
 
 /** The app image's name when the manifests name none (a test's own stack). */
 export const APP_IMAGE = 'wsk-app:1.0.0';
 /** Where Traefik answers on the host through kind's port mapping (a test points it elsewhere). */
 const ingressUrl = () => process.env.WSK_INGRESS_URL ?? 'http://localhost';
 /** Traefik's API through kind's mapping of the dashboard's port (kind-config.yaml maps 8080 to it). */
-const TRAEFIK_API = 'http://127.0.0.1:8080';
 
 export const KIND_MISSING = new UserError(
   'This needs docker (with a running engine), kind and kubectl, and at least one of them is missing.',

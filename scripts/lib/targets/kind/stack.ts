@@ -5,12 +5,17 @@ import type { RealStack, Replica } from '../../environment.ts';
 import { UserError } from '../../errors.ts';
 import type { StepObjects, WorkloadRef } from '../../kubernetes/step-objects.ts';
 import { waitFor } from '../../processes.ts';
+import { rawData } from '../../traefik-run/process.ts';
 import type { ClusterCommands } from './cluster.ts';
+
+/** Traefik's API, published on the host by the step's kind-config.yaml. */
+export const TRAEFIK_API = 'http://127.0.0.1:8080';
 
 interface PodStatus {
   metadata: { name: string; deletionTimestamp?: string };
   status?: {
     phase?: string;
+    podIP?: string;
     containerStatuses?: {
       name: string;
       ready?: boolean;
@@ -86,14 +91,24 @@ export function kindStack(sh: ClusterCommands, objects: StepObjects, ended: Ende
     // provider applies the change after its throttle (2 s by default): measured on the kind target's test.
     routerLagMs: 4_000,
     async settle() {
-      // Every app pod ready, and as many ready endpoints as pods: what Traefik's provider then builds from.
+      // Every app pod ready, none still leaving (a rollout's old ones), and Traefik sending to no other
+      // address: a client that connects now reaches a live pod, not one Traefik has yet to drop.
       try {
         await waitFor(
-          'every app pod ready and in its EndpointSlice',
+          'every app pod ready, the old ones gone, and only theirs in Traefik',
           async () => {
-            const pods = (await podsOf(sh, app)).filter((p) => !p.metadata.deletionTimestamp);
+            const all = await podsOf(sh, app);
+            const pods = all.filter((p) => !p.metadata.deletionTimestamp);
             const ready = pods.filter((p) => containerOf(p, app.container)?.ready);
-            return pods.length === app.replicas && ready.length === pods.length ? true : undefined;
+            if (pods.length !== app.replicas || ready.length !== pods.length || all.length !== pods.length)
+              return undefined;
+            const ips = new Set(pods.map((p) => p.status?.podIP));
+            const data = await rawData(TRAEFIK_API).catch(() => undefined);
+            const services = Object.entries(data?.services ?? {});
+            const servers = services
+              .filter(([name]) => name.endsWith('@kubernetescrd'))
+              .flatMap(([, s]) => s.loadBalancer?.servers ?? []);
+            return servers.every((s) => ips.has(new URL(s.url).hostname)) ? true : undefined;
           },
           { timeoutMs: 60_000, intervalMs: 500 },
         );
