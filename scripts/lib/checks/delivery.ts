@@ -32,17 +32,16 @@ export const connectionRecovery: Expectation = {
     await got;
     // Its connection drops (as when its instance goes away): the client reconnects by itself.
     const gone = new Promise((resolve) => away.socket.once('disconnect', resolve));
-    const back = new Promise<void>((resolve) => away.socket.once('connect', () => resolve()));
     away.socket.io.engine.close();
     await gone;
     const missed = `while-away-${Date.now()}`;
     await sendChat(sender, { text: missed });
-    await Promise.race([
-      back,
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new CheckFailure('The client did not reconnect within 5 s.')), 5_000),
-      ),
-    ]);
+    await waitFor('the client to reconnect', async () => (away.socket.connected ? true : undefined), {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    }).catch(() => {
+      throw new CheckFailure('The client whose connection dropped did not reconnect within 5 s.');
+    });
     // What it missed comes right behind the reconnection, before or after a listener could be added (and
     // maybe twice: the server may replay it again, a copy the receiver drops by id).
     await waitFor('the missed chat', async () => (chatsWith(away, missed) ? true : undefined), {
