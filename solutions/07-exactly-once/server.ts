@@ -144,20 +144,24 @@ async function handle(from: string, { text, id }: Chat, answer: (reply: unknown)
   answer({ ok: true, instance: INSTANCE });
 }
 
-// socket.io's replay misses in two ways, both measured in the drills. It reads the stream, then adds the
+// socket.io's replay misses in three ways, all measured in the drills. It reads the stream, then adds the
 // socket to the broadcasts: a chat this instance delivers in between reaches everyone but that client
 // (Redis flushes its replies newest first, so the stream's news can overtake the read), about one
-// recovery in a hundred. And a recovery the client never saw (its long-polling request failed while the
-// session was restored) uses the session up: the client comes back as a new one, replayed nothing. Either
-// way, a client that comes back names the last offset it got: read the stream from there, now that the
-// socket takes broadcasts, and send it every chat since, with its offset. It has some of them already,
-// and drops a copy by its id.
+// recovery in a hundred. A recovery the client never saw (its long-polling request failed while the
+// session was restored) uses the session up: the client comes back as a new one, replayed nothing. And an
+// instance delivers its own broadcasts when Redis answers their write, the others' when its reader gets
+// them, so a client's last offset can be past one it has not had yet. A client that comes back names the
+// last offset it got: read the stream from a quarter second before it, now that the socket takes
+// broadcasts, and send it every chat since, with its offset. It has most of them already, and drops a copy
+// by its id.
+const REORDER_MS = 250;
 async function replayAgain(socket: import('socket.io').Socket, offset: unknown) {
   if (typeof offset !== 'string' || !/^\d+-\d+$/.test(offset)) return;
   try {
     // On an instance that just started, after its first read: what came before is in this one.
     await readingStream;
-    for (const { id, message } of await redis.xRange('socket.io', `(${offset}`, '+')) {
+    const from = `${Math.max(0, Number(offset.split('-')[0]) - REORDER_MS)}-0`;
+    for (const { id, message } of await redis.xRange('socket.io', from, '+')) {
       // The streams adapter's entries: type 3 is a broadcast, its data { packet, opts } in JSON.
       if (message.type !== '3' || message.nsp !== '/') continue;
       const { packet } = JSON.parse(message.data);
