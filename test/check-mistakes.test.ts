@@ -532,7 +532,8 @@ const MISTAKES: Mistake[] = [
     from: '    if (id !== undefined && !(await firstTime(id)))',
     to: '    if (false)',
     expectation: 'chat-dedup',
-    message: /^One chat sent three times with the same id \(through app-\d and app-\d\) was broadcast 3 times\.$/,
+    message:
+      /^One chat sent three times with the same id \(through app-\d and app-\d\) was broadcast 3 times\.$/,
     hint: /SET wsk:chat:<id> with \{ condition: 'NX'/,
   },
   {

@@ -339,7 +339,9 @@ describeWith(missing, 'the Docker target, for real', () => {
       );
       expect(out.code, out.stderr).toBe(0);
       expect(out.stdout).toMatch(/every client back and reached by a broadcast after \d+ ms/);
-      expect(out.stdout).toMatch(/chats sent +\d+, \d+ never acknowledged\ndeliveries +\d+ of \d+ arrived, \d+ lost/);
+      expect(out.stdout).toMatch(
+        /chats sent +\d+, \d+ never acknowledged\ndeliveries +\d+ of \d+ arrived, \d+ lost/,
+      );
     }, 120_000);
   });
 
