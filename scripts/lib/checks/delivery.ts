@@ -82,14 +82,20 @@ export const chatDeduplication: Expectation = {
           `A chat sent again with the same id was acked ${JSON.stringify(answer)}: its sender would give up on it; a copy is acknowledged { ok: true, … } too.`,
         );
     }
-    // Events on one connection arrive in order: once the marker is in, every copy that was broadcast is too.
-    const marker = `marker-${Date.now()}`;
-    const arrived = nextEvent(watcher, 'chat', {
-      accept: (m: { text?: string }) => m?.text === marker,
-      what: 'the marker chat',
-    });
-    await sendChat(first, { text: marker, id: `check-${marker}` });
-    await arrived;
+    // A marker through each instance that had a copy: an instance's broadcasts reach the watcher in the
+    // order it sent them, but two instances' may cross. Once both markers are in, every copy is too.
+    const senders = first === again ? [first] : [first, again];
+    await Promise.all(
+      senders.map(async (sender, i) => {
+        const marker = `marker-${i}-${Date.now()}`;
+        const arrived = nextEvent(watcher, 'chat', {
+          accept: (m: { text?: string }) => m?.text === marker,
+          what: `the marker chat through ${sender.welcome.instance}`,
+        });
+        await sendChat(sender, { text: marker, id: `check-${marker}` });
+        await arrived;
+      }),
+    );
     const times = chatsWith(watcher, text);
     if (times !== 1)
       throw new CheckFailure(
